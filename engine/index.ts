@@ -1,0 +1,37 @@
+/** engine: graph schema, validator, compiler and evaluators. Pure: no I/O, no HTTP, no storage. */
+
+export type { CompileOptions } from './compile/compile-graph';
+export { compileGraph } from './compile/compile-graph';
+export type { CompiledFeature, CompiledNode, CompiledRule } from './compile/compiled-feature';
+export { COMPILED_FORMAT, CompiledFeatureSchema } from './compile/compiled-feature';
+export type { ErrorCode, ErrorLocation, ErrorSpec } from './errors/catalogue';
+export { ClaimflowError, ERRORS, isClaimflowError, RETIRED_CODES } from './errors/catalogue';
+export type { Decision, Evaluator, TraceEntry } from './evaluate/evaluate';
+export { evaluate, prepareEvaluator } from './evaluate/evaluate';
+export type { ReferenceDecision, ReferenceEvaluator } from './evaluate/reference';
+export { createReferenceEvaluator, createRulesEngine } from './evaluate/reference';
+export { claimflowOperators, registerClaimflowOperators } from './evaluate/rule-operators';
+export type { Facts, FactsInput, RequestFacts, TokenStatus } from './facts/facts';
+export { FACT_NAMES, FactsSchema, RequestFactsSchema, TOKEN_STATUSES } from './facts/facts';
+export type { Graph, GraphEdge, GraphNode, GraphShape } from './graph/graph-schema';
+export { BaseNodeSchema, EdgeSchema, GRAPH_LIMITS, GraphSchema, GraphShapeSchema } from './graph/graph-schema';
+export { graphJsonSchema } from './graph/json-schema';
+export type { WeightedBucket } from './nodes/bucket/assign-bucket';
+export { assignBucket, bucketPoint } from './nodes/bucket/assign-bucket';
+export type { NodeKind, UserState } from './nodes/kinds';
+export { isNodeKind, NODE_KINDS, USER_STATES } from './nodes/kinds';
+export type { Operator } from './nodes/lib/compare';
+export { compare, OPERATOR_LABELS, OPERATORS, operandKind } from './nodes/lib/compare';
+export { murmurhash3_32 } from './nodes/lib/murmurhash3';
+export { lookupPath, parsePropertyPath } from './nodes/lib/property-path';
+export { isValidTimeZone, WEEKDAYS } from './nodes/lib/time-zone';
+export type { NodeDefinition, NodeStep, PreparedNode, RuleCondition } from './nodes/node-definition';
+export { NODE_REGISTRY, nodeDefinition } from './nodes/registry';
+export { isRequestProperty, REQUEST_PROPERTIES } from './nodes/request/definition';
+export { inSchedule } from './nodes/schedule/definition';
+export type { TrialData } from './nodes/trial/definition';
+export type { Period } from './nodes/trial/period';
+export { parsePeriod, windowStart } from './nodes/trial/period';
+export type { Problem } from './validate/problem';
+export type { CheckedGraph, CheckedNode, ValidateOptions, ValidationResult } from './validate/validate-graph';
+export { validateGraph } from './validate/validate-graph';

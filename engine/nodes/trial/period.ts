@@ -1,0 +1,45 @@
+/**
+ * Trial meter periods: rolling ISO-8601 durations of days, weeks and time parts (`P30D`, `P1W`, `PT12H`),
+ * calendar periods (`calendarDay`, `calendarWeek` Monday to Sunday, `calendarMonth`) in a time zone, or `lifetime`.
+ * Months and years are calendar lengths, so a rolling `P1M` is refused: use `calendarMonth`.
+ */
+import { localMidnight, localParts, WEEKDAYS } from '../lib/time-zone';
+
+export type Period =
+  | { kind: 'rolling'; ms: number }
+  | { kind: 'calendar'; unit: 'day' | 'week' | 'month' }
+  | { kind: 'lifetime' };
+
+const ROLLING = /^P(?:(\d{1,5})W)?(?:(\d{1,5})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,7})M)?(?:(\d{1,9})S)?)?$/;
+
+export function parsePeriod(input: string): { ok: true; period: Period } | { ok: false; error: string } {
+  if (input === 'lifetime') return { ok: true, period: { kind: 'lifetime' } };
+  if (input === 'calendarDay') return { ok: true, period: { kind: 'calendar', unit: 'day' } };
+  if (input === 'calendarWeek') return { ok: true, period: { kind: 'calendar', unit: 'week' } };
+  if (input === 'calendarMonth') return { ok: true, period: { kind: 'calendar', unit: 'month' } };
+  const m = ROLLING.exec(input);
+  if (!m || input === 'P' || input.endsWith('T')) {
+    if (/^P.*[YM]/.test(input) && !input.includes('T'))
+      return { ok: false, error: `"${input}": months and years vary in length; use calendarMonth or days (P30D)` };
+    return {
+      ok: false,
+      error: `"${input}" is not a period: use an ISO-8601 duration like P30D, or calendarDay, calendarWeek, calendarMonth, lifetime`,
+    };
+  }
+  const [w, d, h, min, s] = m.slice(1).map((x) => (x ? Number(x) : 0));
+  const ms = ((((w * 7 + d) * 24 + h) * 60 + min) * 60 + s) * 1000;
+  if (ms <= 0) return { ok: false, error: `"${input}" is an empty duration` };
+  return { ok: true, period: { kind: 'rolling', ms } };
+}
+
+/** The first instant (epoch ms, inclusive) of the meter window containing `now`. */
+export function windowStart(period: Period, now: number, timeZone = 'UTC'): number {
+  if (period.kind === 'lifetime') return 0;
+  if (period.kind === 'rolling') return now - period.ms;
+  const p = localParts(now, timeZone);
+  if (period.unit === 'day') return localMidnight(p.year, p.month, p.day, timeZone);
+  if (period.unit === 'month') return localMidnight(p.year, p.month, 1, timeZone);
+  const back = WEEKDAYS.indexOf(p.weekday);
+  const monday = new Date(Date.UTC(p.year, p.month - 1, p.day - back));
+  return localMidnight(monday.getUTCFullYear(), monday.getUTCMonth() + 1, monday.getUTCDate(), timeZone);
+}
