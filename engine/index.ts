@@ -32,6 +32,33 @@ export { inSchedule } from './nodes/schedule/definition';
 export type { TrialData } from './nodes/trial/definition';
 export type { Period } from './nodes/trial/period';
 export { parsePeriod, windowStart } from './nodes/trial/period';
+export type { CaseFacts, CaseResult, Impact, ImpactRow, SuiteRun } from './replay/run-suite';
+export { impact, judgeCase, runSuite } from './replay/run-suite';
+export type { ReplayCase, ReplayContext, ReplayInput, Suite, SuiteProblem } from './replay/suite-schema';
+export {
+  MAX_SUITE_CASES,
+  parseSuite,
+  ReplayCaseSchema,
+  ReplayContextSchema,
+  ReplayExpectSchema,
+  ReplayInputSchema,
+  SuiteSchema,
+} from './replay/suite-schema';
 export type { Problem } from './validate/problem';
 export type { CheckedGraph, CheckedNode, ValidateOptions, ValidationResult } from './validate/validate-graph';
 export { validateGraph } from './validate/validate-graph';
+export type {
+  CatalogueEntitlement,
+  CatalogueIndex,
+  CatalogueProduct,
+  IdentitySettings,
+  Visitor,
+} from './visitor/visitor-facts';
+export {
+  decisionFacts,
+  entitlementsOf,
+  indexCatalogue,
+  productsFromClaim,
+  userStateFor,
+  visitorFromClaims,
+} from './visitor/visitor-facts';
