@@ -62,3 +62,5 @@ export {
   userStateFor,
   visitorFromClaims,
 } from './visitor/visitor-facts';
+export { bucketFacts, trialMeters, meterWindowStart } from './evaluate/state-facts';
+export type { TrialMeter } from './evaluate/state-facts';

@@ -1,0 +1,13 @@
+/** What the route plugins are given: the store, the runtime, metrics and the decision dependencies. */
+import type { DecideDeps } from './decisions/decide';
+import type { Metrics } from './decisions/metrics';
+import type { Runtime } from './runtime/runtime';
+import type { Store } from './store/store';
+
+export interface AppContext {
+  store: Store;
+  runtime: Runtime;
+  metrics: Metrics;
+  adminKey: string;
+  decideDeps: DecideDeps;
+}

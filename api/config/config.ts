@@ -1,0 +1,83 @@
+/**
+ * Service configuration: environment variables, optionally merged over a JSON file named by CLAIMFLOW_CONFIG,
+ * validated with zod at start. A bad value stops the service with one clear line per problem.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+export const ConfigSchema = z.object({
+  port: port.default(3000),
+  host: z.string().min(1).default('127.0.0.1'),
+  dataDir: z.string().min(1).default('./data'),
+  adminKey: z.string().min(16, 'the admin key must be at least 16 characters').max(512).optional(),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
+    .optional(),
+  corsOrigins: z.array(z.string().min(1)).default([]),
+  bodyLimit: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(1024 * 1024),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  refreshIntervalMs: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  meterFailureMode: z.enum(['allow', 'deny']).default('deny'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+const ENV: Record<string, keyof Config> = {
+  PORT: 'port',
+  HOST: 'host',
+  CLAIMFLOW_DATA_DIR: 'dataDir',
+  CLAIMFLOW_ADMIN_KEY: 'adminKey',
+  DATABASE_URL: 'databaseUrl',
+  CLAIMFLOW_CORS_ORIGINS: 'corsOrigins',
+  CLAIMFLOW_BODY_LIMIT: 'bodyLimit',
+  LOG_LEVEL: 'logLevel',
+  CLAIMFLOW_REFRESH_INTERVAL_MS: 'refreshIntervalMs',
+  CLAIMFLOW_METER_FAILURE_MODE: 'meterFailureMode',
+};
+
+/** Loads the configuration; returns the problems (one line each, naming the variable) instead of throwing. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): { ok: true; config: Config } | { ok: false; problems: string[] } {
+  let fromFile: Record<string, unknown> = {};
+  if (env.CLAIMFLOW_CONFIG) {
+    try {
+      fromFile = JSON.parse(readFileSync(env.CLAIMFLOW_CONFIG, 'utf8'));
+    } catch (error) {
+      return {
+        ok: false,
+        problems: [`CLAIMFLOW_CONFIG: cannot read ${env.CLAIMFLOW_CONFIG}: ${(error as Error).message}`],
+      };
+    }
+  }
+  const raw: Record<string, unknown> = { ...fromFile };
+  for (const [name, key] of Object.entries(ENV)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    raw[key] =
+      key === 'corsOrigins'
+        ? value
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : value;
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  const byKey = Object.fromEntries(Object.entries(ENV).map(([n, k]) => [k, n]));
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '');
+      return `${byKey[key] ?? key}: ${i.message}`;
+    }),
+  };
+}

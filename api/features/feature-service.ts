@@ -1,0 +1,68 @@
+/** Feature operations shared by admin routes, previews and replay: load a version, compile a draft, publish. */
+import {
+  ClaimflowError,
+  type CompiledFeature,
+  CompiledFeatureSchema,
+  compileGraph,
+  type Problem,
+  validateGraph,
+} from '../../engine';
+import type { Against } from '../replay/replay-service';
+import type { Runtime } from '../runtime/runtime';
+import type { Feature, Store } from '../store/store';
+
+/** An empty draft: one start node, where every new feature begins. */
+export function emptyGraph() {
+  return { nodes: [{ id: 'start', type: 'start', position: { x: 0, y: 0 }, data: {} }], edges: [] };
+}
+
+export async function getFeatureOr404(store: Store, id: string): Promise<Feature> {
+  const f = await store.getFeature(id);
+  if (!f) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${id}"`, { field: 'feature' });
+  return f;
+}
+
+/** Validates a graph with the live catalogue. */
+export function validateWithCatalogue(
+  runtime: Runtime,
+  graph: unknown,
+  mode: 'draft' | 'publish',
+): { ok: boolean; problems: Problem[] } {
+  const { ok, problems } = validateGraph(graph, { mode, catalogue: { productIds: runtime.productIds } });
+  return { ok, problems };
+}
+
+/** The compiled rules of the draft (draft mode: unconnected branches allowed), a version, or the published one. */
+export async function compiledFor(
+  store: Store,
+  runtime: Runtime,
+  featureId: string,
+  against: Against,
+): Promise<{ compiled: CompiledFeature; version: number | 'draft'; graph: unknown }> {
+  const feature = await getFeatureOr404(store, featureId);
+  if (against === 'draft') {
+    const compiled = compileGraph(feature.draft, { mode: 'draft', catalogue: { productIds: runtime.productIds } });
+    return { compiled, version: 'draft', graph: feature.draft };
+  }
+  const version = against === 'published' ? feature.publishedVersion : against;
+  if (version === null)
+    throw new ClaimflowError('CF_FEATURE_NOT_PUBLISHED', `feature "${featureId}" has no published version yet`, {
+      field: 'against',
+    });
+  const live = runtime.features.get(featureId)?.published;
+  if (live && live.version === version) return { compiled: live.compiled, version, graph: null };
+  const row = await store.getVersion(featureId, version);
+  if (!row)
+    throw new ClaimflowError('CF_VERSION_NOT_FOUND', `feature "${featureId}" has no version ${version}`, {
+      field: 'version',
+    });
+  const parsed = CompiledFeatureSchema.safeParse(row.compiled);
+  if (!parsed.success)
+    throw new ClaimflowError('CF_INTERNAL', `stored version ${version} of "${featureId}" is unreadable`);
+  return { compiled: parsed.data, version, graph: row.graph };
+}
+
+/** True when the draft differs from the published graph (nodes and edges, positions included). */
+export function draftDiffers(draft: unknown, publishedGraph: unknown): boolean {
+  return JSON.stringify(draft) !== JSON.stringify(publishedGraph);
+}

@@ -1,0 +1,290 @@
+/** Admin: features, drafts, validation, publishing, versions, rollback, export and payload tests. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  bucketFacts,
+  ClaimflowError,
+  compileGraph,
+  decisionFacts,
+  GraphShapeSchema,
+  parseSuite,
+  prepareEvaluator,
+  type ReplayCase,
+  visitorFromClaims,
+} from '../../../engine';
+import type { AppContext } from '../../app-context';
+import { ContextSchema, requestFacts } from '../../decisions/context';
+import { verifyVisitorToken } from '../../decisions/decide';
+import {
+  compiledFor,
+  draftDiffers,
+  emptyGraph,
+  getFeatureOr404,
+  validateWithCatalogue,
+} from '../../features/feature-service';
+import { parse } from '../../lib/http-errors';
+import { parseAgainst, replay } from '../../replay/replay-service';
+import { replayTarget } from '../../replay/replay-target';
+
+const featureIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'feature ids use letters, digits and _ . : - (at most 128)');
+const entitlementList = z.array(z.string().min(1).max(128)).max(100);
+const CreateBody = z
+  .object({ id: featureIdSchema, name: z.string().min(1).max(200), customerEntitlements: entitlementList.default([]) })
+  .strict();
+const PatchBody = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    customerEntitlements: entitlementList.optional(),
+    settings: z.object({ requireSuite: z.boolean().optional() }).strict().optional(),
+  })
+  .strict();
+const DraftBody = z.object({ graph: GraphShapeSchema }).strict();
+const ValidateBody = z.object({ graph: z.unknown().optional() }).strict();
+const PublishBody = z
+  .object({ note: z.string().max(2000).default(''), author: z.string().min(1).max(200).default('admin') })
+  .strict();
+const RollbackBody = z
+  .object({
+    version: z.number().int().min(1),
+    note: z.string().max(2000).optional(),
+    author: z.string().min(1).max(200).default('admin'),
+  })
+  .strict();
+const TestBody = z
+  .object({
+    against: z.union([z.literal('draft'), z.literal('published'), z.number().int().min(1)]).default('draft'),
+    claims: z.record(z.string(), z.unknown()).optional(),
+    token: z.string().max(16_384).optional(),
+    context: ContextSchema.default({}),
+    now: z.iso.datetime({ offset: true }).optional(),
+    visitorId: z.string().max(256).optional(),
+    trials: z.record(z.string(), z.enum(['allowed', 'exhausted'])).optional(),
+  })
+  .strict()
+  .refine((b) => !(b.claims && b.token), { message: 'give claims or a token, not both', path: ['token'] });
+const versionParam = z.coerce.number().int().min(1);
+
+export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { store, runtime } = ctx;
+
+  const summary = async (id: string) => {
+    const f = await getFeatureOr404(store, id);
+    const published = f.publishedVersion === null ? null : await store.getVersion(id, f.publishedVersion);
+    return {
+      id: f.id,
+      name: f.name,
+      customerEntitlements: f.customerEntitlements,
+      settings: f.settings,
+      publishedVersion: f.publishedVersion,
+      draftDiffers: published === null ? true : draftDiffers(f.draft, published.graph),
+      draftUpdatedAt: f.draftUpdatedAt,
+      updatedAt: f.updatedAt,
+      draft: f.draft,
+    };
+  };
+
+  app.get('/features', { schema: { tags: ['features'] } }, async () => {
+    const features = await store.listFeatures();
+    return Promise.all(
+      features.map(async (f) => {
+        const { draft, ...rest } = await summary(f.id);
+        return rest;
+      }),
+    );
+  });
+
+  app.post('/features', { schema: { tags: ['features'] } }, async (request, reply) => {
+    const body = parse(CreateBody, request.body ?? {});
+    await store.createFeature({ ...body, draft: emptyGraph() });
+    await runtime.reloadFeature(body.id);
+    return reply.status(201).send(await summary(body.id));
+  });
+
+  app.get<{ Params: { id: string } }>('/features/:id', { schema: { tags: ['features'] } }, async (request) =>
+    summary(request.params.id),
+  );
+
+  app.patch<{ Params: { id: string } }>('/features/:id', { schema: { tags: ['features'] } }, async (request) => {
+    const body = parse(PatchBody, request.body ?? {});
+    await store.updateFeature(request.params.id, body);
+    await runtime.reloadFeature(request.params.id);
+    return summary(request.params.id);
+  });
+
+  app.delete<{ Params: { id: string } }>(
+    '/features/:id',
+    { schema: { tags: ['features'] } },
+    async (request, reply) => {
+      if (!(await store.deleteFeature(request.params.id)))
+        throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${request.params.id}"`, { field: 'feature' });
+      await runtime.reloadFeature(request.params.id);
+      return reply.status(204).send();
+    },
+  );
+
+  app.put<{ Params: { id: string } }>('/features/:id/draft', { schema: { tags: ['features'] } }, async (request) => {
+    const body = parse(DraftBody, request.body ?? {}, 'body', 'CF_GRAPH_INVALID');
+    const saved = await store.saveDraft(request.params.id, (request.body as { graph: unknown }).graph);
+    return { savedAt: saved.draftUpdatedAt, problems: validateWithCatalogue(runtime, body.graph, 'draft').problems };
+  });
+
+  app.post<{ Params: { id: string } }>(
+    '/features/:id/validate',
+    { schema: { tags: ['features'] } },
+    async (request) => {
+      const body = parse(ValidateBody, request.body ?? {});
+      const graph = body.graph ?? (await getFeatureOr404(store, request.params.id)).draft;
+      return validateWithCatalogue(runtime, graph, 'publish');
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/features/:id/publish',
+    { schema: { tags: ['features'] } },
+    async (request, reply) => {
+      const body = parse(PublishBody, request.body ?? {});
+      const feature = await getFeatureOr404(store, request.params.id);
+      const compiled = compileGraph(feature.draft, { mode: 'publish', catalogue: { productIds: runtime.productIds } });
+      if (feature.settings.requireSuite === true) {
+        const target = await replayTarget(ctx, feature.id, { compiled, version: 'draft' });
+        const failing: Array<{ suite: string; case: string; mismatches: string[] }> = [];
+        for (const suite of await store.listSuites(feature.id)) {
+          const parsed = parseSuite({ name: suite.name, cases: suite.cases });
+          if (!parsed.ok) continue;
+          const run = await replay(target, parsed.suite.cases as ReplayCase[]);
+          for (const r of run.results)
+            if (!r.pass) failing.push({ suite: suite.name, case: r.name, mismatches: r.mismatches });
+        }
+        if (failing.length > 0)
+          throw new ClaimflowError(
+            'CF_SUITE_FAILED',
+            `publishing needs the feature's suites to pass: ${failing.length} case${failing.length === 1 ? '' : 's'} fail (first: ${failing[0].suite} / ${failing[0].case})`,
+            {},
+            failing,
+          );
+      }
+      const version = await store.publishVersion(feature.id, {
+        graph: feature.draft,
+        compiled,
+        author: body.author,
+        note: body.note,
+      });
+      await runtime.reloadFeature(feature.id);
+      return reply.status(201).send({ version: version.version, createdAt: version.createdAt });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/features/:id/versions', { schema: { tags: ['versions'] } }, async (request) => {
+    await getFeatureOr404(store, request.params.id);
+    return store.listVersions(request.params.id);
+  });
+
+  const loadVersion = async (id: string, raw: string) => {
+    const n = parse(versionParam, raw, 'params.version');
+    await getFeatureOr404(store, id);
+    const v = await store.getVersion(id, n);
+    if (!v)
+      throw new ClaimflowError('CF_VERSION_NOT_FOUND', `feature "${id}" has no version ${n}`, { field: 'version' });
+    return v;
+  };
+
+  app.get<{ Params: { id: string; version: string } }>(
+    '/features/:id/versions/:version',
+    { schema: { tags: ['versions'] } },
+    async (request) => {
+      const { compiled, ...v } = await loadVersion(request.params.id, request.params.version);
+      return v;
+    },
+  );
+
+  app.get<{ Params: { id: string; version: string } }>(
+    '/features/:id/versions/:version/export',
+    { schema: { tags: ['versions'], summary: 'The compiled json-rules-engine rule set of a version' } },
+    async (request, reply) => {
+      const v = await loadVersion(request.params.id, request.params.version);
+      reply.header('content-disposition', `attachment; filename="${request.params.id}-v${v.version}.rules.json"`);
+      return v.compiled;
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/features/:id/rollback',
+    { schema: { tags: ['versions'] } },
+    async (request, reply) => {
+      const body = parse(RollbackBody, request.body ?? {});
+      const old = await loadVersion(request.params.id, String(body.version));
+      const version = await store.publishVersion(request.params.id, {
+        graph: old.graph,
+        compiled: old.compiled,
+        author: body.author,
+        note: body.note ?? `rollback to version ${old.version}`,
+        rolledBackFrom: old.version,
+      });
+      await runtime.reloadFeature(request.params.id);
+      return reply
+        .status(201)
+        .send({ version: version.version, createdAt: version.createdAt, rolledBackFrom: old.version });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/features/:id/test',
+    { schema: { tags: ['features'], summary: 'Test a payload against the draft or a version' } },
+    async (request) => {
+      const body = parse(TestBody, request.body ?? {});
+      const against = parseAgainst(body.against);
+      if (against === null)
+        throw new ClaimflowError('CF_REQUEST_INVALID', 'body.against: draft, published or a version number', {
+          field: 'body.against',
+        });
+      const feature = await getFeatureOr404(store, request.params.id);
+      const { compiled, version } = await compiledFor(store, runtime, feature.id, against);
+      let claims: Record<string, unknown> | null = null;
+      let token: { status: 'valid' | 'missing' | 'invalid' | 'expired'; reason: string | null } = {
+        status: 'missing',
+        reason: null,
+      };
+      if (body.claims) {
+        claims = body.claims;
+        token = { status: 'valid', reason: 'claims given as verified (test only)' };
+      } else if (body.token !== undefined) {
+        const verified = await verifyVisitorToken(runtime, ctx.metrics, {
+          token: body.token,
+          source: 'bearer',
+          conflict: false,
+        });
+        claims = verified.claims;
+        token = { status: verified.outcome.status, reason: verified.outcome.reason };
+      }
+      const visitor = visitorFromClaims(claims, runtime.settings, runtime.catalogue);
+      const trials: Record<string, 'allowed' | 'exhausted'> = {};
+      for (const n of compiled.nodes) if (n.type === 'trial') trials[n.id] = body.trials?.[n.id] ?? 'allowed';
+      const facts = decisionFacts({
+        visitor,
+        customerEntitlements: feature.customerEntitlements,
+        request: requestFacts(body.context),
+        tokenStatus: token.status,
+        now: body.now ? Date.parse(body.now) : Date.now(),
+        buckets: bucketFacts(compiled, visitor.userId ?? body.visitorId ?? 'test-visitor'),
+        trials,
+      });
+      const d = prepareEvaluator(compiled).evaluate(facts, { trace: true });
+      return {
+        feature: feature.id,
+        version,
+        decision: d.decision,
+        payload: d.payload ?? null,
+        userState: facts.userState,
+        products: facts.products,
+        entitlements: facts.entitlements,
+        path: d.path,
+        reasons: d.reasons,
+        trace: d.trace,
+        deadEnd: d.deadEnd ?? null,
+        token,
+      };
+    },
+  );
+}

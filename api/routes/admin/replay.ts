@@ -1,0 +1,256 @@
+/** Admin: replay suites (CRUD, import/export as JSON), runs against any version, impact analysis, decision log. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  bucketFacts,
+  ClaimflowError,
+  decisionFacts,
+  impact,
+  parseSuite,
+  type ReplayCase,
+  type Suite,
+  visitorFromClaims,
+} from '../../../engine';
+import type { AppContext } from '../../app-context';
+import { compiledFor, getFeatureOr404 } from '../../features/feature-service';
+import { parse } from '../../lib/http-errors';
+import { type Against, parseAgainst, replay } from '../../replay/replay-service';
+import { replayTarget } from '../../replay/replay-target';
+
+const suiteId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'suite ids use letters, digits and _ . : - (at most 128)');
+const againstSchema = z.union([z.literal('draft'), z.literal('published'), z.number().int().min(1), z.string()]);
+
+function againstOf(value: unknown, field: string): Against {
+  const a = parseAgainst(value ?? 'published');
+  if (a === null)
+    throw new ClaimflowError('CF_REQUEST_INVALID', `${field}: draft, published or a version number`, { field });
+  return a;
+}
+
+function suiteOrThrow(body: unknown): Suite {
+  const parsed = parseSuite(body);
+  if (parsed.ok) return parsed.suite;
+  const first = parsed.problems[0];
+  throw new ClaimflowError(
+    'CF_SUITE_INVALID',
+    first.message,
+    { field: first.field, caseName: first.caseName ?? undefined },
+    parsed.problems,
+  );
+}
+
+export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { store, runtime } = ctx;
+
+  const loadSuite = async (featureId: string, id: string) => {
+    const s = await store.getSuite(`${featureId}/${id}`);
+    if (!s)
+      throw new ClaimflowError('CF_SUITE_NOT_FOUND', `feature "${featureId}" has no suite "${id}"`, { field: 'suite' });
+    return s;
+  };
+  const asFile = (s: { id: string; featureId: string; name: string; cases: unknown[] }) => ({
+    $schema: 'https://claimflow.dev/schemas/suite.json',
+    id: s.id.slice(s.featureId.length + 1),
+    name: s.name,
+    feature: s.featureId,
+    cases: s.cases,
+  });
+
+  const runAgainst = async (featureId: string, against: Against, cases: ReplayCase[]) => {
+    const version = await compiledFor(store, runtime, featureId, against);
+    const target = await replayTarget(ctx, featureId, version);
+    const run = await replay(target, cases);
+    return { feature: featureId, against, version: version.version, run };
+  };
+
+  app.get<{ Params: { id: string } }>('/features/:id/suites', { schema: { tags: ['replay'] } }, async (request) => {
+    await getFeatureOr404(store, request.params.id);
+    return (await store.listSuites(request.params.id)).map((s) => ({
+      ...asFile(s),
+      cases: undefined,
+      caseCount: s.cases.length,
+      updatedAt: s.updatedAt,
+    }));
+  });
+
+  app.put<{ Params: { id: string; suite: string } }>(
+    '/features/:id/suites/:suite',
+    { schema: { tags: ['replay'], summary: 'Create or replace a suite (the JSON suite file format)' } },
+    async (request) => {
+      const id = parse(suiteId, request.params.suite, 'params.suite');
+      await getFeatureOr404(store, request.params.id);
+      const body = { ...((request.body ?? {}) as Record<string, unknown>) };
+      delete body.id;
+      const suite = suiteOrThrow(body);
+      if (suite.feature !== undefined && suite.feature !== request.params.id)
+        throw new ClaimflowError(
+          'CF_SUITE_INVALID',
+          `the suite is for feature "${suite.feature}", not "${request.params.id}"`,
+          { field: 'feature' },
+        );
+      const saved = await store.putSuite({
+        id: `${request.params.id}/${id}`,
+        featureId: request.params.id,
+        name: suite.name,
+        cases: suite.cases,
+      });
+      return asFile(saved);
+    },
+  );
+
+  app.get<{ Params: { id: string; suite: string } }>(
+    '/features/:id/suites/:suite',
+    { schema: { tags: ['replay'], summary: 'A suite, as a suite file' } },
+    async (request) => asFile(await loadSuite(request.params.id, request.params.suite)),
+  );
+
+  app.delete<{ Params: { id: string; suite: string } }>(
+    '/features/:id/suites/:suite',
+    { schema: { tags: ['replay'] } },
+    async (request, reply) => {
+      await loadSuite(request.params.id, request.params.suite);
+      await store.deleteSuite(`${request.params.id}/${request.params.suite}`);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post<{ Params: { id: string; suite: string } }>(
+    '/features/:id/suites/:suite/run',
+    { schema: { tags: ['replay'], summary: 'Run a stored suite against draft, published or a version' } },
+    async (request) => {
+      const body = parse(z.object({ against: againstSchema.optional() }).strict(), request.body ?? {});
+      const s = await loadSuite(request.params.id, request.params.suite);
+      const suite = suiteOrThrow({ name: s.name, cases: s.cases });
+      return runAgainst(request.params.id, againstOf(body.against, 'body.against'), suite.cases);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/features/:id/replay',
+    { schema: { tags: ['replay'], summary: 'Replay cases given in the body' } },
+    async (request) => {
+      const body = (request.body ?? {}) as { against?: unknown; cases?: unknown };
+      const suite = suiteOrThrow({ name: 'adhoc', cases: body.cases ?? [] });
+      return runAgainst(request.params.id, againstOf(body.against, 'body.against'), suite.cases);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/features/:id/impact',
+    {
+      schema: {
+        tags: ['replay'],
+        summary: 'Decisions that change between two versions, over a suite or recorded traffic',
+      },
+    },
+    async (request) => {
+      const body = parse(
+        z
+          .object({
+            from: againstSchema.default('published'),
+            to: againstSchema.default('draft'),
+            suite: suiteId.optional(),
+            source: z.enum(['suite', 'log']).default('suite'),
+            limit: z.number().int().min(1).max(100_000).default(10_000),
+          })
+          .strict(),
+        request.body ?? {},
+      );
+      const featureId = request.params.id;
+      const feature = await getFeatureOr404(store, featureId);
+      const from = await compiledFor(store, runtime, featureId, againstOf(body.from, 'body.from'));
+      const to = await compiledFor(store, runtime, featureId, againstOf(body.to, 'body.to'));
+      let cases: ReplayCase[];
+      if (body.source === 'log') {
+        cases = (await store.listDecisionLog(featureId, { limit: body.limit })).map((e, i) => logCase(e, i));
+      } else {
+        if (!body.suite)
+          throw new ClaimflowError(
+            'CF_REQUEST_INVALID',
+            'body.suite: name the suite to compare over (or source "log")',
+            { field: 'body.suite' },
+          );
+        const s = await loadSuite(featureId, body.suite);
+        cases = suiteOrThrow({ name: s.name, cases: s.cases }).cases;
+      }
+      const target = await replayTarget(ctx, featureId, from);
+      const inputs = await Promise.all(
+        cases.map(async (c) => {
+          let claims = c.input.claims ?? null;
+          let status: 'valid' | 'missing' | 'invalid' | 'expired' = claims ? 'valid' : 'missing';
+          if (!claims && c.input.token) {
+            const v = await target.verify(c.input.token);
+            status = v.status;
+            claims = v.status === 'valid' ? v.claims : null;
+          }
+          const visitor = visitorFromClaims(claims, runtime.settings, runtime.catalogue);
+          const visitorId = visitor.userId ?? c.input.visitorId ?? c.name;
+          const trials: Record<string, 'allowed' | 'exhausted'> = {};
+          for (const n of [...from.compiled.nodes, ...to.compiled.nodes])
+            if (n.type === 'trial') trials[n.id] = c.input.trials?.[n.id] ?? 'allowed';
+          return {
+            name: c.name,
+            facts: decisionFacts({
+              visitor,
+              customerEntitlements: feature.customerEntitlements,
+              request: c.input.context ?? {},
+              tokenStatus: status,
+              now: c.input.now ? Date.parse(c.input.now) : Date.now(),
+              buckets: { ...bucketFacts(from.compiled, visitorId), ...bucketFacts(to.compiled, visitorId) },
+              trials,
+            }),
+          };
+        }),
+      );
+      return {
+        feature: featureId,
+        from: from.version,
+        to: to.version,
+        source: body.source,
+        ...impact(from.compiled, to.compiled, inputs),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
+    '/features/:id/log',
+    { schema: { tags: ['replay'], summary: 'Recorded decisions (sampled, claims redacted)' } },
+    async (request) => {
+      await getFeatureOr404(store, request.params.id);
+      const limit = parse(z.coerce.number().int().min(1).max(10_000).default(100), request.query.limit, 'query.limit');
+      return store.listDecisionLog(request.params.id, { limit });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/features/:id/log/cases',
+    { schema: { tags: ['replay'], summary: 'Turn recorded decisions into replay cases (expecting what was decided)' } },
+    async (request) => {
+      const body = parse(
+        z.object({ limit: z.number().int().min(1).max(10_000).default(100) }).strict(),
+        request.body ?? {},
+      );
+      await getFeatureOr404(store, request.params.id);
+      const entries = await store.listDecisionLog(request.params.id, { limit: body.limit });
+      return {
+        name: `recorded ${request.params.id}`,
+        feature: request.params.id,
+        cases: entries.map((e, i) => logCase(e, i)),
+      };
+    },
+  );
+}
+
+function logCase(e: { at: string; input: unknown; decision: string | null }, i: number): ReplayCase {
+  const input = (e.input ?? {}) as {
+    claims?: Record<string, unknown> | null;
+    context?: Record<string, unknown>;
+    now?: string;
+  };
+  const c: ReplayCase = { name: `recorded ${i + 1} (${e.at})`, input: {}, expect: { decision: e.decision } };
+  if (input.claims) c.input.claims = input.claims;
+  if (input.context && Object.keys(input.context).length)
+    c.input.context = input.context as ReplayCase['input']['context'];
+  if (input.now) c.input.now = input.now;
+  return c;
+}

@@ -1,0 +1,111 @@
+/** Row <-> object mapping shared by the SQL stores; JSON columns are parsed back with zod. */
+import { z } from 'zod';
+import { ClaimflowError } from '../../../engine';
+import type { DecisionLogEntry, Entitlement, Feature, Product, Suite, Version, VersionSummary } from '../store';
+
+const strings = z.array(z.string());
+const record = z.record(z.string(), z.unknown());
+
+/** Parses a JSON column (text in SQLite, already parsed in PostgreSQL) and checks its shape. */
+export function json<T>(value: unknown, schema: z.ZodType<T>, what: string): T {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new ClaimflowError('CF_INTERNAL', `stored ${what} is not valid JSON`);
+    }
+  }
+  const checked = schema.safeParse(parsed);
+  if (!checked.success) throw new ClaimflowError('CF_INTERNAL', `stored ${what} has an unexpected shape`);
+  return checked.data;
+}
+
+export const anyJson = z.unknown();
+
+function iso(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : String(value);
+}
+
+type Row = Record<string, unknown>;
+
+export const toEntitlement = (r: Row): Entitlement => ({
+  id: String(r.id),
+  name: String(r.name),
+  parentId: r.parent_id == null ? null : String(r.parent_id),
+});
+
+export const toProduct = (r: Row): Product => ({
+  id: String(r.id),
+  name: String(r.name),
+  claimValues: json(r.claim_values, strings, 'claim values'),
+  entitlementIds: json(r.entitlement_ids, strings, 'entitlement ids'),
+});
+
+export const toFeature = (r: Row): Feature => ({
+  id: String(r.id),
+  name: String(r.name),
+  customerEntitlements: json(r.customer_entitlements, strings, 'customer entitlements'),
+  draft: json(r.draft, anyJson, 'draft'),
+  draftUpdatedAt: iso(r.draft_updated_at),
+  publishedVersion: r.published_version == null ? null : Number(r.published_version),
+  settings: json(r.settings, record, 'feature settings'),
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+export const toVersionSummary = (r: Row): VersionSummary => ({
+  featureId: String(r.feature_id),
+  version: Number(r.version),
+  author: String(r.author),
+  note: String(r.note),
+  createdAt: iso(r.created_at),
+  rolledBackFrom: r.rolled_back_from == null ? null : Number(r.rolled_back_from),
+});
+
+export const toVersion = (r: Row): Version => ({
+  ...toVersionSummary(r),
+  graph: json(r.graph, anyJson, 'version graph'),
+  compiled: json(r.compiled, anyJson, 'compiled version'),
+});
+
+export const toSuite = (r: Row): Suite => ({
+  id: String(r.id),
+  featureId: String(r.feature_id),
+  name: String(r.name),
+  cases: json(r.cases, z.array(z.unknown()), 'suite cases'),
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+export const toLogEntry = (r: Row): DecisionLogEntry => ({
+  featureId: String(r.feature_id),
+  version: Number(r.version),
+  at: iso(r.at),
+  input: json(r.input, anyJson, 'logged input'),
+  decision: r.decision == null ? null : String(r.decision),
+  path: json(r.path, strings, 'logged path'),
+});
+
+/** Throws CF_ENTITLEMENT_CYCLE when making `parentId` the parent of `id` closes a loop. */
+export function checkEntitlementParent(id: string, parentId: string | null, parents: Map<string, string | null>): void {
+  if (parentId === null) return;
+  if (!parents.has(parentId))
+    throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `parent entitlement "${parentId}" does not exist`, {
+      field: 'parentId',
+    });
+  let cur: string | null = parentId;
+  const seen = new Set<string>();
+  while (cur !== null && !seen.has(cur)) {
+    if (cur === id)
+      throw new ClaimflowError(
+        'CF_ENTITLEMENT_CYCLE',
+        `making "${parentId}" the parent of "${id}" would create a cycle`,
+        {
+          field: 'parentId',
+        },
+      );
+    seen.add(cur);
+    cur = parents.get(cur) ?? null;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The storage interface: one async contract, implemented by the embedded SQLite store (default) and the PostgreSQL
+ * store (several instances). Rows are plain JSON-able objects; JSON blobs are validated when read back.
+ */
+
+export interface Entitlement {
+  id: string;
+  name: string;
+  parentId: string | null;
+}
+
+export interface Product {
+  id: string;
+  name: string;
+  claimValues: string[];
+  entitlementIds: string[];
+}
+
+export interface Feature {
+  id: string;
+  name: string;
+  customerEntitlements: string[];
+  draft: unknown;
+  draftUpdatedAt: string;
+  publishedVersion: number | null;
+  settings: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface VersionSummary {
+  featureId: string;
+  version: number;
+  author: string;
+  note: string;
+  createdAt: string;
+  rolledBackFrom: number | null;
+}
+
+export interface Version extends VersionSummary {
+  graph: unknown;
+  compiled: unknown;
+}
+
+export interface Suite {
+  id: string;
+  featureId: string;
+  name: string;
+  cases: unknown[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DecisionLogEntry {
+  featureId: string;
+  version: number;
+  at: string;
+  input: unknown;
+  decision: string | null;
+  path: string[];
+}
+
+export interface MeterRequest {
+  tracker: string;
+  visitor: string;
+  /** First instant of the window (epoch ms, inclusive); 0 for lifetime. */
+  windowStart: number;
+  now: number;
+  allowance: number;
+  contentId: string | null;
+  counting: 'uniqueContent' | 'pageViews';
+}
+
+export interface MeterResult {
+  allowed: boolean;
+  used: number;
+  /** True when this call recorded a use. */
+  counted: boolean;
+}
+
+export interface ChangeEvent {
+  featureId: string;
+  version: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+
+  getSetting(key: string): Promise<unknown | null>;
+  putSetting(key: string, value: unknown): Promise<void>;
+
+  listEntitlements(): Promise<Entitlement[]>;
+  getEntitlement(id: string): Promise<Entitlement | null>;
+  /** Upserts; a parent that would make a cycle throws CF_ENTITLEMENT_CYCLE, an unknown parent CF_ENTITLEMENT_NOT_FOUND. */
+  putEntitlement(entitlement: Entitlement): Promise<Entitlement>;
+  /** Throws CF_ENTITLEMENT_IN_USE when it is a parent or a product grants it; false when absent. */
+  deleteEntitlement(id: string): Promise<boolean>;
+
+  listProducts(): Promise<Product[]>;
+  getProduct(id: string): Promise<Product | null>;
+  putProduct(product: Product): Promise<Product>;
+  deleteProduct(id: string): Promise<boolean>;
+
+  listFeatures(): Promise<Feature[]>;
+  getFeature(id: string): Promise<Feature | null>;
+  /** Throws CF_FEATURE_EXISTS when the id is taken. */
+  createFeature(f: { id: string; name: string; customerEntitlements: string[]; draft: unknown }): Promise<Feature>;
+  updateFeature(
+    id: string,
+    patch: { name?: string; customerEntitlements?: string[]; settings?: Record<string, unknown> },
+  ): Promise<Feature>;
+  saveDraft(id: string, graph: unknown): Promise<Feature>;
+  deleteFeature(id: string): Promise<boolean>;
+
+  /** Allocates the next number, stores the immutable version and marks it published, in one transaction. */
+  publishVersion(
+    featureId: string,
+    v: { graph: unknown; compiled: unknown; author: string; note: string; rolledBackFrom?: number | null },
+  ): Promise<Version>;
+  listVersions(featureId: string): Promise<VersionSummary[]>;
+  getVersion(featureId: string, version: number): Promise<Version | null>;
+  getPublished(featureId: string): Promise<Version | null>;
+  listPublished(): Promise<Version[]>;
+  /** A number that grows with every publish (any feature): cheap change detection across instances. */
+  getChangeSeq(): Promise<number>;
+  /** Publishes by any instance sharing the store (in-process only for SQLite). */
+  onChange(listener: (event: ChangeEvent) => void): () => void;
+
+  listSuites(featureId: string): Promise<Suite[]>;
+  getSuite(id: string): Promise<Suite | null>;
+  putSuite(s: { id: string; featureId: string; name: string; cases: unknown[] }): Promise<Suite>;
+  deleteSuite(id: string): Promise<boolean>;
+
+  appendDecisionLog(entry: DecisionLogEntry): Promise<void>;
+  listDecisionLog(featureId: string, options?: { limit?: number }): Promise<DecisionLogEntry[]>;
+  trimDecisionLog(featureId: string, maxRows: number): Promise<void>;
+
+  /** Atomic check-and-count of a trial meter use. */
+  consumeMeter(req: MeterRequest): Promise<MeterResult>;
+  /** The meter state without recording anything. */
+  peekMeter(req: MeterRequest): Promise<{ allowed: boolean; used: number }>;
+  pruneMeters(olderThan: number): Promise<void>;
+
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
