@@ -11,6 +11,8 @@ export { evaluate, prepareEvaluator } from './evaluate/evaluate';
 export type { ReferenceDecision, ReferenceEvaluator } from './evaluate/reference';
 export { createReferenceEvaluator, createRulesEngine } from './evaluate/reference';
 export { claimflowOperators, registerClaimflowOperators } from './evaluate/rule-operators';
+export type { TrialMeter } from './evaluate/state-facts';
+export { bucketFacts, meterWindowStart, trialMeters } from './evaluate/state-facts';
 export type { Facts, FactsInput, RequestFacts, TokenStatus } from './facts/facts';
 export { FACT_NAMES, FactsSchema, RequestFactsSchema, TOKEN_STATUSES } from './facts/facts';
 export type { Graph, GraphEdge, GraphNode, GraphShape } from './graph/graph-schema';
@@ -62,5 +64,3 @@ export {
   userStateFor,
   visitorFromClaims,
 } from './visitor/visitor-facts';
-export { bucketFacts, trialMeters, meterWindowStart } from './evaluate/state-facts';
-export type { TrialMeter } from './evaluate/state-facts';
