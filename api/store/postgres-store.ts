@@ -350,7 +350,7 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
     },
     async consumeMeter(req) {
       return tx(async (c) => {
-        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${req.tracker}\u0000${req.visitor}`]);
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [req.tracker, req.visitor]);
         const state = await meterState(c, req);
         if (state.already) return { allowed: true, used: state.used, counted: false };
         if (state.used >= req.allowance) return { allowed: false, used: state.used, counted: false };
