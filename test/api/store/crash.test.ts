@@ -55,14 +55,16 @@ describe('crash safety (SQLite)', () => {
           expect((await store.getFeature('crash'))?.publishedVersion).toBe(versions[versions.length - 1]);
           for (const [version, n] of acknowledged) {
             const row = await store.getVersion('crash', version);
-            expect(row, `acknowledged version ${version}`).not.toBeNull();
-            expect((row?.graph as { n: number; nodes: unknown[] }).n).toBe(n);
-            expect((row?.graph as { nodes: unknown[] }).nodes).toHaveLength(2000);
-            expect(row?.compiled).toEqual({ n });
+            if (!row) throw new Error(`acknowledged version ${version} is missing`);
+            const g = row.graph as { n: number; nodes: unknown[] };
+            expect(g.n).toBe(n);
+            expect(g.nodes).toHaveLength(2000);
+            expect(row.compiled).toEqual({ n });
           }
           for (const version of versions) {
             const row = await store.getVersion('crash', version);
-            expect((row?.graph as { nodes: unknown[] }).nodes).toHaveLength(2000);
+            if (!row) throw new Error(`version ${version} is missing`);
+            expect((row.graph as { nodes: unknown[] }).nodes).toHaveLength(2000);
           }
         } finally {
           await store.close();
