@@ -1,0 +1,116 @@
+/** The editor's only way to the service: the admin API over fetch, with the admin key kept for the session. */
+
+const KEY = 'claimflow.adminKey';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly problems?: unknown,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function getKey(): string | null {
+  return sessionStorage.getItem(KEY);
+}
+export function setKey(key: string | null): void {
+  if (key === null) sessionStorage.removeItem(KEY);
+  else sessionStorage.setItem(KEY, key);
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, key = getKey()): Promise<T> {
+  const res = await fetch(`/admin/v1${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      'x-claimflow-admin-key': key ?? '',
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 204) return undefined as T;
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = data?.error ?? {};
+    throw new ApiError(res.status, e.code ?? 'CF_INTERNAL', e.message ?? `the service answered ${res.status}`, e.problems, e.field);
+  }
+  return data as T;
+}
+
+/** Plain-words message for an error shown to a person. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.code === 'CF_AUTH_INVALID') return 'That admin key is not right. Check it and try again.';
+    if (error.code === 'CF_AUTH_REQUIRED') return 'Please sign in with the admin key.';
+    return error.message;
+  }
+  if (error instanceof TypeError) return 'The Claimflow service cannot be reached. Is it running?';
+  return error instanceof Error ? error.message : String(error);
+}
+
+export interface FeatureSummary {
+  id: string;
+  name: string;
+  customerEntitlements: string[];
+  publishedVersion: number | null;
+  draftDiffers: boolean;
+  updatedAt: string;
+  settings?: Record<string, unknown>;
+  draft?: Graph;
+}
+export interface GraphNode {
+  id: string;
+  type: string;
+  position: { x: number; y: number };
+  data: Record<string, unknown>;
+}
+export interface GraphEdge {
+  id: string;
+  source: string;
+  target: string;
+  sourceHandle?: string | null;
+}
+export interface Graph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+export interface Problem {
+  code: string;
+  severity: 'error' | 'warning';
+  message: string;
+  nodeId?: string;
+  edgeId?: string;
+  field?: string;
+}
+export interface VersionSummary {
+  version: number;
+  author: string;
+  note: string;
+  createdAt: string;
+  rolledBackFrom: number | null;
+}
+export interface Product {
+  id: string;
+  name: string;
+  claimValues: string[];
+  entitlementIds: string[];
+}
+export interface Entitlement {
+  id: string;
+  name: string;
+  parentId: string | null;
+}
+export interface TestResult {
+  decision: string | null;
+  payload: unknown;
+  userState: string;
+  products: string[];
+  entitlements: string[];
+  path: string[];
+  reasons: string[];
+  version: number | 'draft';
+  token: { status: string; reason: string | null };
+}

@@ -1,0 +1,133 @@
+/** Features: create, rename, open; each shows its published version and whether the draft differs. */
+import { useCallback, useEffect, useState } from 'react';
+import { api, describeError, type FeatureSummary } from '../api/client';
+
+export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
+  const [features, setFeatures] = useState<FeatureSummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [id, setId] = useState('');
+  const [name, setName] = useState('');
+  const [entitlements, setEntitlements] = useState('');
+  const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setFeatures(await api<FeatureSummary[]>('GET', '/features'));
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const create = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api('POST', '/features', {
+        id: id.trim(),
+        name: name.trim() || id.trim(),
+        customerEntitlements: entitlements.split(',').map((s) => s.trim()).filter(Boolean),
+      });
+      const created = id.trim();
+      setId('');
+      setName('');
+      setEntitlements('');
+      onOpen(created);
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
+  const rename = async () => {
+    if (!renaming) return;
+    try {
+      await api('PATCH', `/features/${encodeURIComponent(renaming.id)}`, { name: renaming.name });
+      setRenaming(null);
+      await load();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
+  return (
+    <div className="page">
+      <h2>Features</h2>
+      <p className="muted">Each feature is a rule a website asks about, e.g. “can this visitor read the article?”.</p>
+      {error ? (
+        <p className="error" role="alert" data-testid="features-error">
+          {error}
+        </p>
+      ) : null}
+      <table className="table" data-testid="features-table">
+        <thead>
+          <tr>
+            <th>Feature</th>
+            <th>Id</th>
+            <th>Live version</th>
+            <th>Draft</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {features?.length === 0 ? (
+            <tr>
+              <td colSpan={5} className="muted">
+                No features yet. Create the first one below.
+              </td>
+            </tr>
+          ) : null}
+          {features?.map((f) => (
+            <tr key={f.id} data-testid={`feature-row-${f.id}`}>
+              <td>
+                {renaming?.id === f.id ? (
+                  <span className="inline">
+                    <input data-testid={`feature-rename-input-${f.id}`} value={renaming.name} onChange={(e) => setRenaming({ id: f.id, name: e.target.value })} />
+                    <button onClick={rename} data-testid={`feature-rename-save-${f.id}`}>
+                      Save
+                    </button>
+                  </span>
+                ) : (
+                  <strong>{f.name}</strong>
+                )}
+              </td>
+              <td>
+                <code>{f.id}</code>
+              </td>
+              <td>{f.publishedVersion === null ? <span className="badge">not published</span> : <span className="badge live">v{f.publishedVersion}</span>}</td>
+              <td>{f.draftDiffers ? <span className="badge warn">unpublished changes</span> : <span className="muted">same as live</span>}</td>
+              <td className="actions">
+                <button className="link" data-testid={`feature-rename-${f.id}`} onClick={() => setRenaming({ id: f.id, name: f.name })}>
+                  Rename
+                </button>
+                <button className="primary" data-testid={`feature-open-${f.id}`} onClick={() => onOpen(f.id)}>
+                  Open
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form className="card form-row" onSubmit={create}>
+        <h3>New feature</h3>
+        <label className="field">
+          <span className="field-label">Id</span>
+          <input data-testid="feature-new-id" placeholder="article-access" value={id} onChange={(e) => setId(e.target.value)} />
+        </label>
+        <label className="field">
+          <span className="field-label">Name</span>
+          <input data-testid="feature-new-name" placeholder="Article access" value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label className="field">
+          <span className="field-label">Customer entitlements</span>
+          <input data-testid="feature-new-entitlements" placeholder="premium" value={entitlements} onChange={(e) => setEntitlements(e.target.value)} />
+          <span className="field-hint">visitors holding one of these are “customers” of this feature</span>
+        </label>
+        <button className="primary" data-testid="feature-create" disabled={!id.trim()}>
+          Create and open
+        </button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,189 @@
+/** JWT integration settings, like Zephr's page: key, algorithms, issuer, audience, tolerance, sources, mapping. */
+import { useEffect, useState } from 'react';
+import { api, describeError } from '../api/client';
+
+const KINDS = [
+  { value: 'secret', label: 'Shared secret (HS256/384/512)' },
+  { value: 'spki', label: 'PEM public key' },
+  { value: 'x509', label: 'X.509 certificate' },
+  { value: 'jwks', label: 'JWKS document' },
+  { value: 'jwksUrl', label: 'JWKS keys endpoint URL' },
+  { value: 'none', label: 'Not configured' },
+];
+const ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+interface Settings {
+  key: Record<string, unknown>;
+  algorithms: string[];
+  issuer?: string | string[];
+  audience?: string | string[];
+  clockToleranceSec: number;
+  tokenSources: { cookie: string | null; bearer: boolean; header: string | null };
+  productsClaim: string;
+  foreignUserIdProperty: string;
+  foreignKeySystem: string;
+  invalidTokenMode: 'anonymous' | 'reject';
+}
+
+const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : (v ?? ''));
+const unlist = (s: string) => {
+  const parts = s.split(',').map((x) => x.trim()).filter(Boolean);
+  return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : parts;
+};
+
+export function JwtSettingsPage() {
+  const [s, setS] = useState<Settings | null>(null);
+  const [keyText, setKeyText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    api<Settings>('GET', '/settings/jwt').then(setS, (e) => setError(describeError(e)));
+  }, []);
+  if (!s) return <div className="page">{error ? <p className="error">{error}</p> : 'Loading…'}</div>;
+  const kind = String(s.key.kind);
+  const set = (patch: Partial<Settings>) => {
+    setSaved(false);
+    setS({ ...s, ...patch });
+  };
+  const save = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    let key: Record<string, unknown> = { kind };
+    if (kind === 'secret') key = keyText ? { kind, secret: keyText } : { kind, keep: true };
+    else if (kind === 'spki' || kind === 'x509') key = { kind, pem: keyText || s.key.pem };
+    else if (kind === 'jwks') {
+      try {
+        key = { kind, jwks: keyText ? JSON.parse(keyText) : s.key.jwks };
+      } catch {
+        return setError('The JWKS document is not valid JSON.');
+      }
+    } else if (kind === 'jwksUrl') key = { kind, url: keyText || s.key.url };
+    try {
+      const out = await api<Settings>('PUT', '/settings/jwt', { ...s, key });
+      setS(out);
+      setKeyText('');
+      setSaved(true);
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  return (
+    <form className="page settings" onSubmit={save} data-testid="jwt-settings">
+      <h2>JWT integration</h2>
+      <p className="muted">How visitor tokens are verified. Only verified claims reach the rules; a bad token makes the visitor anonymous.</p>
+      <section className="card">
+        <h3>Verification key</h3>
+        <label className="field">
+          <span className="field-label">Key type</span>
+          <select data-testid="jwt-key-kind" value={kind} onChange={(e) => set({ key: { kind: e.target.value } })}>
+            {KINDS.map((k) => (
+              <option key={k.value} value={k.value}>
+                {k.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {kind === 'none' ? null : (
+          <label className="field">
+            <span className="field-label">
+              {kind === 'secret' ? 'Secret' : kind === 'jwksUrl' ? 'Keys endpoint URL' : kind === 'jwks' ? 'JWKS (JSON)' : 'PEM'}
+            </span>
+            {kind === 'secret' || kind === 'jwksUrl' ? (
+              <input
+                data-testid="jwt-key-value"
+                type={kind === 'secret' ? 'password' : 'url'}
+                placeholder={kind === 'secret' ? (s.key.secretSet ? 'a secret is set (leave empty to keep it)' : 'at least 32 bytes') : String(s.key.url ?? 'https://idp.example.com/.well-known/jwks.json')}
+                value={keyText}
+                onChange={(e) => setKeyText(e.target.value)}
+              />
+            ) : (
+              <textarea data-testid="jwt-key-value" rows={6} placeholder={kind === 'jwks' ? JSON.stringify(s.key.jwks ?? { keys: [] }) : String(s.key.pem ?? '-----BEGIN ...')} value={keyText} onChange={(e) => setKeyText(e.target.value)} />
+            )}
+            <span className="field-hint">{kind === 'secret' ? 'never shown again after saving' : ''}</span>
+          </label>
+        )}
+        <div className="field">
+          <span className="field-label">Allowed algorithms</span>
+          <div className="checks row">
+            {ALGS.map((a) => (
+              <label key={a} className="check">
+                <input
+                  type="checkbox"
+                  data-testid={`jwt-alg-${a}`}
+                  checked={s.algorithms.includes(a)}
+                  onChange={() => set({ algorithms: s.algorithms.includes(a) ? s.algorithms.filter((x) => x !== a) : [...s.algorithms, a] })}
+                />
+                {a}
+              </label>
+            ))}
+          </div>
+        </div>
+      </section>
+      <section className="card grid2">
+        <label className="field">
+          <span className="field-label">Issuer (iss)</span>
+          <input data-testid="jwt-issuer" value={list(s.issuer)} onChange={(e) => set({ issuer: unlist(e.target.value) })} />
+        </label>
+        <label className="field">
+          <span className="field-label">Audience (aud)</span>
+          <input data-testid="jwt-audience" value={list(s.audience)} onChange={(e) => set({ audience: unlist(e.target.value) })} />
+        </label>
+        <label className="field">
+          <span className="field-label">Clock tolerance (seconds)</span>
+          <input data-testid="jwt-tolerance" type="number" min={0} max={300} value={s.clockToleranceSec} onChange={(e) => set({ clockToleranceSec: Number(e.target.value) })} />
+        </label>
+        <label className="field">
+          <span className="field-label">When a token is invalid or expired</span>
+          <select data-testid="jwt-invalid-mode" value={s.invalidTokenMode} onChange={(e) => set({ invalidTokenMode: e.target.value as Settings['invalidTokenMode'] })}>
+            <option value="anonymous">treat the visitor as anonymous</option>
+            <option value="reject">answer 401</option>
+          </select>
+        </label>
+      </section>
+      <section className="card grid2">
+        <h3 className="span2">Where the token is read</h3>
+        <label className="field">
+          <span className="field-label">Cookie name</span>
+          <input data-testid="jwt-cookie" value={s.tokenSources.cookie ?? ''} onChange={(e) => set({ tokenSources: { ...s.tokenSources, cookie: e.target.value || null } })} />
+        </label>
+        <label className="field">
+          <span className="field-label">Custom header</span>
+          <input data-testid="jwt-header" placeholder="x-custom-tkn" value={s.tokenSources.header ?? ''} onChange={(e) => set({ tokenSources: { ...s.tokenSources, header: e.target.value || null } })} />
+        </label>
+        <label className="check">
+          <input type="checkbox" data-testid="jwt-bearer" checked={s.tokenSources.bearer} onChange={(e) => set({ tokenSources: { ...s.tokenSources, bearer: e.target.checked } })} />
+          Authorization: Bearer
+        </label>
+      </section>
+      <section className="card grid2">
+        <h3 className="span2">Products and users</h3>
+        <label className="field">
+          <span className="field-label">Products claim</span>
+          <input data-testid="jwt-products-claim" value={s.productsClaim} onChange={(e) => set({ productsClaim: e.target.value })} />
+          <span className="field-hint">a claim holding a product value or a list of them, e.g. prodsub</span>
+        </label>
+        <label className="field">
+          <span className="field-label">Foreign user id property</span>
+          <input data-testid="jwt-user-id" value={s.foreignUserIdProperty} onChange={(e) => set({ foreignUserIdProperty: e.target.value })} />
+        </label>
+        <label className="field">
+          <span className="field-label">Foreign key system</span>
+          <input data-testid="jwt-key-system" value={s.foreignKeySystem} onChange={(e) => set({ foreignKeySystem: e.target.value })} />
+        </label>
+      </section>
+      {error ? (
+        <p className="error" role="alert" data-testid="jwt-error">
+          {error}
+        </p>
+      ) : null}
+      {saved ? (
+        <p className="ok" data-testid="jwt-saved">
+          Saved.
+        </p>
+      ) : null}
+      <button className="primary" data-testid="jwt-save">
+        Save settings
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,35 @@
+/** The palette: every node type, dragged onto the canvas. */
+import { NODE_KINDS } from '../../../engine/nodes/kinds';
+import { NODE_REGISTRY } from '../../../engine/nodes/registry';
+import { EDITOR_NODES } from '../nodes/registry';
+
+export const DRAG_TYPE = 'application/claimflow-node';
+
+export function Palette({ disabled }: { disabled: boolean }) {
+  return (
+    <aside className="palette" aria-label="Node palette">
+      <h4>Nodes</h4>
+      {NODE_KINDS.filter((k) => k !== 'start').map((kind) => (
+        <div
+          key={kind}
+          className={`palette-item${disabled ? ' disabled' : ''}`}
+          data-testid={`palette-${kind}`}
+          draggable={!disabled}
+          title={NODE_REGISTRY[kind].description}
+          style={{ ['--accent' as string]: EDITOR_NODES[kind].color }}
+          onDragStart={(e) => {
+            e.dataTransfer.setData(DRAG_TYPE, kind);
+            e.dataTransfer.effectAllowed = 'move';
+          }}
+        >
+          <span className="cf-icon">{EDITOR_NODES[kind].icon}</span>
+          <span>
+            <strong>{NODE_REGISTRY[kind].label}</strong>
+            <small>{NODE_REGISTRY[kind].description}</small>
+          </span>
+        </div>
+      ))}
+      <p className="muted small">Drag a node onto the canvas, then connect a labelled branch to the next node.</p>
+    </aside>
+  );
+}

@@ -1,0 +1,53 @@
+/** Small labelled form controls shared by the node forms. */
+import type { ReactNode } from 'react';
+
+export function Field(props: { label: string; hint?: string; children: ReactNode }) {
+  return (
+    <label className="field">
+      <span className="field-label">{props.label}</span>
+      {props.children}
+      {props.hint ? <span className="field-hint">{props.hint}</span> : null}
+    </label>
+  );
+}
+
+export function Text(props: {
+  value: unknown;
+  onChange(v: string): void;
+  testId: string;
+  placeholder?: string;
+  readOnly: boolean;
+  list?: string;
+}) {
+  return (
+    <input
+      data-testid={props.testId}
+      value={props.value === undefined || props.value === null ? '' : String(props.value)}
+      placeholder={props.placeholder}
+      readOnly={props.readOnly}
+      list={props.list}
+      onChange={(e) => props.onChange(e.target.value)}
+    />
+  );
+}
+
+export function Select(props: {
+  value: unknown;
+  options: readonly (string | { value: string; label: string })[];
+  onChange(v: string): void;
+  testId: string;
+  readOnly: boolean;
+}) {
+  return (
+    <select data-testid={props.testId} value={String(props.value ?? '')} disabled={props.readOnly} onChange={(e) => props.onChange(e.target.value)}>
+      {props.options.map((o) => {
+        const opt = typeof o === 'string' ? { value: o, label: o } : o;
+        return (
+          <option key={opt.value} value={opt.value}>
+            {opt.label}
+          </option>
+        );
+      })}
+    </select>
+  );
+}

@@ -1,0 +1,42 @@
+import { Field, Select, Text } from '../fields';
+import type { EditorNodeSpec, FormProps } from '../spec';
+
+function TrialForm({ data, onChange, readOnly }: FormProps) {
+  return (
+    <>
+      <Field label="Allowance" hint="uses per period">
+        <Text testId="form-allowance" value={data.allowance} readOnly={readOnly} onChange={(v) => onChange({ ...data, allowance: Number(v) })} />
+      </Field>
+      <Field label="Period" hint="rolling: P30D, P1W, PT12H · calendar: calendarDay, calendarWeek, calendarMonth · lifetime">
+        <Text testId="form-period" value={data.period} list="trial-periods" readOnly={readOnly} onChange={(v) => onChange({ ...data, period: v })} />
+        <datalist id="trial-periods">
+          {['P30D', 'P7D', 'calendarDay', 'calendarWeek', 'calendarMonth', 'lifetime'].map((p) => (
+            <option key={p} value={p} />
+          ))}
+        </datalist>
+      </Field>
+      <Field label="Counting">
+        <Select
+          testId="form-counting"
+          value={data.counting ?? 'uniqueContent'}
+          readOnly={readOnly}
+          options={[
+            { value: 'uniqueContent', label: 'distinct content (re-reading is free)' },
+            { value: 'pageViews', label: 'every page view' },
+          ]}
+          onChange={(v) => onChange({ ...data, counting: v })}
+        />
+      </Field>
+      <Field label="Tracker" hint="meters with the same tracker share one count across features">
+        <Text testId="form-tracker" value={data.tracker} readOnly={readOnly} onChange={(v) => onChange({ ...data, tracker: v || undefined })} />
+      </Field>
+    </>
+  );
+}
+
+export const trialSpec: EditorNodeSpec = {
+  color: '#ea580c',
+  icon: '⏳',
+  summary: (d) => `${d.allowance ?? '?'} per ${d.period ?? '?'}${d.counting === 'pageViews' ? ' (views)' : ''}`,
+  Form: TrialForm,
+};

@@ -1,0 +1,8 @@
+import type { EditorNodeSpec } from '../spec';
+
+export const userStateSpec: EditorNodeSpec = {
+  color: '#2563eb',
+  icon: '👤',
+  summary: () => 'anonymous · registered · customer',
+  Form: null,
+};

@@ -1,0 +1,90 @@
+/** The graph being edited, with undo/redo history (snapshots of nodes and edges). */
+import type { Edge, Node } from '@xyflow/react';
+import { useCallback, useReducer } from 'react';
+import type { Graph } from '../api/client';
+
+export type FlowNode = Node<Record<string, unknown>>;
+export interface FlowGraph {
+  nodes: FlowNode[];
+  edges: Edge[];
+}
+
+interface State {
+  past: FlowGraph[];
+  present: FlowGraph;
+  future: FlowGraph[];
+  /** Changes since the last save. */
+  dirty: boolean;
+}
+
+type Action =
+  | { type: 'set'; graph: FlowGraph; record: boolean }
+  | { type: 'snapshot' }
+  | { type: 'undo' }
+  | { type: 'redo' }
+  | { type: 'reset'; graph: FlowGraph }
+  | { type: 'saved' };
+
+const LIMIT = 100;
+
+function reducer(state: State, action: Action): State {
+  switch (action.type) {
+    case 'set':
+      return action.record
+        ? { past: [...state.past, state.present].slice(-LIMIT), present: action.graph, future: [], dirty: true }
+        : { ...state, present: action.graph, dirty: state.dirty || action.graph !== state.present };
+    case 'snapshot':
+      return { ...state, past: [...state.past, state.present].slice(-LIMIT), future: [] };
+    case 'undo': {
+      if (state.past.length === 0) return state;
+      const previous = state.past[state.past.length - 1];
+      return { past: state.past.slice(0, -1), present: previous, future: [state.present, ...state.future], dirty: true };
+    }
+    case 'redo': {
+      if (state.future.length === 0) return state;
+      const [next, ...rest] = state.future;
+      return { past: [...state.past, state.present], present: next, future: rest, dirty: true };
+    }
+    case 'reset':
+      return { past: [], present: action.graph, future: [], dirty: false };
+    case 'saved':
+      return { ...state, dirty: false };
+  }
+}
+
+export function useGraphHistory(initial: FlowGraph) {
+  const [state, dispatch] = useReducer(reducer, { past: [], present: initial, future: [], dirty: false });
+  return {
+    graph: state.present,
+    dirty: state.dirty,
+    canUndo: state.past.length > 0,
+    canRedo: state.future.length > 0,
+    set: useCallback((graph: FlowGraph, record = true) => dispatch({ type: 'set', graph, record }), []),
+    snapshot: useCallback(() => dispatch({ type: 'snapshot' }), []),
+    undo: useCallback(() => dispatch({ type: 'undo' }), []),
+    redo: useCallback(() => dispatch({ type: 'redo' }), []),
+    reset: useCallback((graph: FlowGraph) => dispatch({ type: 'reset', graph }), []),
+    markSaved: useCallback(() => dispatch({ type: 'saved' }), []),
+  };
+}
+
+/** Stored graph -> React Flow state. */
+export function toFlow(graph: Graph): FlowGraph {
+  return {
+    nodes: graph.nodes.map((n) => ({ id: n.id, type: n.type, position: n.position, data: n.data ?? {} })),
+    edges: graph.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, sourceHandle: e.sourceHandle ?? null })),
+  };
+}
+
+/** React Flow state -> the stored shape (no selection, sizes or other view state). */
+export function fromFlow(flow: FlowGraph): Graph {
+  return {
+    nodes: flow.nodes.map((n) => ({
+      id: n.id,
+      type: String(n.type),
+      position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+      data: n.data,
+    })),
+    edges: flow.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, sourceHandle: e.sourceHandle ?? null })),
+  };
+}
