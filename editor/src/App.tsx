@@ -18,7 +18,13 @@ function parseHash(): Route {
 }
 
 function hashOf(r: Route): string {
-  return r.page === 'feature' ? `#/features/${encodeURIComponent(r.id)}` : r.page === 'jwt' ? '#/settings/jwt' : r.page === 'catalogue' ? '#/catalogue' : '#/';
+  return r.page === 'feature'
+    ? `#/features/${encodeURIComponent(r.id)}`
+    : r.page === 'jwt'
+      ? '#/settings/jwt'
+      : r.page === 'catalogue'
+        ? '#/catalogue'
+        : '#/';
 }
 
 export function App() {
@@ -52,13 +58,25 @@ export function App() {
       <header className="topbar">
         <strong className="brand">Claimflow</strong>
         <nav>
-          <button className={route.page === 'features' || route.page === 'feature' ? 'active' : ''} data-testid="nav-features" onClick={() => go({ page: 'features' })}>
+          <button
+            className={route.page === 'features' || route.page === 'feature' ? 'active' : ''}
+            data-testid="nav-features"
+            onClick={() => go({ page: 'features' })}
+          >
             Features
           </button>
-          <button className={route.page === 'catalogue' ? 'active' : ''} data-testid="nav-catalogue" onClick={() => go({ page: 'catalogue' })}>
+          <button
+            className={route.page === 'catalogue' ? 'active' : ''}
+            data-testid="nav-catalogue"
+            onClick={() => go({ page: 'catalogue' })}
+          >
             Catalogue
           </button>
-          <button className={route.page === 'jwt' ? 'active' : ''} data-testid="nav-jwt" onClick={() => go({ page: 'jwt' })}>
+          <button
+            className={route.page === 'jwt' ? 'active' : ''}
+            data-testid="nav-jwt"
+            onClick={() => go({ page: 'jwt' })}
+          >
             JWT settings
           </button>
         </nav>
@@ -79,7 +97,14 @@ export function App() {
       </header>
       <main>
         {route.page === 'features' ? <FeatureList onOpen={(id) => go({ page: 'feature', id })} /> : null}
-        {route.page === 'feature' ? <FeatureEditor key={route.id} featureId={route.id} onDirtyChange={setDirty} onBack={() => go({ page: 'features' })} /> : null}
+        {route.page === 'feature' ? (
+          <FeatureEditor
+            key={route.id}
+            featureId={route.id}
+            onDirtyChange={setDirty}
+            onBack={() => go({ page: 'features' })}
+          />
+        ) : null}
         {route.page === 'jwt' ? <JwtSettingsPage /> : null}
         {route.page === 'catalogue' ? <CataloguePage /> : null}
       </main>

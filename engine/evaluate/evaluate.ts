@@ -54,6 +54,7 @@ const cache = new WeakMap<CompiledFeature, Evaluator>();
 
 function describe(step: Step, value: unknown, branch: string | null): string {
   if (step.terminal) return `decision "${step.decision}" (node ${step.id})`;
+  if (step.kind === 'start') return `start (node ${step.id})`;
   const seen = value === undefined ? 'nothing' : JSON.stringify(value);
   return `${step.prepared.tested}: saw ${seen} -> ${branch ?? 'no branch'} (node ${step.id})`;
 }

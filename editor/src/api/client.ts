@@ -35,7 +35,13 @@ export async function api<T>(method: string, path: string, body?: unknown, key =
   const data = await res.json().catch(() => null);
   if (!res.ok) {
     const e = data?.error ?? {};
-    throw new ApiError(res.status, e.code ?? 'CF_INTERNAL', e.message ?? `the service answered ${res.status}`, e.problems, e.field);
+    throw new ApiError(
+      res.status,
+      e.code ?? 'CF_INTERNAL',
+      e.message ?? `the service answered ${res.status}`,
+      e.problems,
+      e.field,
+    );
   }
   return data as T;
 }

@@ -23,7 +23,10 @@ export function CataloguePage() {
 
   const load = useCallback(async () => {
     try {
-      const [p, e] = await Promise.all([api<Product[]>('GET', '/products'), api<Entitlement[]>('GET', '/entitlements')]);
+      const [p, e] = await Promise.all([
+        api<Product[]>('GET', '/products'),
+        api<Entitlement[]>('GET', '/entitlements'),
+      ]);
       setProducts(p);
       setEntitlements(e);
     } catch (err) {
@@ -50,8 +53,8 @@ export function CataloguePage() {
     <div className="page catalogue">
       <h2>Catalogue</h2>
       <p className="muted">
-        Products are recognised from the token's products claim by their claim values; each grants entitlements, and an entitlement grants all the
-        ones below it.
+        Products are recognised from the token's products claim by their claim values; each grants entitlements, and an
+        entitlement grants all the ones below it.
       </p>
       {error ? (
         <p className="error" role="alert" data-testid="catalogue-error">
@@ -65,7 +68,10 @@ export function CataloguePage() {
             {tree(entitlements).map(({ e, depth }) => (
               <li key={e.id} style={{ paddingLeft: depth * 18 }}>
                 {e.name} <code>{e.id}</code>
-                <button className="link" onClick={() => act(() => api('DELETE', `/entitlements/${encodeURIComponent(e.id)}`))}>
+                <button
+                  className="link"
+                  onClick={() => act(() => api('DELETE', `/entitlements/${encodeURIComponent(e.id)}`))}
+                >
                   delete
                 </button>
               </li>
@@ -75,13 +81,34 @@ export function CataloguePage() {
             className="form-row"
             onSubmit={async (e) => {
               e.preventDefault();
-              if (await act(() => api('PUT', `/entitlements/${encodeURIComponent(ent.id.trim())}`, { name: ent.name.trim() || ent.id.trim(), parentId: ent.parentId || null })))
+              if (
+                await act(() =>
+                  api('PUT', `/entitlements/${encodeURIComponent(ent.id.trim())}`, {
+                    name: ent.name.trim() || ent.id.trim(),
+                    parentId: ent.parentId || null,
+                  }),
+                )
+              )
                 setEnt({ id: '', name: '', parentId: '' });
             }}
           >
-            <input data-testid="entitlement-id" placeholder="id, e.g. premium" value={ent.id} onChange={(e) => setEnt({ ...ent, id: e.target.value })} />
-            <input data-testid="entitlement-name" placeholder="name" value={ent.name} onChange={(e) => setEnt({ ...ent, name: e.target.value })} />
-            <select data-testid="entitlement-parent" value={ent.parentId} onChange={(e) => setEnt({ ...ent, parentId: e.target.value })}>
+            <input
+              data-testid="entitlement-id"
+              placeholder="id, e.g. premium"
+              value={ent.id}
+              onChange={(e) => setEnt({ ...ent, id: e.target.value })}
+            />
+            <input
+              data-testid="entitlement-name"
+              placeholder="name"
+              value={ent.name}
+              onChange={(e) => setEnt({ ...ent, name: e.target.value })}
+            />
+            <select
+              data-testid="entitlement-parent"
+              value={ent.parentId}
+              onChange={(e) => setEnt({ ...ent, parentId: e.target.value })}
+            >
               <option value="">(top level)</option>
               {entitlements.map((x) => (
                 <option key={x.id} value={x.id}>
@@ -114,10 +141,23 @@ export function CataloguePage() {
                   <td>{p.claimValues.join(', ')}</td>
                   <td>{p.entitlementIds.join(', ')}</td>
                   <td>
-                    <button className="link" onClick={() => setProd({ id: p.id, name: p.name, claimValues: p.claimValues.join(', '), entitlementIds: p.entitlementIds })}>
+                    <button
+                      className="link"
+                      onClick={() =>
+                        setProd({
+                          id: p.id,
+                          name: p.name,
+                          claimValues: p.claimValues.join(', '),
+                          entitlementIds: p.entitlementIds,
+                        })
+                      }
+                    >
                       edit
                     </button>
-                    <button className="link" onClick={() => act(() => api('DELETE', `/products/${encodeURIComponent(p.id)}`))}>
+                    <button
+                      className="link"
+                      onClick={() => act(() => api('DELETE', `/products/${encodeURIComponent(p.id)}`))}
+                    >
                       delete
                     </button>
                   </td>
@@ -132,16 +172,34 @@ export function CataloguePage() {
               const ok = await act(() =>
                 api('PUT', `/products/${encodeURIComponent(prod.id.trim())}`, {
                   name: prod.name.trim() || prod.id.trim(),
-                  claimValues: prod.claimValues.split(',').map((s) => s.trim()).filter(Boolean),
+                  claimValues: prod.claimValues
+                    .split(',')
+                    .map((s) => s.trim())
+                    .filter(Boolean),
                   entitlementIds: prod.entitlementIds,
                 }),
               );
               if (ok) setProd({ id: '', name: '', claimValues: '', entitlementIds: [] });
             }}
           >
-            <input data-testid="product-id" placeholder="id, e.g. gold" value={prod.id} onChange={(e) => setProd({ ...prod, id: e.target.value })} />
-            <input data-testid="product-name" placeholder="name" value={prod.name} onChange={(e) => setProd({ ...prod, name: e.target.value })} />
-            <input data-testid="product-claim-values" placeholder="claim values, comma separated" value={prod.claimValues} onChange={(e) => setProd({ ...prod, claimValues: e.target.value })} />
+            <input
+              data-testid="product-id"
+              placeholder="id, e.g. gold"
+              value={prod.id}
+              onChange={(e) => setProd({ ...prod, id: e.target.value })}
+            />
+            <input
+              data-testid="product-name"
+              placeholder="name"
+              value={prod.name}
+              onChange={(e) => setProd({ ...prod, name: e.target.value })}
+            />
+            <input
+              data-testid="product-claim-values"
+              placeholder="claim values, comma separated"
+              value={prod.claimValues}
+              onChange={(e) => setProd({ ...prod, claimValues: e.target.value })}
+            />
             <div className="checks row">
               {entitlements.map((x) => (
                 <label key={x.id} className="check">
@@ -150,7 +208,12 @@ export function CataloguePage() {
                     data-testid={`product-entitlement-${x.id}`}
                     checked={prod.entitlementIds.includes(x.id)}
                     onChange={() =>
-                      setProd({ ...prod, entitlementIds: prod.entitlementIds.includes(x.id) ? prod.entitlementIds.filter((y) => y !== x.id) : [...prod.entitlementIds, x.id] })
+                      setProd({
+                        ...prod,
+                        entitlementIds: prod.entitlementIds.includes(x.id)
+                          ? prod.entitlementIds.filter((y) => y !== x.id)
+                          : [...prod.entitlementIds, x.id],
+                      })
                     }
                   />
                   {x.name}

@@ -3,6 +3,8 @@
  * publish, versions (read-only view, rollback, compare), test panel and replay panel.
  */
 import {
+  applyEdgeChanges,
+  applyNodeChanges,
   Background,
   Controls,
   type Edge,
@@ -11,18 +13,16 @@ import {
   type NodeChange,
   ReactFlow,
   ReactFlowProvider,
-  applyEdgeChanges,
-  applyNodeChanges,
   useReactFlow,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { NODE_REGISTRY } from '../../../engine/nodes/registry';
 import { isNodeKind } from '../../../engine/nodes/kinds';
+import { NODE_REGISTRY } from '../../../engine/nodes/registry';
 import { validateGraph } from '../../../engine/validate/validate-graph';
 import {
+  ApiError,
   api,
   describeError,
-  ApiError,
   type FeatureSummary,
   type Graph,
   type Problem,
@@ -31,7 +31,7 @@ import {
   type VersionSummary,
 } from '../api/client';
 import { connectionProblem } from '../lib/connection-rules';
-import { type GraphDiff, diffGraphs } from '../lib/graph-diff';
+import { diffGraphs, type GraphDiff } from '../lib/graph-diff';
 import { autoLayout } from '../lib/layout';
 import { FlowNode, type NodeView } from '../nodes/FlowNode';
 import { type FlowGraph, type FlowNode as FNode, fromFlow, toFlow, useGraphHistory } from '../store/graph-history';
@@ -44,7 +44,10 @@ import { VersionsPanel } from './VersionsPanel';
 
 const nodeTypes = Object.fromEntries(Object.keys(NODE_REGISTRY).map((k) => [k, FlowNode]));
 
-type View = { kind: 'edit' } | { kind: 'version'; version: number; graph: Graph } | { kind: 'compare'; label: string; diff: GraphDiff };
+type View =
+  | { kind: 'edit' }
+  | { kind: 'version'; version: number; graph: Graph }
+  | { kind: 'compare'; label: string; diff: GraphDiff };
 type Tab = 'node' | 'test' | 'versions' | 'replay';
 
 export function FeatureEditor(props: { featureId: string; onDirtyChange(dirty: boolean): void; onBack(): void }) {
@@ -62,7 +65,15 @@ function nextId(kind: string, nodes: FNode[]): string {
   return `${kind}-${i}`;
 }
 
-function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDirtyChange(dirty: boolean): void; onBack(): void }) {
+function Editor({
+  featureId,
+  onDirtyChange,
+  onBack,
+}: {
+  featureId: string;
+  onDirtyChange(dirty: boolean): void;
+  onBack(): void;
+}) {
   const flow = useReactFlow();
   const history = useGraphHistory({ nodes: [], edges: [] });
   const { graph } = history;
@@ -100,7 +111,7 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
   useEffect(() => {
     void load().then((f) => {
       if (f?.draft) history.reset(toFlow(f.draft));
-      setTimeout(() => flow.fitView({ padding: 0.2 }), 50);
+      setTimeout(() => flow.fitView({ padding: 0.2, maxZoom: 0.9 }), 150);
     });
   }, [load, history.reset, flow]);
 
@@ -108,11 +119,20 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
 
   const stored = useMemo(() => fromFlow(graph), [graph]);
   const problems = useMemo(
-    () => validateGraph(stored, { mode: 'draft', catalogue: { productIds: products.map((p) => p.id) } }).problems as Problem[],
+    () =>
+      validateGraph(stored, { mode: 'draft', catalogue: { productIds: products.map((p) => p.id) } })
+        .problems as Problem[],
     [stored, products],
   );
   const decisions = useMemo(
-    () => [...new Set(graph.nodes.filter((n) => n.type === 'outcome').map((n) => String(n.data.decision ?? '')).filter(Boolean))],
+    () => [
+      ...new Set(
+        graph.nodes
+          .filter((n) => n.type === 'outcome')
+          .map((n) => String(n.data.decision ?? ''))
+          .filter(Boolean),
+      ),
+    ],
     [graph.nodes],
   );
   const readOnly = view.kind !== 'edit';
@@ -121,7 +141,8 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
   const shown = useMemo(() => {
     const path = new Set(highlight);
     const pathEdges = new Set<string>();
-    const source = view.kind === 'edit' ? graph : view.kind === 'version' ? toFlow(view.graph) : toFlow(view.diff.merged);
+    const source =
+      view.kind === 'edit' ? graph : view.kind === 'version' ? toFlow(view.graph) : toFlow(view.diff.merged);
     for (let i = 0; i + 1 < highlight.length; i++) {
       const e = source.edges.find((x) => x.source === highlight[i] && x.target === highlight[i + 1]);
       if (e) pathEdges.add(e.id);
@@ -144,10 +165,20 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
     });
     const edges: Edge[] = source.edges.map((e) => {
       const change = view.kind === 'compare' ? view.diff.edges[e.id] : undefined;
-      const classes = [pathEdges.has(e.id) ? 'on-path' : '', edgeProblem.has(e.id) ? 'has-error' : '', change && change !== 'same' ? `diff-${change}` : '']
+      const classes = [
+        pathEdges.has(e.id) ? 'on-path' : '',
+        edgeProblem.has(e.id) ? 'has-error' : '',
+        change && change !== 'same' ? `diff-${change}` : '',
+      ]
         .filter(Boolean)
         .join(' ');
-      return { ...e, className: classes, animated: pathEdges.has(e.id), label: e.sourceHandle ?? undefined, deletable: !readOnly };
+      return {
+        ...e,
+        className: classes,
+        animated: pathEdges.has(e.id),
+        label: e.sourceHandle ?? undefined,
+        deletable: !readOnly,
+      };
     });
     return { nodes, edges };
   }, [graph, view, highlight, problems, readOnly]);
@@ -161,13 +192,17 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
       }
       const structural = changes.some((c) => c.type === 'remove' || c.type === 'add');
       const dragEnd = changes.some((c) => c.type === 'position' && c.dragging === false);
-      const meaningful = changes.filter((c) => !(c.type === 'remove' && graph.nodes.find((n) => n.id === c.id)?.type === 'start'));
+      const meaningful = changes.filter(
+        (c) => !(c.type === 'remove' && graph.nodes.find((n) => n.id === c.id)?.type === 'start'),
+      );
       const nodes = applyNodeChanges(meaningful, graph.nodes).map((n) => {
         const { __view, ...data } = n.data as Record<string, unknown>;
         return __view === undefined ? n : { ...n, data };
       });
       const removed = new Set(meaningful.filter((c) => c.type === 'remove').map((c) => (c as { id: string }).id));
-      const edges = removed.size ? graph.edges.filter((e) => !removed.has(e.source) && !removed.has(e.target)) : graph.edges;
+      const edges = removed.size
+        ? graph.edges.filter((e) => !removed.has(e.source) && !removed.has(e.target))
+        : graph.edges;
       history.set({ nodes, edges }, structural || dragEnd);
     },
     [graph, history, readOnly],
@@ -183,7 +218,8 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
   );
 
   const isValidConnection = useCallback(
-    (c: { source: string | null; target: string | null; sourceHandle?: string | null }) => !readOnly && connectionProblem(stored, c) === null,
+    (c: { source: string | null; target: string | null; sourceHandle?: string | null }) =>
+      !readOnly && connectionProblem(stored, c) === null,
     [stored, readOnly],
   );
 
@@ -193,7 +229,10 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
       if (problem) return setMessage({ kind: 'error', text: `Not connected: ${problem}.` });
       const handle = c.sourceHandle ?? null;
       const id = `e-${c.source}-${handle ?? 'out'}`;
-      history.set({ nodes: graph.nodes, edges: [...graph.edges, { id, source: c.source as string, target: c.target as string, sourceHandle: handle }] });
+      history.set({
+        nodes: graph.nodes,
+        edges: [...graph.edges, { id, source: c.source as string, target: c.target as string, sourceHandle: handle }],
+      });
     },
     [stored, graph, history],
   );
@@ -205,7 +244,13 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
       if (readOnly || !isNodeKind(kind)) return;
       const position = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
       const id = nextId(kind, graph.nodes);
-      const node: FNode = { id, type: kind, position, data: NODE_REGISTRY[kind].defaultData() as Record<string, unknown>, selected: true };
+      const node: FNode = {
+        id,
+        type: kind,
+        position,
+        data: NODE_REGISTRY[kind].defaultData() as Record<string, unknown>,
+        selected: true,
+      };
       history.set({ nodes: [...graph.nodes.map((n) => ({ ...n, selected: false })), node], edges: graph.edges });
       setTab('node');
     },
@@ -213,7 +258,8 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
   );
 
   const updateData = useCallback(
-    (id: string, data: Record<string, unknown>) => history.set({ ...graph, nodes: graph.nodes.map((n) => (n.id === id ? { ...n, data } : n)) }),
+    (id: string, data: Record<string, unknown>) =>
+      history.set({ ...graph, nodes: graph.nodes.map((n) => (n.id === id ? { ...n, data } : n)) }),
     [graph, history],
   );
 
@@ -223,7 +269,7 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
       if (!target) return;
       history.set({ ...graph, nodes: graph.nodes.map((n) => ({ ...n, selected: n.id === target })) }, false);
       const n = graph.nodes.find((x) => x.id === target);
-      if (n) flow.setCenter(n.position.x + 100, n.position.y + 40, { zoom: 1.1, duration: 300 });
+      if (n) flow.setCenter(n.position.x + 100, n.position.y + 40, { zoom: flow.getZoom(), duration: 200 });
       setTab('node');
     },
     [graph, history, flow],
@@ -260,7 +306,7 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
       const v = await api<{ graph: Graph }>('GET', `${base}/versions/${version}`);
       setView({ kind: 'version', version, graph: v.graph });
       setHighlight([]);
-      setTimeout(() => flow.fitView({ padding: 0.2 }), 50);
+      setTimeout(() => flow.fitView({ padding: 0.2, maxZoom: 1 }), 50);
     } catch (e) {
       setMessage({ kind: 'error', text: describeError(e) });
     }
@@ -278,12 +324,17 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
   };
 
   const compare = async (a: string, b: string) => {
-    const graphOf = async (v: string): Promise<Graph> => (v === 'draft' ? stored : (await api<{ graph: Graph }>('GET', `${base}/versions/${v}`)).graph);
+    const graphOf = async (v: string): Promise<Graph> =>
+      v === 'draft' ? stored : (await api<{ graph: Graph }>('GET', `${base}/versions/${v}`)).graph;
     try {
       const [ga, gb] = await Promise.all([graphOf(a), graphOf(b)]);
-      setView({ kind: 'compare', label: `${a === 'draft' ? 'draft' : `v${a}`} → ${b === 'draft' ? 'draft' : `v${b}`}`, diff: diffGraphs(ga, gb) });
+      setView({
+        kind: 'compare',
+        label: `${a === 'draft' ? 'draft' : `v${a}`} → ${b === 'draft' ? 'draft' : `v${b}`}`,
+        diff: diffGraphs(ga, gb),
+      });
       setHighlight([]);
-      setTimeout(() => flow.fitView({ padding: 0.2 }), 50);
+      setTimeout(() => flow.fitView({ padding: 0.2, maxZoom: 1 }), 50);
     } catch (e) {
       setMessage({ kind: 'error', text: describeError(e) });
     }
@@ -291,7 +342,7 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
 
   const layout = () => {
     history.set(autoLayout(graph));
-    setTimeout(() => flow.fitView({ padding: 0.2, duration: 300 }), 50);
+    setTimeout(() => flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 }), 120);
   };
 
   // Keyboard: undo/redo, copy/paste, save.
@@ -319,8 +370,16 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
           all.push(copy);
           return copy;
         });
-        const edges = clipboard.current.edges.map((x) => ({ ...x, id: `e-${map.get(x.source)}-${x.sourceHandle ?? 'out'}`, source: map.get(x.source) as string, target: map.get(x.target) as string }));
-        history.set({ nodes: [...graph.nodes.map((n) => ({ ...n, selected: false })), ...pasted], edges: [...graph.edges, ...edges] });
+        const edges = clipboard.current.edges.map((x) => ({
+          ...x,
+          id: `e-${map.get(x.source)}-${x.sourceHandle ?? 'out'}`,
+          source: map.get(x.source) as string,
+          target: map.get(x.target) as string,
+        }));
+        history.set({
+          nodes: [...graph.nodes.map((n) => ({ ...n, selected: false })), ...pasted],
+          edges: [...graph.edges, ...edges],
+        });
       } else return;
       e.preventDefault();
     };
@@ -351,13 +410,23 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
           ← Features
         </button>
         <h2>{feature?.name ?? featureId}</h2>
-        {feature?.publishedVersion ? <span className="badge live">live v{feature.publishedVersion}</span> : <span className="badge">not published</span>}
-        {history.dirty ? <span className="badge warn" data-testid="unsaved">unsaved changes</span> : null}
+        {feature?.publishedVersion ? (
+          <span className="badge live">live v{feature.publishedVersion}</span>
+        ) : (
+          <span className="badge">not published</span>
+        )}
+        {history.dirty ? (
+          <span className="badge warn" data-testid="unsaved">
+            unsaved changes
+          </span>
+        ) : null}
         <span className="spacer" />
         {view.kind !== 'edit' ? (
           <>
             <span className="badge info" data-testid="view-mode">
-              {view.kind === 'version' ? `viewing v${view.version} (read-only)` : `comparing ${view.label}: +${view.diff.summary.added} −${view.diff.summary.removed} ~${view.diff.summary.changed}`}
+              {view.kind === 'version'
+                ? `viewing v${view.version} (read-only)`
+                : `comparing ${view.label}: +${view.diff.summary.added} −${view.diff.summary.removed} ~${view.diff.summary.changed}`}
             </span>
             <button data-testid="back-to-draft" onClick={() => setView({ kind: 'edit' })}>
               Back to the draft
@@ -380,15 +449,30 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
             <button data-testid="save-draft" onClick={save} title="Save (Ctrl+S)">
               Save draft
             </button>
-            <input data-testid="publish-note" className="note" placeholder="What changed? (note)" value={publishNote} onChange={(e) => setPublishNote(e.target.value)} />
-            <button className="primary" data-testid="publish" onClick={publish} title={errors || unfinished ? 'fix the problems first' : 'publish the draft'}>
+            <input
+              data-testid="publish-note"
+              className="note"
+              placeholder="What changed? (note)"
+              value={publishNote}
+              onChange={(e) => setPublishNote(e.target.value)}
+            />
+            <button
+              className="primary"
+              data-testid="publish"
+              onClick={publish}
+              title={errors || unfinished ? 'fix the problems first' : 'publish the draft'}
+            >
               Publish
             </button>
           </>
         )}
       </div>
       {message ? (
-        <div className={`message ${message.kind}`} role={message.kind === 'error' ? 'alert' : 'status'} data-testid="message">
+        <div
+          className={`message ${message.kind}`}
+          role={message.kind === 'error' ? 'alert' : 'status'}
+          data-testid="message"
+        >
           {message.text}
           <button className="link" aria-label="dismiss" onClick={() => setMessage(null)}>
             ✕
@@ -421,26 +505,60 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
             multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
             nodesConnectable={!readOnly}
             elementsSelectable
-            fitView
+            defaultViewport={{ x: 40, y: 40, zoom: 0.9 }}
+            maxZoom={2}
             minZoom={0.2}
           >
             <Background gap={20} />
-            <MiniMap pannable zoomable nodeColor={(n) => (n.data as { __view?: NodeView }).__view?.onPath ? '#f59e0b' : '#94a3b8'} />
+            <MiniMap
+              pannable
+              zoomable
+              nodeColor={(n) => ((n.data as { __view?: NodeView }).__view?.onPath ? '#f59e0b' : '#94a3b8')}
+            />
             <Controls showInteractive={false} />
           </ReactFlow>
         </div>
         <aside className="side">
-          <nav className="tabs" role="tablist">
+          <div className="tabs" role="tablist">
             {(['node', 'test', 'versions', 'replay'] as Tab[]).map((t) => (
-              <button key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'active' : ''} data-testid={`tab-${t}`} onClick={() => setTab(t)}>
-                {t === 'node' ? 'Settings' : t === 'test' ? 'Test' : t === 'versions' ? `Versions (${versions.length})` : 'Replay'}
+              <button
+                key={t}
+                role="tab"
+                aria-selected={tab === t}
+                className={tab === t ? 'active' : ''}
+                data-testid={`tab-${t}`}
+                onClick={() => setTab(t)}
+              >
+                {t === 'node' ? 'Settings' : t === 'test' ? 'Test' : t === 'versions' ? 'Versions' : 'Replay'}
               </button>
             ))}
-          </nav>
+          </div>
           <div className="tab-body">
             {tab === 'node' ? (
               <>
-                <Inspector node={selected} problems={problems} products={products} decisions={decisions} readOnly={readOnly} onChange={updateData} />
+                <label className="field">
+                  <span className="field-label">Node</span>
+                  <select
+                    data-testid="node-picker"
+                    value={selected?.id ?? ''}
+                    onChange={(e) => (e.target.value ? selectNode(e.target.value) : undefined)}
+                  >
+                    <option value="">choose a node…</option>
+                    {graph.nodes.map((n) => (
+                      <option key={n.id} value={n.id}>
+                        {n.id} · {NODE_REGISTRY[n.type as keyof typeof NODE_REGISTRY]?.label ?? n.type}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <Inspector
+                  node={selected}
+                  problems={problems}
+                  products={products}
+                  decisions={decisions}
+                  readOnly={readOnly}
+                  onChange={updateData}
+                />
                 {view.kind === 'compare' ? <DiffList diff={view.diff} /> : null}
               </>
             ) : null}
@@ -459,9 +577,22 @@ function Editor({ featureId, onDirtyChange, onBack }: { featureId: string; onDir
               />
             ) : null}
             {tab === 'versions' ? (
-              <VersionsPanel versions={versions} published={feature?.publishedVersion ?? null} onOpen={openVersion} onRollback={rollback} onCompare={compare} />
+              <VersionsPanel
+                versions={versions}
+                published={feature?.publishedVersion ?? null}
+                onOpen={openVersion}
+                onRollback={rollback}
+                onCompare={compare}
+              />
             ) : null}
-            {tab === 'replay' ? <ReplayPanel featureId={featureId} versions={versions} onHighlight={setHighlight} currentCase={currentCase} /> : null}
+            {tab === 'replay' ? (
+              <ReplayPanel
+                featureId={featureId}
+                versions={versions}
+                onHighlight={setHighlight}
+                currentCase={currentCase}
+              />
+            ) : null}
           </div>
           {view.kind === 'edit' ? <ProblemsPanel problems={problems} onSelect={selectNode} /> : null}
         </aside>

@@ -28,7 +28,10 @@ export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
       await api('POST', '/features', {
         id: id.trim(),
         name: name.trim() || id.trim(),
-        customerEntitlements: entitlements.split(',').map((s) => s.trim()).filter(Boolean),
+        customerEntitlements: entitlements
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
       });
       const created = id.trim();
       setId('');
@@ -83,7 +86,11 @@ export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
               <td>
                 {renaming?.id === f.id ? (
                   <span className="inline">
-                    <input data-testid={`feature-rename-input-${f.id}`} value={renaming.name} onChange={(e) => setRenaming({ id: f.id, name: e.target.value })} />
+                    <input
+                      data-testid={`feature-rename-input-${f.id}`}
+                      value={renaming.name}
+                      onChange={(e) => setRenaming({ id: f.id, name: e.target.value })}
+                    />
                     <button onClick={rename} data-testid={`feature-rename-save-${f.id}`}>
                       Save
                     </button>
@@ -95,10 +102,26 @@ export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
               <td>
                 <code>{f.id}</code>
               </td>
-              <td>{f.publishedVersion === null ? <span className="badge">not published</span> : <span className="badge live">v{f.publishedVersion}</span>}</td>
-              <td>{f.draftDiffers ? <span className="badge warn">unpublished changes</span> : <span className="muted">same as live</span>}</td>
+              <td>
+                {f.publishedVersion === null ? (
+                  <span className="badge">not published</span>
+                ) : (
+                  <span className="badge live">v{f.publishedVersion}</span>
+                )}
+              </td>
+              <td>
+                {f.draftDiffers ? (
+                  <span className="badge warn">unpublished changes</span>
+                ) : (
+                  <span className="muted">same as live</span>
+                )}
+              </td>
               <td className="actions">
-                <button className="link" data-testid={`feature-rename-${f.id}`} onClick={() => setRenaming({ id: f.id, name: f.name })}>
+                <button
+                  className="link"
+                  data-testid={`feature-rename-${f.id}`}
+                  onClick={() => setRenaming({ id: f.id, name: f.name })}
+                >
                   Rename
                 </button>
                 <button className="primary" data-testid={`feature-open-${f.id}`} onClick={() => onOpen(f.id)}>
@@ -113,15 +136,30 @@ export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
         <h3>New feature</h3>
         <label className="field">
           <span className="field-label">Id</span>
-          <input data-testid="feature-new-id" placeholder="article-access" value={id} onChange={(e) => setId(e.target.value)} />
+          <input
+            data-testid="feature-new-id"
+            placeholder="article-access"
+            value={id}
+            onChange={(e) => setId(e.target.value)}
+          />
         </label>
         <label className="field">
           <span className="field-label">Name</span>
-          <input data-testid="feature-new-name" placeholder="Article access" value={name} onChange={(e) => setName(e.target.value)} />
+          <input
+            data-testid="feature-new-name"
+            placeholder="Article access"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
         </label>
         <label className="field">
           <span className="field-label">Customer entitlements</span>
-          <input data-testid="feature-new-entitlements" placeholder="premium" value={entitlements} onChange={(e) => setEntitlements(e.target.value)} />
+          <input
+            data-testid="feature-new-entitlements"
+            placeholder="premium"
+            value={entitlements}
+            onChange={(e) => setEntitlements(e.target.value)}
+          />
           <span className="field-hint">visitors holding one of these are “customers” of this feature</span>
         </label>
         <button className="primary" data-testid="feature-create" disabled={!id.trim()}>

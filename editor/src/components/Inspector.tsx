@@ -1,6 +1,7 @@
 /** Settings of the selected node: the node kind's own form from the editor registry. */
-import { NODE_REGISTRY } from '../../../engine/nodes/registry';
+
 import type { NodeKind } from '../../../engine/nodes/kinds';
+import { NODE_REGISTRY } from '../../../engine/nodes/registry';
 import type { Problem, Product } from '../api/client';
 import { EDITOR_NODES } from '../nodes/registry';
 import type { FlowNode } from '../store/graph-history';

@@ -10,7 +10,21 @@ const KINDS = [
   { value: 'jwksUrl', label: 'JWKS keys endpoint URL' },
   { value: 'none', label: 'Not configured' },
 ];
-const ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const ALGS = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 
 interface Settings {
   key: Record<string, unknown>;
@@ -27,7 +41,10 @@ interface Settings {
 
 const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : (v ?? ''));
 const unlist = (s: string) => {
-  const parts = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const parts = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : parts;
 };
 
@@ -70,7 +87,9 @@ export function JwtSettingsPage() {
   return (
     <form className="page settings" onSubmit={save} data-testid="jwt-settings">
       <h2>JWT integration</h2>
-      <p className="muted">How visitor tokens are verified. Only verified claims reach the rules; a bad token makes the visitor anonymous.</p>
+      <p className="muted">
+        How visitor tokens are verified. Only verified claims reach the rules; a bad token makes the visitor anonymous.
+      </p>
       <section className="card">
         <h3>Verification key</h3>
         <label className="field">
@@ -86,18 +105,38 @@ export function JwtSettingsPage() {
         {kind === 'none' ? null : (
           <label className="field">
             <span className="field-label">
-              {kind === 'secret' ? 'Secret' : kind === 'jwksUrl' ? 'Keys endpoint URL' : kind === 'jwks' ? 'JWKS (JSON)' : 'PEM'}
+              {kind === 'secret'
+                ? 'Secret'
+                : kind === 'jwksUrl'
+                  ? 'Keys endpoint URL'
+                  : kind === 'jwks'
+                    ? 'JWKS (JSON)'
+                    : 'PEM'}
             </span>
             {kind === 'secret' || kind === 'jwksUrl' ? (
               <input
                 data-testid="jwt-key-value"
                 type={kind === 'secret' ? 'password' : 'url'}
-                placeholder={kind === 'secret' ? (s.key.secretSet ? 'a secret is set (leave empty to keep it)' : 'at least 32 bytes') : String(s.key.url ?? 'https://idp.example.com/.well-known/jwks.json')}
+                placeholder={
+                  kind === 'secret'
+                    ? s.key.secretSet
+                      ? 'a secret is set (leave empty to keep it)'
+                      : 'at least 32 bytes'
+                    : String(s.key.url ?? 'https://idp.example.com/.well-known/jwks.json')
+                }
                 value={keyText}
                 onChange={(e) => setKeyText(e.target.value)}
               />
             ) : (
-              <textarea data-testid="jwt-key-value" rows={6} placeholder={kind === 'jwks' ? JSON.stringify(s.key.jwks ?? { keys: [] }) : String(s.key.pem ?? '-----BEGIN ...')} value={keyText} onChange={(e) => setKeyText(e.target.value)} />
+              <textarea
+                data-testid="jwt-key-value"
+                rows={6}
+                placeholder={
+                  kind === 'jwks' ? JSON.stringify(s.key.jwks ?? { keys: [] }) : String(s.key.pem ?? '-----BEGIN ...')
+                }
+                value={keyText}
+                onChange={(e) => setKeyText(e.target.value)}
+              />
             )}
             <span className="field-hint">{kind === 'secret' ? 'never shown again after saving' : ''}</span>
           </label>
@@ -111,7 +150,11 @@ export function JwtSettingsPage() {
                   type="checkbox"
                   data-testid={`jwt-alg-${a}`}
                   checked={s.algorithms.includes(a)}
-                  onChange={() => set({ algorithms: s.algorithms.includes(a) ? s.algorithms.filter((x) => x !== a) : [...s.algorithms, a] })}
+                  onChange={() =>
+                    set({
+                      algorithms: s.algorithms.includes(a) ? s.algorithms.filter((x) => x !== a) : [...s.algorithms, a],
+                    })
+                  }
                 />
                 {a}
               </label>
@@ -122,19 +165,38 @@ export function JwtSettingsPage() {
       <section className="card grid2">
         <label className="field">
           <span className="field-label">Issuer (iss)</span>
-          <input data-testid="jwt-issuer" value={list(s.issuer)} onChange={(e) => set({ issuer: unlist(e.target.value) })} />
+          <input
+            data-testid="jwt-issuer"
+            value={list(s.issuer)}
+            onChange={(e) => set({ issuer: unlist(e.target.value) })}
+          />
         </label>
         <label className="field">
           <span className="field-label">Audience (aud)</span>
-          <input data-testid="jwt-audience" value={list(s.audience)} onChange={(e) => set({ audience: unlist(e.target.value) })} />
+          <input
+            data-testid="jwt-audience"
+            value={list(s.audience)}
+            onChange={(e) => set({ audience: unlist(e.target.value) })}
+          />
         </label>
         <label className="field">
           <span className="field-label">Clock tolerance (seconds)</span>
-          <input data-testid="jwt-tolerance" type="number" min={0} max={300} value={s.clockToleranceSec} onChange={(e) => set({ clockToleranceSec: Number(e.target.value) })} />
+          <input
+            data-testid="jwt-tolerance"
+            type="number"
+            min={0}
+            max={300}
+            value={s.clockToleranceSec}
+            onChange={(e) => set({ clockToleranceSec: Number(e.target.value) })}
+          />
         </label>
         <label className="field">
           <span className="field-label">When a token is invalid or expired</span>
-          <select data-testid="jwt-invalid-mode" value={s.invalidTokenMode} onChange={(e) => set({ invalidTokenMode: e.target.value as Settings['invalidTokenMode'] })}>
+          <select
+            data-testid="jwt-invalid-mode"
+            value={s.invalidTokenMode}
+            onChange={(e) => set({ invalidTokenMode: e.target.value as Settings['invalidTokenMode'] })}
+          >
             <option value="anonymous">treat the visitor as anonymous</option>
             <option value="reject">answer 401</option>
           </select>
@@ -144,14 +206,28 @@ export function JwtSettingsPage() {
         <h3 className="span2">Where the token is read</h3>
         <label className="field">
           <span className="field-label">Cookie name</span>
-          <input data-testid="jwt-cookie" value={s.tokenSources.cookie ?? ''} onChange={(e) => set({ tokenSources: { ...s.tokenSources, cookie: e.target.value || null } })} />
+          <input
+            data-testid="jwt-cookie"
+            value={s.tokenSources.cookie ?? ''}
+            onChange={(e) => set({ tokenSources: { ...s.tokenSources, cookie: e.target.value || null } })}
+          />
         </label>
         <label className="field">
           <span className="field-label">Custom header</span>
-          <input data-testid="jwt-header" placeholder="x-custom-tkn" value={s.tokenSources.header ?? ''} onChange={(e) => set({ tokenSources: { ...s.tokenSources, header: e.target.value || null } })} />
+          <input
+            data-testid="jwt-header"
+            placeholder="x-custom-tkn"
+            value={s.tokenSources.header ?? ''}
+            onChange={(e) => set({ tokenSources: { ...s.tokenSources, header: e.target.value || null } })}
+          />
         </label>
         <label className="check">
-          <input type="checkbox" data-testid="jwt-bearer" checked={s.tokenSources.bearer} onChange={(e) => set({ tokenSources: { ...s.tokenSources, bearer: e.target.checked } })} />
+          <input
+            type="checkbox"
+            data-testid="jwt-bearer"
+            checked={s.tokenSources.bearer}
+            onChange={(e) => set({ tokenSources: { ...s.tokenSources, bearer: e.target.checked } })}
+          />
           Authorization: Bearer
         </label>
       </section>
@@ -159,16 +235,28 @@ export function JwtSettingsPage() {
         <h3 className="span2">Products and users</h3>
         <label className="field">
           <span className="field-label">Products claim</span>
-          <input data-testid="jwt-products-claim" value={s.productsClaim} onChange={(e) => set({ productsClaim: e.target.value })} />
+          <input
+            data-testid="jwt-products-claim"
+            value={s.productsClaim}
+            onChange={(e) => set({ productsClaim: e.target.value })}
+          />
           <span className="field-hint">a claim holding a product value or a list of them, e.g. prodsub</span>
         </label>
         <label className="field">
           <span className="field-label">Foreign user id property</span>
-          <input data-testid="jwt-user-id" value={s.foreignUserIdProperty} onChange={(e) => set({ foreignUserIdProperty: e.target.value })} />
+          <input
+            data-testid="jwt-user-id"
+            value={s.foreignUserIdProperty}
+            onChange={(e) => set({ foreignUserIdProperty: e.target.value })}
+          />
         </label>
         <label className="field">
           <span className="field-label">Foreign key system</span>
-          <input data-testid="jwt-key-system" value={s.foreignKeySystem} onChange={(e) => set({ foreignKeySystem: e.target.value })} />
+          <input
+            data-testid="jwt-key-system"
+            value={s.foreignKeySystem}
+            onChange={(e) => set({ foreignKeySystem: e.target.value })}
+          />
         </label>
       </section>
       {error ? (

@@ -1,7 +1,13 @@
 /** Validation problems of the draft, as you edit; clicking one selects its node. */
 import type { Problem } from '../api/client';
 
-export function ProblemsPanel({ problems, onSelect }: { problems: Problem[]; onSelect(nodeId: string | undefined, edgeId: string | undefined): void }) {
+export function ProblemsPanel({
+  problems,
+  onSelect,
+}: {
+  problems: Problem[];
+  onSelect(nodeId: string | undefined, edgeId: string | undefined): void;
+}) {
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   return (
@@ -13,7 +19,11 @@ export function ProblemsPanel({ problems, onSelect }: { problems: Problem[]; onS
           </span>
         ) : (
           <span>
-            {errors ? <span className="error-text">{errors} problem{errors === 1 ? '' : 's'}</span> : null}
+            {errors ? (
+              <span className="error-text">
+                {errors} problem{errors === 1 ? '' : 's'}
+              </span>
+            ) : null}
             {errors && warnings ? ' · ' : ''}
             {warnings ? (
               <span className="warn-text">

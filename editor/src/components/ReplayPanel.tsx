@@ -46,9 +46,13 @@ export function ReplayPanel(props: {
   const run = async () => {
     setError(null);
     try {
-      const out = await api<{ run: { summary: string; results: CaseResult[] } }>('POST', `${base}/${encodeURIComponent(suite)}/run`, {
-        against: /^\d+$/.test(against) ? Number(against) : against,
-      });
+      const out = await api<{ run: { summary: string; results: CaseResult[] } }>(
+        'POST',
+        `${base}/${encodeURIComponent(suite)}/run`,
+        {
+          against: /^\d+$/.test(against) ? Number(against) : against,
+        },
+      );
       setResults(out.run);
     } catch (e) {
       setError(describeError(e));
@@ -101,7 +105,12 @@ export function ReplayPanel(props: {
         </button>
       </div>
       <div className="inline">
-        <input data-testid="replay-case-name" placeholder="case name" value={caseName} onChange={(e) => setCaseName(e.target.value)} />
+        <input
+          data-testid="replay-case-name"
+          placeholder="case name"
+          value={caseName}
+          onChange={(e) => setCaseName(e.target.value)}
+        />
         <button data-testid="replay-add-case" onClick={addCase}>
           Add current test input as a case
         </button>
@@ -119,7 +128,11 @@ export function ReplayPanel(props: {
           <ul className="cases">
             {results.results.map((r) => (
               <li key={r.name} className={r.pass ? 'pass' : 'fail'}>
-                <button className="link" data-testid={`replay-case-${r.name}`} onClick={() => props.onHighlight(r.actual.path)}>
+                <button
+                  className="link"
+                  data-testid={`replay-case-${r.name}`}
+                  onClick={() => props.onHighlight(r.actual.path)}
+                >
                   {r.pass ? '✓' : '✗'} {r.name}
                 </button>
                 <span className="muted small">

@@ -27,7 +27,13 @@ export function SignIn({ onSignedIn }: { onSignedIn(): void }) {
         <p className="muted">Feature rules over verified JWT claims. Sign in with the admin key of this service.</p>
         <label className="field">
           <span className="field-label">Admin key</span>
-          <input data-testid="signin-key" type="password" autoFocus value={key} onChange={(e) => setValue(e.target.value)} />
+          <input
+            data-testid="signin-key"
+            type="password"
+            autoFocus
+            value={key}
+            onChange={(e) => setValue(e.target.value)}
+          />
         </label>
         {error ? (
           <p className="error" data-testid="signin-error" role="alert">
@@ -37,7 +43,9 @@ export function SignIn({ onSignedIn }: { onSignedIn(): void }) {
         <button className="primary" data-testid="signin-submit" disabled={busy || key.trim() === ''}>
           {busy ? 'Checking…' : 'Sign in'}
         </button>
-        <p className="muted small">The key was printed when the service first started, or set with CLAIMFLOW_ADMIN_KEY.</p>
+        <p className="muted small">
+          The key was printed when the service first started, or set with CLAIMFLOW_ADMIN_KEY.
+        </p>
       </form>
     </div>
   );

@@ -37,27 +37,52 @@ export function TestPanel(props: {
   return (
     <div className="test-panel" data-testid="test-panel">
       <div className="segmented">
-        <button className={input.mode === 'token' ? 'active' : ''} data-testid="test-mode-token" onClick={() => props.onInput({ ...input, mode: 'token' })}>
+        <button
+          className={input.mode === 'token' ? 'active' : ''}
+          data-testid="test-mode-token"
+          onClick={() => props.onInput({ ...input, mode: 'token' })}
+        >
           JWT
         </button>
-        <button className={input.mode === 'claims' ? 'active' : ''} data-testid="test-mode-claims" onClick={() => props.onInput({ ...input, mode: 'claims' })}>
+        <button
+          className={input.mode === 'claims' ? 'active' : ''}
+          data-testid="test-mode-claims"
+          onClick={() => props.onInput({ ...input, mode: 'claims' })}
+        >
           Claims JSON
         </button>
       </div>
       {input.mode === 'token' ? (
         <label className="field">
           <span className="field-label">Token (verified with the live JWT settings)</span>
-          <textarea data-testid="test-token" rows={4} value={input.token} onChange={(e) => props.onInput({ ...input, token: e.target.value })} />
+          <textarea
+            data-testid="test-token"
+            rows={4}
+            value={input.token}
+            onChange={(e) => props.onInput({ ...input, token: e.target.value })}
+          />
         </label>
       ) : (
         <label className="field">
           <span className="field-label">Claims (treated as verified)</span>
-          <textarea data-testid="test-claims" rows={4} placeholder='{"sub": "u1", "state": "Alabama"}' value={input.claims} onChange={(e) => props.onInput({ ...input, claims: e.target.value })} />
+          <textarea
+            data-testid="test-claims"
+            rows={4}
+            placeholder='{"sub": "u1", "state": "Alabama"}'
+            value={input.claims}
+            onChange={(e) => props.onInput({ ...input, claims: e.target.value })}
+          />
         </label>
       )}
       <label className="field">
         <span className="field-label">Context (optional JSON)</span>
-        <textarea data-testid="test-context" rows={2} placeholder='{"device": "mobile", "contentId": "a-1"}' value={input.context} onChange={(e) => props.onInput({ ...input, context: e.target.value })} />
+        <textarea
+          data-testid="test-context"
+          rows={2}
+          placeholder='{"device": "mobile", "contentId": "a-1"}'
+          value={input.context}
+          onChange={(e) => props.onInput({ ...input, context: e.target.value })}
+        />
       </label>
       <div className="inline">
         <select data-testid="test-against" value={against} onChange={(e) => setAgainst(e.target.value)}>

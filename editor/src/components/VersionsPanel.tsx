@@ -44,7 +44,8 @@ export function VersionsPanel(props: {
         {props.versions.map((v) => (
           <li key={v.version} data-testid={`version-row-${v.version}`}>
             <div>
-              <strong>v{v.version}</strong> {v.version === props.published ? <span className="badge live">live</span> : null}
+              <strong>v{v.version}</strong>{' '}
+              {v.version === props.published ? <span className="badge live">live</span> : null}
               {v.rolledBackFrom ? <span className="badge">copy of v{v.rolledBackFrom}</span> : null}
               <div className="muted small">
                 {v.author} · {new Date(v.createdAt).toLocaleString()}
@@ -52,11 +53,19 @@ export function VersionsPanel(props: {
               <div>{v.note || <span className="muted">no note</span>}</div>
             </div>
             <div className="actions">
-              <button className="link" data-testid={`version-open-${v.version}`} onClick={() => props.onOpen(v.version)}>
+              <button
+                className="link"
+                data-testid={`version-open-${v.version}`}
+                onClick={() => props.onOpen(v.version)}
+              >
                 Open
               </button>
               {v.version !== latest ? (
-                <button className="link" data-testid={`version-rollback-${v.version}`} onClick={() => props.onRollback(v.version)}>
+                <button
+                  className="link"
+                  data-testid={`version-rollback-${v.version}`}
+                  onClick={() => props.onRollback(v.version)}
+                >
                   Roll back to this
                 </button>
               ) : null}

@@ -1,8 +1,8 @@
 /** One node on the canvas: title, summary, a target handle on top and one labelled source handle per branch. */
 import { Handle, type NodeProps, Position } from '@xyflow/react';
 import { memo } from 'react';
-import { NODE_REGISTRY } from '../../../engine/nodes/registry';
 import type { NodeKind } from '../../../engine/nodes/kinds';
+import { NODE_REGISTRY } from '../../../engine/nodes/registry';
 import { branchesOf } from './branches';
 import { EDITOR_NODES } from './registry';
 
@@ -46,7 +46,13 @@ function FlowNodeImpl({ id, type, data, selected }: NodeProps) {
           {branches.map((b) => (
             <div className="cf-branch" key={b}>
               <span className="cf-branch-label">{b}</span>
-              <Handle type="source" id={b} position={Position.Bottom} className="cf-source" data-testid={`handle-${id}-${b}`} />
+              <Handle
+                type="source"
+                id={b}
+                position={Position.Bottom}
+                className="cf-source"
+                data-testid={`handle-${id}-${b}`}
+              />
             </div>
           ))}
         </div>

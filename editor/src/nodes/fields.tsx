@@ -39,7 +39,12 @@ export function Select(props: {
   readOnly: boolean;
 }) {
   return (
-    <select data-testid={props.testId} value={String(props.value ?? '')} disabled={props.readOnly} onChange={(e) => props.onChange(e.target.value)}>
+    <select
+      data-testid={props.testId}
+      value={String(props.value ?? '')}
+      disabled={props.readOnly}
+      onChange={(e) => props.onChange(e.target.value)}
+    >
       {props.options.map((o) => {
         const opt = typeof o === 'string' ? { value: o, label: o } : o;
         return (

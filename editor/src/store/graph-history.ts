@@ -38,7 +38,12 @@ function reducer(state: State, action: Action): State {
     case 'undo': {
       if (state.past.length === 0) return state;
       const previous = state.past[state.past.length - 1];
-      return { past: state.past.slice(0, -1), present: previous, future: [state.present, ...state.future], dirty: true };
+      return {
+        past: state.past.slice(0, -1),
+        present: previous,
+        future: [state.present, ...state.future],
+        dirty: true,
+      };
     }
     case 'redo': {
       if (state.future.length === 0) return state;
@@ -72,7 +77,12 @@ export function useGraphHistory(initial: FlowGraph) {
 export function toFlow(graph: Graph): FlowGraph {
   return {
     nodes: graph.nodes.map((n) => ({ id: n.id, type: n.type, position: n.position, data: n.data ?? {} })),
-    edges: graph.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, sourceHandle: e.sourceHandle ?? null })),
+    edges: graph.edges.map((e) => ({
+      id: e.id,
+      source: e.source,
+      target: e.target,
+      sourceHandle: e.sourceHandle ?? null,
+    })),
   };
 }
 
@@ -85,6 +95,11 @@ export function fromFlow(flow: FlowGraph): Graph {
       position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
       data: n.data,
     })),
-    edges: flow.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, sourceHandle: e.sourceHandle ?? null })),
+    edges: flow.edges.map((e) => ({
+      id: e.id,
+      source: e.source,
+      target: e.target,
+      sourceHandle: e.sourceHandle ?? null,
+    })),
   };
 }

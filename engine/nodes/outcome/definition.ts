@@ -9,7 +9,7 @@ export const outcomeDataSchema = z.object({
     .string()
     .min(1, 'the decision name is required')
     .max(128)
-    .regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits and _ . : - only'),
+    .regex(/^[A-Za-z0-9_.:-]*$/, 'use letters, digits and _ . : - only'),
   payload: jsonValueSchema.optional(),
 });
 

@@ -4,13 +4,22 @@ import type { EditorNodeSpec, FormProps } from '../spec';
 
 export function describeComparison(data: Record<string, unknown>): string {
   const op = OPERATOR_LABELS[data.operator as keyof typeof OPERATOR_LABELS] ?? String(data.operator ?? '');
-  const value = data.value === undefined ? '' : ` ${Array.isArray(data.value) ? data.value.join(', ') : JSON.stringify(data.value)}`;
+  const value =
+    data.value === undefined
+      ? ''
+      : ` ${Array.isArray(data.value) ? data.value.join(', ') : JSON.stringify(data.value)}`;
   return data.property ? `${data.property} ${op}${value}` : 'set a property';
 }
 
 export const jwtClaimSpec: EditorNodeSpec = {
   color: '#7c3aed',
-  icon: '🔑',
+  icon: '▤',
   summary: describeComparison,
-  Form: (p: FormProps) => <ComparisonForm {...p} propertyLabel="Property Name" propertyHint="a claim of the verified token; dots reach inside objects" />,
+  Form: (p: FormProps) => (
+    <ComparisonForm
+      {...p}
+      propertyLabel="Property Name"
+      propertyHint="a claim of the verified token; dots reach inside objects"
+    />
+  ),
 };

@@ -19,7 +19,9 @@ function convert(raw: string, type: ValueType): string | number | boolean {
   return raw;
 }
 
-export function ComparisonForm(props: FormProps & { propertyLabel: string; propertyOptions?: string[]; propertyHint: string }) {
+export function ComparisonForm(
+  props: FormProps & { propertyLabel: string; propertyOptions?: string[]; propertyHint: string },
+) {
   const { data, onChange, readOnly } = props;
   const operator = String(data.operator ?? 'equals') as (typeof OPERATORS)[number];
   const kind = operandKind(operator);

@@ -3,12 +3,20 @@ import { Field, Text } from '../fields';
 import type { EditorNodeSpec, FormProps } from '../spec';
 
 function OutcomeForm({ data, onChange, decisions, readOnly }: FormProps) {
-  const [payloadText, setPayloadText] = useState(data.payload === undefined ? '' : JSON.stringify(data.payload, null, 2));
+  const [payloadText, setPayloadText] = useState(
+    data.payload === undefined ? '' : JSON.stringify(data.payload, null, 2),
+  );
   const [payloadError, setPayloadError] = useState<string | null>(null);
   return (
     <>
       <Field label="Decision" hint="what the site is told, e.g. paywall, registrationWall, fullArticle">
-        <Text testId="form-decision" value={data.decision} list="decision-names" readOnly={readOnly} onChange={(v) => onChange({ ...data, decision: v })} />
+        <Text
+          testId="form-decision"
+          value={data.decision}
+          list="decision-names"
+          readOnly={readOnly}
+          onChange={(v) => onChange({ ...data, decision: v })}
+        />
         <datalist id="decision-names">
           {decisions.map((d) => (
             <option key={d} value={d} />

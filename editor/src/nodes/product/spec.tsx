@@ -11,15 +11,24 @@ function ProductForm({ data, onChange, products, readOnly }: FormProps) {
         <div className="checks" data-testid="form-products">
           {products.map((p) => (
             <label key={p.id} className="check">
-              <input type="checkbox" data-testid={`form-product-${p.id}`} checked={chosen.includes(p.id)} disabled={readOnly} onChange={() => toggle(p.id)} />
+              <input
+                type="checkbox"
+                data-testid={`form-product-${p.id}`}
+                checked={chosen.includes(p.id)}
+                disabled={readOnly}
+                onChange={() => toggle(p.id)}
+              />
               {p.name} <code>{p.id}</code>
             </label>
           ))}
-          {chosen.filter((id) => !products.some((p) => p.id === id)).map((id) => (
-            <label key={id} className="check missing">
-              <input type="checkbox" checked disabled={readOnly} onChange={() => toggle(id)} /> {id} (not in the catalogue)
-            </label>
-          ))}
+          {chosen
+            .filter((id) => !products.some((p) => p.id === id))
+            .map((id) => (
+              <label key={id} className="check missing">
+                <input type="checkbox" checked disabled={readOnly} onChange={() => toggle(id)} /> {id} (not in the
+                catalogue)
+              </label>
+            ))}
         </div>
       </Field>
       <Field label="Match">
@@ -40,7 +49,7 @@ function ProductForm({ data, onChange, products, readOnly }: FormProps) {
 
 export const productSpec: EditorNodeSpec = {
   color: '#ca8a04',
-  icon: '🏷',
+  icon: '◆',
   summary: (d) => {
     const list = Array.isArray(d.products) ? (d.products as string[]) : [];
     return list.length ? `${d.match === 'all' ? 'all of' : 'any of'} ${list.join(', ')}` : 'pick products';

@@ -5,7 +5,7 @@ import type { EditorNodeSpec, FormProps } from '../spec';
 
 export const requestSpec: EditorNodeSpec = {
   color: '#0891b2',
-  icon: '🌐',
+  icon: '⇄',
   summary: describeComparison,
   Form: (p: FormProps) => (
     <ComparisonForm

@@ -26,7 +26,9 @@ function ScheduleForm({ data, onChange, readOnly }: FormProps) {
                 type="checkbox"
                 disabled={readOnly}
                 checked={days.includes(d)}
-                onChange={() => onChange({ ...data, days: days.includes(d) ? days.filter((x) => x !== d) : [...days, d] })}
+                onChange={() =>
+                  onChange({ ...data, days: days.includes(d) ? days.filter((x) => x !== d) : [...days, d] })
+                }
               />
               {d}
             </label>
@@ -34,7 +36,12 @@ function ScheduleForm({ data, onChange, readOnly }: FormProps) {
         </div>
       </Field>
       <Field label="Time zone" hint="IANA name, e.g. Europe/London">
-        <Text testId="form-timezone" value={data.timeZone ?? 'UTC'} readOnly={readOnly} onChange={(v) => onChange({ ...data, timeZone: v })} />
+        <Text
+          testId="form-timezone"
+          value={data.timeZone ?? 'UTC'}
+          readOnly={readOnly}
+          onChange={(v) => onChange({ ...data, timeZone: v })}
+        />
       </Field>
     </>
   );
@@ -42,9 +49,13 @@ function ScheduleForm({ data, onChange, readOnly }: FormProps) {
 
 export const scheduleSpec: EditorNodeSpec = {
   color: '#059669',
-  icon: '🕒',
+  icon: '◷',
   summary: (d) =>
-    [d.after ? `after ${d.after}` : '', d.before ? `before ${d.before}` : '', Array.isArray(d.days) && d.days.length ? (d.days as string[]).join(' ') : '']
+    [
+      d.after ? `after ${d.after}` : '',
+      d.before ? `before ${d.before}` : '',
+      Array.isArray(d.days) && d.days.length ? (d.days as string[]).join(' ') : '',
+    ]
       .filter(Boolean)
       .join(', ') || 'set a window',
   Form: ScheduleForm,

@@ -1,3 +1,8 @@
 import type { EditorNodeSpec } from '../spec';
 
-export const startSpec: EditorNodeSpec = { color: '#334155', icon: '▶', summary: () => 'Every decision begins here', Form: null };
+export const startSpec: EditorNodeSpec = {
+  color: '#334155',
+  icon: '▶',
+  summary: () => 'Every decision begins here',
+  Form: null,
+};

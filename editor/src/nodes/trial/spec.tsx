@@ -5,10 +5,24 @@ function TrialForm({ data, onChange, readOnly }: FormProps) {
   return (
     <>
       <Field label="Allowance" hint="uses per period">
-        <Text testId="form-allowance" value={data.allowance} readOnly={readOnly} onChange={(v) => onChange({ ...data, allowance: Number(v) })} />
+        <Text
+          testId="form-allowance"
+          value={data.allowance}
+          readOnly={readOnly}
+          onChange={(v) => onChange({ ...data, allowance: Number(v) })}
+        />
       </Field>
-      <Field label="Period" hint="rolling: P30D, P1W, PT12H · calendar: calendarDay, calendarWeek, calendarMonth · lifetime">
-        <Text testId="form-period" value={data.period} list="trial-periods" readOnly={readOnly} onChange={(v) => onChange({ ...data, period: v })} />
+      <Field
+        label="Period"
+        hint="rolling: P30D, P1W, PT12H · calendar: calendarDay, calendarWeek, calendarMonth · lifetime"
+      >
+        <Text
+          testId="form-period"
+          value={data.period}
+          list="trial-periods"
+          readOnly={readOnly}
+          onChange={(v) => onChange({ ...data, period: v })}
+        />
         <datalist id="trial-periods">
           {['P30D', 'P7D', 'calendarDay', 'calendarWeek', 'calendarMonth', 'lifetime'].map((p) => (
             <option key={p} value={p} />
@@ -28,7 +42,12 @@ function TrialForm({ data, onChange, readOnly }: FormProps) {
         />
       </Field>
       <Field label="Tracker" hint="meters with the same tracker share one count across features">
-        <Text testId="form-tracker" value={data.tracker} readOnly={readOnly} onChange={(v) => onChange({ ...data, tracker: v || undefined })} />
+        <Text
+          testId="form-tracker"
+          value={data.tracker}
+          readOnly={readOnly}
+          onChange={(v) => onChange({ ...data, tracker: v || undefined })}
+        />
       </Field>
     </>
   );
@@ -36,7 +55,7 @@ function TrialForm({ data, onChange, readOnly }: FormProps) {
 
 export const trialSpec: EditorNodeSpec = {
   color: '#ea580c',
-  icon: '⏳',
+  icon: '◔',
   summary: (d) => `${d.allowance ?? '?'} per ${d.period ?? '?'}${d.counting === 'pageViews' ? ' (views)' : ''}`,
   Form: TrialForm,
 };

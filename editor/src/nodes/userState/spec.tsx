@@ -2,7 +2,7 @@ import type { EditorNodeSpec } from '../spec';
 
 export const userStateSpec: EditorNodeSpec = {
   color: '#2563eb',
-  icon: '👤',
+  icon: '◉',
   summary: () => 'anonymous · registered · customer',
   Form: null,
 };
