@@ -45,6 +45,19 @@ const MIGRATIONS: string[] = [
    CREATE INDEX decision_log_feature ON decision_log(feature_id, id);
    CREATE TABLE meter_uses (tracker TEXT NOT NULL, visitor TEXT NOT NULL, at BIGINT NOT NULL, content_id TEXT);
    CREATE INDEX meter_uses_key ON meter_uses(tracker, visitor, at);`,
+  // One round trip per metered decision: lock, count and record inside one function call (one implicit transaction).
+  `CREATE FUNCTION claimflow_consume_meter(p_tracker TEXT, p_visitor TEXT, p_window BIGINT, p_now BIGINT, p_allowance INTEGER,
+     p_content TEXT, p_unique BOOLEAN) RETURNS TABLE (allowed BOOLEAN, used INTEGER, counted BOOLEAN) LANGUAGE plpgsql AS $$
+   DECLARE n INTEGER; hit BOOLEAN := false;
+   BEGIN
+     PERFORM pg_advisory_xact_lock(hashtext(p_tracker), hashtext(p_visitor));
+     SELECT count(*), coalesce(bool_or(p_unique AND p_content IS NOT NULL AND content_id = p_content), false) INTO n, hit
+       FROM meter_uses WHERE tracker = p_tracker AND visitor = p_visitor AND at >= p_window;
+     IF hit THEN RETURN QUERY SELECT true, n, false; RETURN; END IF;
+     IF n >= p_allowance THEN RETURN QUERY SELECT false, n, false; RETURN; END IF;
+     INSERT INTO meter_uses (tracker, visitor, at, content_id) VALUES (p_tracker, p_visitor, p_now, p_content);
+     RETURN QUERY SELECT true, n + 1, true;
+   END $$;`,
 ];
 
 type Row = Record<string, unknown>;
@@ -117,25 +130,14 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
     return toFeature(row);
   };
 
+  /** Uses in the window and whether this content was already counted, in one query. */
   const meterState = async (q: Q, req: MeterRequest) => {
-    const used = Number(
-      (
-        await one(q, 'SELECT count(*) AS n FROM meter_uses WHERE tracker = $1 AND visitor = $2 AND at >= $3', [
-          req.tracker,
-          req.visitor,
-          req.windowStart,
-        ])
-      )?.n ?? 0,
+    const row = await one(
+      q,
+      'SELECT count(*) AS n, coalesce(bool_or($4::text IS NOT NULL AND content_id = $4), false) AS hit FROM meter_uses WHERE tracker = $1 AND visitor = $2 AND at >= $3',
+      [req.tracker, req.visitor, req.windowStart, req.counting === 'uniqueContent' ? req.contentId : null],
     );
-    if (req.counting === 'uniqueContent' && req.contentId !== null) {
-      const hit = await one(
-        q,
-        'SELECT 1 AS hit FROM meter_uses WHERE tracker = $1 AND visitor = $2 AND at >= $3 AND content_id = $4 LIMIT 1',
-        [req.tracker, req.visitor, req.windowStart, req.contentId],
-      );
-      if (hit) return { already: true, used };
-    }
-    return { already: false, used };
+    return { already: row?.hit === true, used: Number(row?.n ?? 0) };
   };
 
   const store: Store = {
@@ -349,19 +351,16 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
       );
     },
     async consumeMeter(req) {
-      return tx(async (c) => {
-        await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [req.tracker, req.visitor]);
-        const state = await meterState(c, req);
-        if (state.already) return { allowed: true, used: state.used, counted: false };
-        if (state.used >= req.allowance) return { allowed: false, used: state.used, counted: false };
-        await c.query('INSERT INTO meter_uses (tracker, visitor, at, content_id) VALUES ($1, $2, $3, $4)', [
-          req.tracker,
-          req.visitor,
-          req.now,
-          req.contentId,
-        ]);
-        return { allowed: true, used: state.used + 1, counted: true };
-      });
+      const row = await one(pool, 'SELECT * FROM claimflow_consume_meter($1, $2, $3, $4, $5, $6, $7)', [
+        req.tracker,
+        req.visitor,
+        req.windowStart,
+        req.now,
+        req.allowance,
+        req.contentId,
+        req.counting === 'uniqueContent',
+      ]);
+      return { allowed: row?.allowed === true, used: Number(row?.used ?? 0), counted: row?.counted === true };
     },
     async peekMeter(req) {
       const state = await meterState(pool, req);
