@@ -56,7 +56,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger === undefined ? false : options.logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    disableRequestLogging: false,
     genReqId: () => crypto.randomUUID(),
   });
   const ownsStore = options.store === undefined;

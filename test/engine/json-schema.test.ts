@@ -21,3 +21,13 @@ describe('docs/graph.schema.json', () => {
     expect(readFileSync(join(root, 'docs', 'graph.schema.json'), 'utf8')).toBe(graphSchemaText());
   });
 });
+
+describe('docs/suite.schema.json', () => {
+  it('is current with the suite schema', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { suiteSchemaText } = await import('../../scripts/suite-schema');
+    const { root } = await import('./helpers');
+    expect(readFileSync(join(root, 'docs', 'suite.schema.json'), 'utf8')).toBe(suiteSchemaText());
+  });
+});
