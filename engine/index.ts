@@ -15,6 +15,8 @@ export type { TrialMeter } from './evaluate/state-facts';
 export { bucketFacts, meterWindowStart, trialMeters } from './evaluate/state-facts';
 export type { Facts, FactsInput, RequestFacts, TokenStatus } from './facts/facts';
 export { FACT_NAMES, FactsSchema, RequestFactsSchema, TOKEN_STATUSES } from './facts/facts';
+export type { RequestContext } from './facts/request-context';
+export { RequestContextSchema, requestFacts } from './facts/request-context';
 export type { Graph, GraphEdge, GraphNode, GraphShape } from './graph/graph-schema';
 export { BaseNodeSchema, EdgeSchema, GRAPH_LIMITS, GraphSchema, GraphShapeSchema } from './graph/graph-schema';
 export { graphJsonSchema } from './graph/json-schema';
@@ -36,12 +38,11 @@ export type { Period } from './nodes/trial/period';
 export { parsePeriod, windowStart } from './nodes/trial/period';
 export type { CaseFacts, CaseResult, Impact, ImpactRow, SuiteRun } from './replay/run-suite';
 export { impact, judgeCase, runSuite } from './replay/run-suite';
-export type { ReplayCase, ReplayContext, ReplayInput, Suite, SuiteProblem } from './replay/suite-schema';
+export type { ReplayCase, ReplayInput, Suite, SuiteProblem } from './replay/suite-schema';
 export {
   MAX_SUITE_CASES,
   parseSuite,
   ReplayCaseSchema,
-  ReplayContextSchema,
   ReplayExpectSchema,
   ReplayInputSchema,
   SuiteSchema,

@@ -14,6 +14,8 @@ import {
   type Facts,
   meterWindowStart,
   prepareEvaluator,
+  type RequestContext,
+  requestFacts,
   type TokenStatus,
   trialMeters,
   visitorFromClaims,
@@ -21,7 +23,6 @@ import {
 import type { TokenFound } from '../auth';
 import type { LiveFeature, Runtime } from '../runtime/runtime';
 import type { Store } from '../store/store';
-import { type Context, requestFacts } from './context';
 import type { Metrics } from './metrics';
 import { recordSample } from './record';
 
@@ -45,7 +46,7 @@ export interface DecisionAnswer {
 
 export interface DecideInput {
   features: string[];
-  context: Context;
+  context: RequestContext;
   dryRun: boolean;
   token: TokenFound;
   /** The anonymous visitor id cookie, when the site sent one. */

@@ -9,8 +9,10 @@ import {
   type CatalogueIndex,
   type CompiledFeature,
   decisionFacts,
+  type Facts,
   type IdentitySettings,
   type ReplayCase,
+  requestFacts,
   runSuite,
   type SuiteRun,
   type TokenStatus,
@@ -42,10 +44,53 @@ export interface ReplayTarget {
 }
 
 /** Default meter state for replay: every trial node allowed unless the case says otherwise. */
-function trialsFor(compiled: CompiledFeature, given: Record<string, 'allowed' | 'exhausted'> | undefined) {
+function trialsFor(compiled: readonly CompiledFeature[], given: Record<string, 'allowed' | 'exhausted'> | undefined) {
   const out: Record<string, 'allowed' | 'exhausted'> = {};
-  for (const n of compiled.nodes) if (n.type === 'trial') out[n.id] = given?.[n.id] ?? 'allowed';
+  for (const c of compiled) for (const n of c.nodes) if (n.type === 'trial') out[n.id] = given?.[n.id] ?? 'allowed';
   return out;
+}
+
+/** Verifies every distinct token of the cases once (async), before the synchronous evaluation. */
+export async function verifyCaseTokens(target: Pick<ReplayTarget, 'verify'>, cases: readonly ReplayCase[]) {
+  const verified = new Map<string, TokenCheck>();
+  for (const c of cases) {
+    const token = c.input.token;
+    if (token !== undefined && !verified.has(token)) verified.set(token, await target.verify(token));
+  }
+  return verified;
+}
+
+/**
+ * The facts of one case, exactly as a live decision would build them (same visitor mapping, request facts and
+ * bucket assignment), for every compiled version given (impact analysis evaluates two).
+ */
+export function caseFacts(
+  target: Pick<ReplayTarget, 'identity' | 'catalogue' | 'customerEntitlements'>,
+  compiled: readonly CompiledFeature[],
+  c: ReplayCase,
+  verified: Map<string, TokenCheck>,
+): Facts {
+  let claims: Record<string, unknown> | null = null;
+  let status: TokenStatus = 'missing';
+  if (c.input.claims) {
+    claims = c.input.claims;
+    status = 'valid';
+  } else if (c.input.token !== undefined) {
+    const check = verified.get(c.input.token) as TokenCheck;
+    status = check.status;
+    if (check.status === 'valid') claims = check.claims;
+  }
+  const visitor = visitorFromClaims(claims, target.identity, target.catalogue);
+  const visitorId = visitor.userId ?? c.input.visitorId ?? c.name;
+  return decisionFacts({
+    visitor,
+    customerEntitlements: target.customerEntitlements,
+    request: requestFacts(c.input.context ?? {}),
+    tokenStatus: status,
+    now: c.input.now ? Date.parse(c.input.now) : Date.now(),
+    buckets: Object.assign({}, ...compiled.map((x) => bucketFacts(x, visitorId))),
+    trials: trialsFor(compiled, c.input.trials),
+  });
 }
 
 /**
@@ -56,36 +101,10 @@ export async function replay(
   cases: readonly ReplayCase[],
   onProgress?: (done: number, total: number) => void,
 ): Promise<SuiteRun> {
-  const verified = new Map<string, TokenCheck>();
-  for (const c of cases) {
-    const token = c.input.token;
-    if (token !== undefined && !verified.has(token)) verified.set(token, await target.verify(token));
-  }
-  const toFacts = (c: ReplayCase): CaseFacts => {
-    let claims: Record<string, unknown> | null = null;
-    let status: TokenStatus = 'missing';
-    if (c.input.claims) {
-      claims = c.input.claims;
-      status = 'valid';
-    } else if (c.input.token !== undefined) {
-      const check = verified.get(c.input.token) as TokenCheck;
-      status = check.status;
-      if (check.status === 'valid') claims = check.claims;
-    }
-    const visitor = visitorFromClaims(claims, target.identity, target.catalogue);
-    const visitorId = visitor.userId ?? c.input.visitorId ?? c.name;
-    return {
-      ok: true,
-      facts: decisionFacts({
-        visitor,
-        customerEntitlements: target.customerEntitlements,
-        request: c.input.context ?? {},
-        tokenStatus: status,
-        now: c.input.now ? Date.parse(c.input.now) : Date.now(),
-        buckets: bucketFacts(target.compiled, visitorId),
-        trials: trialsFor(target.compiled, c.input.trials),
-      }),
-    };
-  };
+  const verified = await verifyCaseTokens(target, cases);
+  const toFacts = (c: ReplayCase): CaseFacts => ({
+    ok: true,
+    facts: caseFacts(target, [target.compiled], c, verified),
+  });
   return runSuite(target.compiled, cases, toFacts, onProgress);
 }

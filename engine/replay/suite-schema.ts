@@ -3,23 +3,10 @@
  * docs/suite.schema.json (emitted from these zod schemas).
  */
 import { z } from 'zod';
+import { RequestContextSchema } from '../facts/request-context';
 import { USER_STATES } from '../nodes/kinds';
 
 export const MAX_SUITE_CASES = 100_000;
-
-export const ReplayContextSchema = z
-  .object({
-    url: z.string().max(4096).optional(),
-    path: z.string().max(2048).optional(),
-    referrer: z.string().max(4096).optional(),
-    device: z.string().max(64).optional(),
-    country: z.string().max(64).optional(),
-    userAgent: z.string().max(1024).optional(),
-    contentId: z.string().max(256).optional(),
-    query: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
-    custom: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
 
 export const ReplayInputSchema = z
   .object({
@@ -27,7 +14,7 @@ export const ReplayInputSchema = z
     claims: z.record(z.string(), z.unknown()).optional(),
     /** A signed token, verified with the live JWT settings. */
     token: z.string().max(8192).optional(),
-    context: ReplayContextSchema.optional(),
+    context: RequestContextSchema.optional(),
     /** Fixed evaluation time (ISO-8601), for schedule nodes and meters. */
     now: z.iso.datetime({ offset: true }).optional(),
     /** Visitor id for split tests when the claims carry no foreign user id. */
@@ -63,7 +50,6 @@ export const SuiteSchema = z
   })
   .strict();
 
-export type ReplayContext = z.infer<typeof ReplayContextSchema>;
 export type ReplayInput = z.infer<typeof ReplayInputSchema>;
 export type ReplayCase = z.infer<typeof ReplayCaseSchema>;
 export type Suite = z.infer<typeof SuiteSchema>;

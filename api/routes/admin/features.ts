@@ -2,19 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
-  bucketFacts,
   ClaimflowError,
   compileGraph,
-  decisionFacts,
   GraphShapeSchema,
   parseSuite,
   prepareEvaluator,
   type ReplayCase,
-  visitorFromClaims,
+  RequestContextSchema,
 } from '../../../engine';
 import type { AppContext } from '../../app-context';
-import { ContextSchema, requestFacts } from '../../decisions/context';
-import { verifyVisitorToken } from '../../decisions/decide';
 import {
   compiledFor,
   draftDiffers,
@@ -23,7 +19,7 @@ import {
   validateWithCatalogue,
 } from '../../features/feature-service';
 import { parse } from '../../lib/http-errors';
-import { parseAgainst, replay } from '../../replay/replay-service';
+import { caseFacts, parseAgainst, replay, verifyCaseTokens } from '../../replay/replay-service';
 import { replayTarget } from '../../replay/replay-target';
 
 const featureIdSchema = z
@@ -57,7 +53,7 @@ const TestBody = z
     against: z.union([z.literal('draft'), z.literal('published'), z.number().int().min(1)]).default('draft'),
     claims: z.record(z.string(), z.unknown()).optional(),
     token: z.string().max(16_384).optional(),
-    context: ContextSchema.default({}),
+    context: RequestContextSchema.default({}),
     now: z.iso.datetime({ offset: true }).optional(),
     visitorId: z.string().max(256).optional(),
     trials: z.record(z.string(), z.enum(['allowed', 'exhausted'])).optional(),
@@ -241,35 +237,17 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
         });
       const feature = await getFeatureOr404(store, request.params.id);
       const { compiled, version } = await compiledFor(store, runtime, feature.id, against);
-      let claims: Record<string, unknown> | null = null;
-      let token: { status: 'valid' | 'missing' | 'invalid' | 'expired'; reason: string | null } = {
-        status: 'missing',
-        reason: null,
-      };
-      if (body.claims) {
-        claims = body.claims;
-        token = { status: 'valid', reason: 'claims given as verified (test only)' };
-      } else if (body.token !== undefined) {
-        const verified = await verifyVisitorToken(runtime, ctx.metrics, {
-          token: body.token,
-          source: 'bearer',
-          conflict: false,
-        });
-        claims = verified.claims;
-        token = { status: verified.outcome.status, reason: verified.outcome.reason };
-      }
-      const visitor = visitorFromClaims(claims, runtime.settings, runtime.catalogue);
-      const trials: Record<string, 'allowed' | 'exhausted'> = {};
-      for (const n of compiled.nodes) if (n.type === 'trial') trials[n.id] = body.trials?.[n.id] ?? 'allowed';
-      const facts = decisionFacts({
-        visitor,
-        customerEntitlements: feature.customerEntitlements,
-        request: requestFacts(body.context),
-        tokenStatus: token.status,
-        now: body.now ? Date.parse(body.now) : Date.now(),
-        buckets: bucketFacts(compiled, visitor.userId ?? body.visitorId ?? 'test-visitor'),
-        trials,
-      });
+      const { against: _against, ...input } = body;
+      const testCase: ReplayCase = { name: 'test-visitor', input, expect: { decision: null } };
+      const target = await replayTarget(ctx, feature.id, { compiled, version });
+      const verified = await verifyCaseTokens(target, [testCase]);
+      const facts = caseFacts(target, [compiled], testCase, verified);
+      const check = body.token === undefined ? null : verified.get(body.token);
+      const token = body.claims
+        ? { status: 'valid', reason: 'claims given as verified (test only)' }
+        : check
+          ? { status: check.status, reason: check.status === 'valid' ? null : check.reason }
+          : { status: 'missing', reason: null };
       const d = prepareEvaluator(compiled).evaluate(facts, { trace: true });
       return {
         feature: feature.id,

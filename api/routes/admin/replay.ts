@@ -1,20 +1,11 @@
 /** Admin: replay suites (CRUD, import/export as JSON), runs against any version, impact analysis, decision log. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  bucketFacts,
-  ClaimflowError,
-  decisionFacts,
-  impact,
-  parseSuite,
-  type ReplayCase,
-  type Suite,
-  visitorFromClaims,
-} from '../../../engine';
+import { ClaimflowError, impact, parseSuite, type ReplayCase, type Suite } from '../../../engine';
 import type { AppContext } from '../../app-context';
 import { compiledFor, getFeatureOr404 } from '../../features/feature-service';
 import { parse } from '../../lib/http-errors';
-import { type Against, parseAgainst, replay } from '../../replay/replay-service';
+import { type Against, caseFacts, parseAgainst, replay, verifyCaseTokens } from '../../replay/replay-service';
 import { replayTarget } from '../../replay/replay-target';
 
 const suiteId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'suite ids use letters, digits and _ . : - (at most 128)');
@@ -157,7 +148,7 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
         request.body ?? {},
       );
       const featureId = request.params.id;
-      const feature = await getFeatureOr404(store, featureId);
+      await getFeatureOr404(store, featureId);
       const from = await compiledFor(store, runtime, featureId, againstOf(body.from, 'body.from'));
       const to = await compiledFor(store, runtime, featureId, againstOf(body.to, 'body.to'));
       let cases: ReplayCase[];
@@ -174,34 +165,11 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
         cases = suiteOrThrow({ name: s.name, cases: s.cases }).cases;
       }
       const target = await replayTarget(ctx, featureId, from);
-      const inputs = await Promise.all(
-        cases.map(async (c) => {
-          let claims = c.input.claims ?? null;
-          let status: 'valid' | 'missing' | 'invalid' | 'expired' = claims ? 'valid' : 'missing';
-          if (!claims && c.input.token) {
-            const v = await target.verify(c.input.token);
-            status = v.status;
-            claims = v.status === 'valid' ? v.claims : null;
-          }
-          const visitor = visitorFromClaims(claims, runtime.settings, runtime.catalogue);
-          const visitorId = visitor.userId ?? c.input.visitorId ?? c.name;
-          const trials: Record<string, 'allowed' | 'exhausted'> = {};
-          for (const n of [...from.compiled.nodes, ...to.compiled.nodes])
-            if (n.type === 'trial') trials[n.id] = c.input.trials?.[n.id] ?? 'allowed';
-          return {
-            name: c.name,
-            facts: decisionFacts({
-              visitor,
-              customerEntitlements: feature.customerEntitlements,
-              request: c.input.context ?? {},
-              tokenStatus: status,
-              now: c.input.now ? Date.parse(c.input.now) : Date.now(),
-              buckets: { ...bucketFacts(from.compiled, visitorId), ...bucketFacts(to.compiled, visitorId) },
-              trials,
-            }),
-          };
-        }),
-      );
+      const verified = await verifyCaseTokens(target, cases);
+      const inputs = cases.map((c) => ({
+        name: c.name,
+        facts: caseFacts(target, [from.compiled, to.compiled], c, verified),
+      }));
       return {
         feature: featureId,
         from: from.version,

@@ -1,10 +1,9 @@
 /** Public decision routes for sites: POST /v1/decisions (one or a batch) and GET /v1/decisions/:feature. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ClaimflowError } from '../../../engine';
+import { ClaimflowError, RequestContextSchema } from '../../../engine';
 import type { AppContext } from '../../app-context';
 import { readToken } from '../../auth';
-import { ContextSchema } from '../../decisions/context';
 import { type DecideInput, decide } from '../../decisions/decide';
 import { parse } from '../../lib/http-errors';
 import { adminKeyOf, isAdminKey } from '../../plugins/admin-auth';
@@ -18,7 +17,7 @@ const DecisionBodySchema = z
   .object({
     feature: featureId.optional(),
     features: z.array(featureId).min(1).max(50).optional(),
-    context: ContextSchema.default({}),
+    context: RequestContextSchema.default({}),
     dryRun: z.boolean().default(false),
   })
   .strict()

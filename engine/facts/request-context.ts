@@ -1,8 +1,11 @@
-/** The request context a site sends with a decision request (validated), and how it becomes request facts. */
+/**
+ * The request context a site sends with a decision (and a replay case carries), validated, and how it becomes the
+ * request facts: one definition for live decisions, tests and replay.
+ */
 import { z } from 'zod';
-import type { RequestFacts } from '../../engine';
+import type { RequestFacts } from './facts';
 
-export const ContextSchema = z
+export const RequestContextSchema = z
   .object({
     url: z.string().max(4096).optional(),
     path: z.string().max(2048).optional(),
@@ -18,10 +21,10 @@ export const ContextSchema = z
   })
   .strict();
 
-export type Context = z.infer<typeof ContextSchema>;
+export type RequestContext = z.infer<typeof RequestContextSchema>;
 
 /** Request facts: the context, with `path` and `query` taken from `url` when not given. */
-export function requestFacts(context: Context, userAgent?: string): RequestFacts {
+export function requestFacts(context: RequestContext, userAgent?: string): RequestFacts {
   const facts: RequestFacts = {};
   if (context.device !== undefined) facts.device = context.device;
   if (context.country !== undefined) facts.country = context.country;
