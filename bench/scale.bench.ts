@@ -5,7 +5,6 @@
  * Note: everything (instances, PostgreSQL, load generator) shares this machine's cores, so the figures show the
  * cost of metering and the coordination overhead, not the capacity of separate machines.
  */
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,18 +12,14 @@ import autocannon from 'autocannon';
 import { freshDatabase } from '../test/helpers/pg';
 import { ROOT, type Service, startService } from '../test/helpers/service';
 import { fmt } from './lib/stats';
+import { hs256 as mint } from './lib/tokens';
 
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const SECRET = 'bench-secret-that-is-at-least-32-bytes-long!';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 48);
 const DURATION = Number(process.env.BENCH_DURATION ?? 6);
 
-const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-const header = b64({ alg: 'HS256', typ: 'JWT' });
-const token = (sub: string) => {
-  const body = `${header}.${b64({ sub, exp: Math.floor(Date.now() / 1000) + 3600 })}`;
-  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
-};
+const token = (sub: string) => mint({ sub, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET);
 const pool = Array.from({ length: 5000 }, (_, i) => token(`reader-${i}`));
 
 const example = (name: string) => JSON.parse(readFileSync(join(ROOT, 'engine', 'examples', `${name}.json`), 'utf8'));

@@ -3,13 +3,14 @@
  * sign in, configure JWT and the catalogue, draw the Zephr tutorial rule from the palette by dragging and connecting
  * handles, see a validation error and fix it, publish, test a token and see the path, then ask POST /v1/decisions.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Service, startService } from '../helpers/service';
 
 const root = join(import.meta.dirname, '..', '..');
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
@@ -17,7 +18,7 @@ const SECRET = 'an-e2e-secret-that-is-at-least-32-bytes-long';
 const shots = join(root, 'test-artifacts', 'editor');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-let server: ChildProcess;
+let server: Service;
 let base: string;
 let browser: Browser;
 let page: Page;
@@ -31,33 +32,8 @@ const token = (claims: Record<string, unknown>) =>
 
 async function startServer(): Promise<string> {
   dataDir = mkdtempSync(join(tmpdir(), 'cf-e2e-'));
-  server = spawn(process.execPath, ['--import', 'tsx', join(root, 'api', 'main.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      CLAIMFLOW_DATA_DIR: dataDir,
-      CLAIMFLOW_ADMIN_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`service did not start: ${out}`)), 30_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    server.stdout?.on('data', onData);
-    server.stderr?.on('data', onData);
-    server.on('exit', (code) => reject(new Error(`service exited ${code}: ${out}`)));
-  });
+  server = await startService({ CLAIMFLOW_DATA_DIR: dataDir, CLAIMFLOW_ADMIN_KEY: ADMIN_KEY });
+  return server.url;
 }
 
 const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`) });
@@ -140,8 +116,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 300));
+  await server?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
