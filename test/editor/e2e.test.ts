@@ -236,10 +236,22 @@ describe('rule editor, end to end', () => {
     await expect(page.locator('.react-flow__node[data-id="product-1"] .cf-node.on-path').count()).resolves.toBe(0);
     await shot('06-test-path');
 
+    // Replay: the test input becomes a case of a suite; replaying it passes and highlights its path.
+    await tid('tab-replay').click();
+    await tid('replay-case-name').fill('alabama reader');
+    await tid('replay-add-case').click();
+    await expect.poll(() => tid('replay-suite').textContent()).toContain('(1)');
+    await tid('replay-against').selectOption('published');
+    await tid('replay-run').click();
+    await expect.poll(() => tid('replay-summary').textContent()).toBe('1 passed, 0 failed');
+    await tid('replay-case-alabama reader').click();
+    await expect(page.locator('.react-flow__node[data-id="jwtClaim-1"] .cf-node.on-path').count()).resolves.toBe(1);
+    await shot('07-replay');
+
     // Versions and compare.
     await tid('tab-versions').click();
     await tid('version-row-1').waitFor();
-    await shot('07-versions');
+    await shot('07b-versions');
 
     // The live service answers the four visitors.
     const ask = async (claims: Record<string, unknown> | null) => {
