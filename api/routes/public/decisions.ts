@@ -26,16 +26,16 @@ const DecisionBodySchema = z
     path: ['feature'],
   });
 
-const GetQuerySchema = z
-  .object({
-    url: z.string().max(4096).optional(),
-    path: z.string().max(2048).optional(),
-    referrer: z.string().max(4096).optional(),
-    device: z.string().max(64).optional(),
-    country: z.string().max(64).optional(),
-    contentId: z.string().max(256).optional(),
-    dryRun: z.enum(['true', 'false']).optional(),
-  })
+/** The GET form takes the scalar context fields as query parameters. */
+const GetQuerySchema = RequestContextSchema.pick({
+  url: true,
+  path: true,
+  referrer: true,
+  device: true,
+  country: true,
+  contentId: true,
+})
+  .extend({ dryRun: z.enum(['true', 'false']).optional() })
   .strict();
 
 export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
