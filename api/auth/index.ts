@@ -1,17 +1,24 @@
-/** api/auth: reading and verifying visitor tokens. */
+/** api/auth: reading and verifying visitor tokens (the routes call these; nothing here knows HTTP routing). */
 
-export type { Algorithm, JwtSettings, JwtSettingsInput, TokenSources } from './jwt-settings';
+export type { Algorithm, JwtSettings, JwtSettingsInput, RedactedJwtSettings, TokenSources } from './jwt-settings';
 export {
   ALGORITHMS,
   ASYMMETRIC_ALGORITHMS,
+  algorithmsForKey,
   DEFAULT_JWT_SETTINGS,
   HMAC_ALGORITHMS,
   JwtSettingsSchema,
   KeySettingsSchema,
+  publicKeyOfPem,
   redactJwtSettings,
   TokenSourcesSchema,
 } from './jwt-settings';
-export type { TokenFound } from './read-token';
+export type { JwksProblem } from './lib/jwks-policy';
+export { jwksProblems, MAX_JWKS_KEYS } from './lib/jwks-policy';
+export { MAX_FAILURE_BACKOFF_MS, MAX_JWKS_BYTES } from './lib/remote-jwks';
+export type { TokenFailure } from './lib/translate-jose-error';
+export { TokenRefusal, translateJoseError } from './lib/translate-jose-error';
+export type { TokenFound, TokenSource } from './read-token';
 export { parseCookies, readToken } from './read-token';
-export type { TokenVerifier, VerifyResult } from './verify-token';
-export { createTokenVerifier, MAX_TOKEN_BYTES } from './verify-token';
+export type { TokenHeader, TokenVerifier, TokenVerifierOptions, VerifierStats, VerifyResult } from './verify-token';
+export { createTokenVerifier, MAX_KEY_CANDIDATES, MAX_TOKEN_BYTES } from './verify-token';

@@ -1,8 +1,7 @@
-/**
- * JWT integration settings (Zephr's "JWT integration" page): the verification key, allowed algorithms, issuer,
- * audience, clock tolerance, where the token is read from, the products claim and the user mapping.
- */
+/** JWT integration settings (key, algorithms, iss, aud, tolerance, token sources, claim mapping) and their schema. */
+import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
+import { jwksProblems } from './lib/jwks-policy';
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const ASYMMETRIC_ALGORITHMS = [
@@ -20,14 +19,40 @@ export const ASYMMETRIC_ALGORITHMS = [
 export const ALGORITHMS = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
-const pem = (label: string) =>
+/** The public key inside a PEM public key or certificate, or null when it does not parse. */
+export function publicKeyOfPem(kind: 'spki' | 'x509', pem: string): KeyObject | null {
+  try {
+    return kind === 'spki' ? createPublicKey({ key: pem, format: 'pem' }) : new X509Certificate(pem).publicKey;
+  } catch {
+    return null;
+  }
+}
+
+const pem = (kind: 'spki' | 'x509', label: string) =>
   z
     .string()
     .max(16_384)
-    .refine(
-      (s) => s.includes(`-----BEGIN ${label}-----`),
-      `must be a PEM block starting with -----BEGIN ${label}-----`,
-    );
+    .superRefine((s, ctx) => {
+      if (!s.includes(`-----BEGIN ${label}-----`))
+        ctx.addIssue({ code: 'custom', message: `pem must be a PEM block starting with -----BEGIN ${label}-----` });
+      else if (!publicKeyOfPem(kind, s))
+        ctx.addIssue({ code: 'custom', message: `pem: the ${label.toLowerCase()} does not parse` });
+    });
+
+/** Which algorithms a public key can verify; null when it is of a type no JOSE algorithm uses. */
+export function algorithmsForKey(key: KeyObject): readonly string[] | null {
+  const type = key.asymmetricKeyType;
+  if (type === 'rsa') return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+  if (type === 'rsa-pss') return ['PS256', 'PS384', 'PS512'];
+  if (type === 'ed25519') return ['EdDSA'];
+  if (type === 'ec') {
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    if (curve === 'prime256v1') return ['ES256'];
+    if (curve === 'secp384r1') return ['ES384'];
+    if (curve === 'secp521r1') return ['ES512'];
+  }
+  return null;
+}
 
 export const KeySettingsSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }),
@@ -35,14 +60,24 @@ export const KeySettingsSchema = z.discriminatedUnion('kind', [
     kind: z.literal('secret'),
     secret: z
       .string()
-      .refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'the HMAC secret must be at least 32 bytes (256 bits)')
-      .refine((s) => Buffer.byteLength(s, 'utf8') <= 1024, 'the HMAC secret is longer than 1024 bytes'),
+      .refine(
+        (s) => Buffer.byteLength(s, 'utf8') >= 32,
+        'secret: the HMAC secret must be at least 32 bytes (256 bits) of UTF-8',
+      )
+      .refine((s) => Buffer.byteLength(s, 'utf8') <= 1024, 'secret: the HMAC secret is longer than 1024 bytes'),
   }),
-  z.object({ kind: z.literal('spki'), pem: pem('PUBLIC KEY') }),
-  z.object({ kind: z.literal('x509'), pem: pem('CERTIFICATE') }),
+  z.object({ kind: z.literal('spki'), pem: pem('spki', 'PUBLIC KEY') }),
+  z.object({ kind: z.literal('x509'), pem: pem('x509', 'CERTIFICATE') }),
   z.object({
     kind: z.literal('jwks'),
-    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1, 'the JWKS has no keys').max(100) }),
+    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).superRefine((jwks, ctx) => {
+      for (const p of jwksProblems(jwks))
+        ctx.addIssue({
+          code: 'custom',
+          path: p.index === undefined ? ['keys'] : ['keys', p.index],
+          message: `jwks: ${p.message}`,
+        });
+    }),
   }),
   z.object({
     kind: z.literal('jwksUrl'),
@@ -83,8 +118,12 @@ export const JwtSettingsSchema = z
   .object({
     key: KeySettingsSchema.default({ kind: 'none' }),
     algorithms: z
-      .array(z.enum(ALGORITHMS, { message: 'unknown or forbidden algorithm (alg "none" is never allowed)' }))
-      .min(1)
+      .array(
+        z.enum(ALGORITHMS, {
+          message: `algorithms: unknown or forbidden algorithm (one of ${ALGORITHMS.join(', ')}; "none" is never allowed)`,
+        }),
+      )
+      .min(1, 'algorithms: list at least one algorithm')
       .default(['HS256']),
     issuer: stringOrList.optional(),
     audience: stringOrList.optional(),
@@ -104,6 +143,16 @@ export const JwtSettingsSchema = z
   .superRefine((s, ctx) => {
     if (s.key.kind === 'none') return;
     const hmac = s.key.kind === 'secret';
+    const key = s.key.kind === 'spki' || s.key.kind === 'x509' ? publicKeyOfPem(s.key.kind, s.key.pem) : null;
+    const usable = key ? algorithmsForKey(key) : null;
+    if (key && !usable)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['key', 'pem'],
+        message: `pem: a ${key.asymmetricKeyType} key cannot verify any JOSE algorithm`,
+      });
+    if (key?.asymmetricKeyType?.startsWith('rsa') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+      ctx.addIssue({ code: 'custom', path: ['key', 'pem'], message: 'pem: RSA keys must be at least 2048 bits' });
     s.algorithms.forEach((alg, i) => {
       const isHmac = (HMAC_ALGORITHMS as readonly string[]).includes(alg);
       if (isHmac !== hmac)
@@ -111,8 +160,14 @@ export const JwtSettingsSchema = z
           code: 'custom',
           path: ['algorithms', i],
           message: hmac
-            ? `${alg} needs a public key; an HMAC secret only verifies HS256/HS384/HS512`
-            : `${alg} is an HMAC algorithm; it cannot be used with a ${s.key.kind} key`,
+            ? `algorithms: ${alg} needs a public key; an HMAC secret only verifies HS256/HS384/HS512`
+            : `algorithms: ${alg} is an HMAC algorithm; it cannot be used with a ${s.key.kind} key`,
+        });
+      else if (usable && !usable.includes(alg))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['algorithms', i],
+          message: `algorithms: ${alg} cannot be verified with the configured ${key?.asymmetricKeyType} key (it verifies ${usable.join(', ')})`,
         });
     });
   });
@@ -123,8 +178,16 @@ export type TokenSources = z.infer<typeof TokenSourcesSchema>;
 
 export const DEFAULT_JWT_SETTINGS: JwtSettings = JwtSettingsSchema.parse({});
 
-/** The settings as they may be shown: an HMAC secret is never echoed back. */
-export function redactJwtSettings(settings: JwtSettings): Record<string, unknown> {
-  if (settings.key.kind !== 'secret') return { ...settings };
+type KeySettings = JwtSettings['key'];
+export type RedactedJwtSettings = Omit<JwtSettings, 'key'> & {
+  key: Exclude<KeySettings, { kind: 'secret' }> | { kind: 'secret'; secretSet: true };
+};
+
+/**
+ * The settings as they may be shown: an HMAC secret is never echoed back (PEMs, JWKS and URLs are public).
+ * @example redactJwtSettings(s).key // { kind: 'secret', secretSet: true }
+ */
+export function redactJwtSettings(settings: JwtSettings): RedactedJwtSettings {
+  if (settings.key.kind !== 'secret') return { ...settings, key: settings.key };
   return { ...settings, key: { kind: 'secret', secretSet: true } };
 }

@@ -1,34 +1,52 @@
 /**
- * Finds the visitor's token in the request. Sources are tried in the configured `precedence` order (default:
- * custom header, then `Authorization: Bearer`, then the cookie) and the first non-empty one wins. When two sources
- * carry different tokens, `conflict` is reported (and logged by the caller); the winner is still the precedence
- * winner, so a stale cookie never overrides a token the site passed explicitly.
+ * Finds the visitor's token in a request. Rule: a source is read only when it is enabled (`header` names a header,
+ * `bearer` is true, `cookie` names a cookie) AND listed in `precedence`; sources are tried in `precedence` order
+ * (default: custom header, then `Authorization: Bearer`, then the cookie) and the first non-empty one wins. When two
+ * read sources carry DIFFERENT tokens, `conflict: true` is reported (the caller logs it); the winner is still the
+ * precedence winner, so a stale cookie never overrides a token the site passed explicitly. The same token in two
+ * sources is no conflict. Header names match case-insensitively; the Bearer scheme is case-insensitive.
  */
 import type { TokenSources } from './jwt-settings';
 
+export type TokenSource = 'cookie' | 'bearer' | 'header';
+
 export interface TokenFound {
   token: string | null;
-  source: 'cookie' | 'bearer' | 'header' | null;
+  source: TokenSource | null;
   conflict: boolean;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
 
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+function headerValue(headers: Headers, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  let value = headers[lower];
+  if (value === undefined) {
+    for (const key of Object.keys(headers)) {
+      if (key.toLowerCase() === lower) {
+        value = headers[key];
+        break;
+      }
+    }
+  }
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : undefined;
 }
 
-/** Parses a Cookie header; junk is skipped, never thrown. */
+/**
+ * Parses a Cookie header; junk is skipped, never thrown. The first of two same-named cookies wins.
+ * @example parseCookies('a=1; blaize_jwt=eyJ...') // { a: '1', blaize_jwt: 'eyJ...' }
+ */
 export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!header) return out;
+  const out: Record<string, string> = Object.create(null);
+  if (typeof header !== 'string' || header.length === 0) return out;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq <= 0) continue;
     const name = part.slice(0, eq).trim();
     let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    if (!name || name in out) continue;
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (!name || Object.hasOwn(out, name)) continue;
     try {
       out[name] = decodeURIComponent(value);
     } catch {
@@ -38,34 +56,45 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return out;
 }
 
+const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
+
+function readSource(
+  source: TokenSource,
+  input: { headers: Headers; cookies?: Record<string, string | undefined> },
+  sources: TokenSources,
+): string | undefined {
+  if (source === 'header') {
+    if (!sources.header) return undefined;
+    return headerValue(input.headers, sources.header)?.trim() || undefined;
+  }
+  if (source === 'bearer') {
+    if (!sources.bearer) return undefined;
+    const auth = headerValue(input.headers, 'authorization');
+    return (auth && BEARER.exec(auth)?.[1]) || undefined;
+  }
+  if (!sources.cookie) return undefined;
+  const cookies = input.cookies ?? parseCookies(headerValue(input.headers, 'cookie'));
+  const value = cookies[sources.cookie];
+  return (typeof value === 'string' && value.trim()) || undefined;
+}
+
+/**
+ * @example readToken({ headers: request.headers, cookies: request.cookies }, settings.tokenSources)
+ */
 export function readToken(
   input: { headers: Headers; cookies?: Record<string, string | undefined> },
   sources: TokenSources,
 ): TokenFound {
-  const found: Partial<Record<'cookie' | 'bearer' | 'header', string>> = {};
-  if (sources.header) {
-    const v = first(input.headers[sources.header])?.trim();
-    if (v) found.header = v;
-  }
-  if (sources.bearer) {
-    const auth = first(input.headers.authorization);
-    const m = auth ? /^\s*bearer\s+(\S+)\s*$/i.exec(auth) : null;
-    if (m) found.bearer = m[1];
-  }
-  if (sources.cookie) {
-    const cookies = input.cookies ?? parseCookies(first(input.headers.cookie));
-    const v = cookies[sources.cookie]?.trim();
-    if (v) found.cookie = v;
-  }
   let token: string | null = null;
-  let source: TokenFound['source'] = null;
-  for (const s of sources.precedence) {
-    if (found[s]) {
-      token = found[s] as string;
+  let source: TokenSource | null = null;
+  let conflict = false;
+  for (const s of new Set(sources.precedence)) {
+    const value = readSource(s, input, sources);
+    if (value === undefined) continue;
+    if (token === null) {
+      token = value;
       source = s;
-      break;
-    }
+    } else if (value !== token) conflict = true;
   }
-  const distinct = new Set(Object.values(found));
-  return { token, source, conflict: distinct.size > 1 };
+  return { token, source, conflict };
 }

@@ -1,169 +1,244 @@
-/**
- * Verifies visitor tokens with jose against the configured key, algorithms, issuer, audience and clock tolerance.
- * Never throws for any input: every failure is a coded result. Tokens over 8 KiB are refused before parsing;
- * keys come only from settings (jku, x5u, jwk and x5c headers are never followed). Successes are cached in a
- * bounded LRU keyed by the SHA-256 of the token, and `exp` is re-checked on every hit.
- */
+/** Verifies visitor tokens with jose against the configured key only; never throws; caches successes by token hash. */
 import { createHash } from 'node:crypto';
 import {
   type CryptoKey,
   createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
   importSPKI,
   importX509,
   type JWTVerifyGetKey,
+  type JWTVerifyOptions,
   jwtVerify,
   type KeyObject,
 } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { ErrorCode } from '../../engine';
+import type { ErrorCode } from '../../engine/errors/catalogue';
 import type { JwtSettings } from './jwt-settings';
-import { translateJoseError } from './lib/translate-jose-error';
+import { createRemoteKeyResolver } from './lib/remote-jwks';
+import { TokenRefusal, translateJoseError } from './lib/translate-jose-error';
 
+/** Tokens longer than this many bytes are refused before any parsing. */
 export const MAX_TOKEN_BYTES = 8192;
+/** A kid-less token is tried against at most this many matching JWKS keys. */
+export const MAX_KEY_CANDIDATES = 4;
+
+export interface TokenHeader {
+  alg: string;
+  kid?: string;
+}
 
 export type VerifyResult =
-  | { status: 'valid'; claims: Record<string, unknown>; header: { alg: string; kid?: string } }
+  | { status: 'valid'; claims: Record<string, unknown>; header: TokenHeader }
   | { status: 'invalid' | 'expired'; code: ErrorCode; reason: string };
 
+export interface VerifierStats {
+  cacheHits: number;
+  cacheMisses: number;
+  /** Requests actually sent to the JWKS keys endpoint (0 for every other key kind). */
+  jwksFetches: number;
+}
+
 export interface TokenVerifier {
+  /** Never throws and never rejects; `claims` of a valid result are deeply frozen (they are shared with the cache). */
   verify(token: string): Promise<VerifyResult>;
-  stats(): { cacheHits: number; cacheMisses: number; jwksFetches: number };
+  stats(): VerifierStats;
+  /** Drops the cache. The verifier keeps working (requests in flight may still use it). */
   close(): void;
+}
+
+export interface TokenVerifierOptions {
+  /** Verified tokens remembered (LRU); 0 disables the cache. Default 10 000. */
+  cacheSize?: number;
+  /** The clock, in epoch milliseconds, for exp/nbf checks. Default Date.now. */
+  now?: () => number;
 }
 
 interface Cached {
   claims: Record<string, unknown>;
-  header: { alg: string; kid?: string };
+  header: TokenHeader;
   exp: number | undefined;
 }
 
+type KeyResolver = JWTVerifyGetKey | { broken: string };
+
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const NESTED_CTY = /^(application\/)?jwt$/i;
 
 function fail(code: ErrorCode, reason: string): VerifyResult {
   return { status: code === 'CF_TOKEN_EXPIRED' ? 'expired' : 'invalid', code, reason };
 }
 
+/** A reason never quotes the token: any reason containing the token or a long piece of it is replaced. */
+function withoutToken(result: VerifyResult, token: string): VerifyResult {
+  if (result.status === 'valid') return result;
+  const leaks = token.split('.').some((part) => part.length >= 12 && result.reason.includes(part));
+  return leaks || result.reason.includes(token) ? { ...result, reason: 'the token could not be verified' } : result;
+}
+
 function decodeHeader(token: string): Record<string, unknown> | null {
   try {
-    const json = Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8');
-    const parsed: unknown = JSON.parse(json);
+    const parsed: unknown = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
   } catch {
     return null;
   }
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+const errorCode = (error: unknown) => (error as { code?: unknown } | null)?.code;
+
 /**
+ * Builds the verifier for one version of the settings (make a new one when the settings change).
  * @example const verifier = createTokenVerifier(settings); const r = await verifier.verify(token); if (r.status === 'valid') r.claims
  */
-export function createTokenVerifier(
-  settings: JwtSettings,
-  options: { cacheSize?: number; now?: () => number } = {},
-): TokenVerifier {
+export function createTokenVerifier(settings: JwtSettings, options: TokenVerifierOptions = {}): TokenVerifier {
   const now = options.now ?? Date.now;
-  const cache = new LRUCache<string, Cached>({ max: options.cacheSize ?? 10_000 });
-  const counters = { cacheHits: 0, cacheMisses: 0, jwksFetches: 0 };
+  const counters: VerifierStats = { cacheHits: 0, cacheMisses: 0, jwksFetches: 0 };
   const tolerance = settings.clockToleranceSec;
-  const keyResolver = buildKeyResolver(settings, counters);
+  const cacheSize = Math.max(0, Math.floor(options.cacheSize ?? 10_000));
+  // Entries of a remote key set live no longer than the key set itself, so a withdrawn key stops verifying.
+  const ttl = settings.key.kind === 'jwksUrl' ? settings.key.cacheMaxAgeMs : 0;
+  const cache = cacheSize > 0 ? new LRUCache<string, Cached>({ max: cacheSize, ...(ttl ? { ttl } : {}) }) : null;
+  const resolver = buildKeyResolver(settings, () => counters.jwksFetches++);
+  const verifyOptions: JWTVerifyOptions = {
+    algorithms: [...settings.algorithms],
+    issuer: settings.issuer,
+    audience: settings.audience,
+    clockTolerance: tolerance,
+    requiredClaims: settings.requireExp ? ['exp'] : [],
+    crit: {},
+  };
 
   async function verifyUncached(token: string): Promise<VerifyResult> {
-    if (!keyResolver) return fail('CF_TOKEN_NOT_CONFIGURED', 'JWT verification is not configured');
+    if (resolver === null) return fail('CF_TOKEN_NOT_CONFIGURED', 'JWT verification is not configured');
+    if ('broken' in resolver) return fail('CF_TOKEN_NOT_CONFIGURED', resolver.broken);
     const header = decodeHeader(token);
-    if (!header || typeof header.alg !== 'string')
-      return fail('CF_TOKEN_MALFORMED', 'the token header is not a JSON object with an alg');
+    if (!header) return fail('CF_TOKEN_MALFORMED', 'the token header is not a base64url JSON object');
+    if (typeof header.alg !== 'string' || header.alg === '')
+      return fail('CF_TOKEN_MALFORMED', 'the token header has no alg');
     if (!(settings.algorithms as readonly string[]).includes(header.alg))
-      return fail('CF_TOKEN_ALG_NOT_ALLOWED', `algorithm ${JSON.stringify(header.alg).slice(0, 40)} is not allowed`);
+      return fail('CF_TOKEN_ALG_NOT_ALLOWED', `algorithm ${JSON.stringify(header.alg.slice(0, 32))} is not allowed`);
+    if (typeof header.cty === 'string' && NESTED_CTY.test(header.cty))
+      return fail('CF_TOKEN_MALFORMED', 'nested JWTs (cty: JWT) are not accepted');
+    const opts = { ...verifyOptions, currentDate: new Date(now()) };
+    let result: Awaited<ReturnType<typeof jwtVerify>>;
     try {
-      const result = await jwtVerify(token, keyResolver, {
-        algorithms: [...settings.algorithms],
-        issuer: settings.issuer,
-        audience: settings.audience,
-        clockTolerance: tolerance,
-        currentDate: new Date(now()),
-        requiredClaims: settings.requireExp ? ['exp'] : [],
-        crit: {},
-      });
-      const claims = result.payload as Record<string, unknown>;
-      const h = { alg: result.protectedHeader.alg, kid: result.protectedHeader.kid };
-      return { status: 'valid', claims, header: h };
+      result = await jwtVerify(token, resolver, opts);
     } catch (error) {
-      const t = translateJoseError(error);
-      return fail(t.code, t.reason);
+      if (errorCode(error) !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
+      result = await verifyWithCandidates(token, error as AsyncIterable<CryptoKey | KeyObject>, opts);
     }
+    const claims = deepFreeze(result.payload as Record<string, unknown>);
+    const { alg, kid } = result.protectedHeader;
+    const h: TokenHeader = deepFreeze(typeof kid === 'string' ? { alg: alg as string, kid } : { alg: alg as string });
+    return { status: 'valid', claims, header: h };
+  }
+
+  async function verify(token: string): Promise<VerifyResult> {
+    if (typeof token !== 'string' || token.length === 0) return fail('CF_TOKEN_MISSING', 'no token');
+    if (token.length > MAX_TOKEN_BYTES || Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES)
+      return fail('CF_TOKEN_TOO_LARGE', `the token is larger than ${MAX_TOKEN_BYTES} bytes`);
+    if (!COMPACT.test(token))
+      return fail('CF_TOKEN_MALFORMED', 'the token is not a compact JWS (three base64url parts)');
+    const key = createHash('sha256').update(token).digest('hex');
+    const hit = cache?.get(key);
+    if (hit) {
+      if (hit.exp !== undefined && hit.exp <= Math.floor(now() / 1000) - tolerance) {
+        cache?.delete(key);
+        return fail('CF_TOKEN_EXPIRED', 'the token has expired (exp is in the past)');
+      }
+      counters.cacheHits++;
+      return { status: 'valid', claims: hit.claims, header: hit.header };
+    }
+    counters.cacheMisses++;
+    const result = await verifyUncached(token);
+    if (result.status === 'valid' && cache) {
+      const exp = typeof result.claims.exp === 'number' ? result.claims.exp : undefined;
+      cache.set(key, { claims: result.claims, header: result.header, exp });
+    }
+    return result;
   }
 
   return {
     async verify(token) {
       try {
-        if (typeof token !== 'string' || token.length === 0) return fail('CF_TOKEN_MISSING', 'no token');
-        if (Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES)
-          return fail('CF_TOKEN_TOO_LARGE', `the token is larger than ${MAX_TOKEN_BYTES} bytes`);
-        if (!COMPACT.test(token))
-          return fail('CF_TOKEN_MALFORMED', 'the token is not a compact JWS (three base64url parts)');
-        const key = createHash('sha256').update(token).digest('hex');
-        const hit = cache.get(key);
-        if (hit) {
-          if (hit.exp !== undefined && hit.exp + tolerance <= now() / 1000) {
-            cache.delete(key);
-            return fail('CF_TOKEN_EXPIRED', 'the token has expired (exp is in the past)');
-          }
-          counters.cacheHits++;
-          return { status: 'valid', claims: hit.claims, header: hit.header };
-        }
-        counters.cacheMisses++;
-        const result = await verifyUncached(token);
-        if (result.status === 'valid') {
-          const exp = typeof result.claims.exp === 'number' ? result.claims.exp : undefined;
-          cache.set(key, { claims: result.claims, header: result.header, exp });
-        }
-        return result;
+        return withoutToken(await verify(token), typeof token === 'string' ? token : '');
       } catch (error) {
         const t = translateJoseError(error);
-        return fail(t.code, t.reason);
+        return withoutToken(fail(t.code, t.reason), typeof token === 'string' ? token : '');
       }
     },
     stats: () => ({ ...counters }),
     close() {
-      cache.clear();
+      cache?.clear();
     },
   };
 }
 
-function buildKeyResolver(settings: JwtSettings, counters: { jwksFetches: number }): JWTVerifyGetKey | null {
+/** jose leaves several matching keys (a token without kid) to the caller: try a bounded few of them. */
+async function verifyWithCandidates(
+  token: string,
+  candidates: AsyncIterable<CryptoKey | KeyObject>,
+  options: JWTVerifyOptions,
+) {
+  let tried = 0;
+  for await (const key of candidates) {
+    if (tried >= MAX_KEY_CANDIDATES) break;
+    tried++;
+    try {
+      return await jwtVerify(token, key, options);
+    } catch (error) {
+      if (errorCode(error) !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw error;
+    }
+  }
+  throw new TokenRefusal(
+    'CF_TOKEN_SIGNATURE_INVALID',
+    `the signature does not verify with any of the ${tried} keys that match a token without kid`,
+  );
+}
+
+/** The key lookup for the settings: keys only ever come from the settings, never from token headers. */
+function buildKeyResolver(settings: JwtSettings, onFetch: () => void): KeyResolver | null {
   const key = settings.key;
-  switch (key.kind) {
-    case 'none':
-      return null;
-    case 'secret': {
-      const bytes = new TextEncoder().encode(key.secret);
-      return async () => bytes;
+  try {
+    switch (key.kind) {
+      case 'none':
+        return null;
+      case 'secret': {
+        const bytes = new TextEncoder().encode(key.secret);
+        return async () => bytes;
+      }
+      case 'spki':
+      case 'x509': {
+        const imported = new Map<string, Promise<CryptoKey>>();
+        return async (header) => {
+          const alg = String(header.alg);
+          let k = imported.get(alg);
+          if (!k) {
+            k = (key.kind === 'spki' ? importSPKI(key.pem, alg) : importX509(key.pem, alg)).catch((error: unknown) => {
+              const name = (error as { name?: unknown } | null)?.name;
+              throw new TokenRefusal(
+                'CF_TOKEN_KEY_NOT_FOUND',
+                `the configured ${key.kind === 'spki' ? 'public key' : 'certificate'} cannot verify ${alg} (${String(name)})`,
+              );
+            });
+            imported.set(alg, k);
+          }
+          return k;
+        };
+      }
+      case 'jwks':
+        return createLocalJWKSet({ keys: key.jwks.keys as never[] }) as unknown as JWTVerifyGetKey;
+      case 'jwksUrl':
+        return createRemoteKeyResolver({ ...key, onFetch });
     }
-    case 'spki':
-    case 'x509': {
-      const imported = new Map<string, Promise<CryptoKey | KeyObject>>();
-      return async (header) => {
-        const alg = header.alg as string;
-        let k = imported.get(alg);
-        if (!k) {
-          k = key.kind === 'spki' ? importSPKI(key.pem, alg) : importX509(key.pem, alg);
-          imported.set(alg, k);
-        }
-        return k;
-      };
-    }
-    case 'jwks':
-      return createLocalJWKSet({ keys: key.jwks.keys as never[] }) as unknown as JWTVerifyGetKey;
-    case 'jwksUrl':
-      return createRemoteJWKSet(new URL(key.url), {
-        timeoutDuration: key.timeoutMs,
-        cooldownDuration: key.cooldownMs,
-        cacheMaxAge: key.cacheMaxAgeMs,
-        [customFetch]: (url: string, init: RequestInit) => {
-          counters.jwksFetches++;
-          return fetch(url, { ...init, redirect: 'manual' });
-        },
-      }) as unknown as JWTVerifyGetKey;
+  } catch (error) {
+    return { broken: `the configured ${key.kind} key cannot be loaded: ${translateJoseError(error).reason}` };
   }
 }
