@@ -1,13 +1,23 @@
 /**
- * The PostgreSQL store, for several instances sharing state. Publishing is one transaction (row lock on the feature,
- * next number, insert, pointer update, change row, NOTIFY on `claimflow_changes` delivered at commit); trial meter
- * uses are counted under a transaction-scoped advisory lock per (tracker, visitor), so concurrent decisions on any
- * instance count exactly. Migrations run at open under a session advisory lock (several instances may start at once).
+ * The PostgreSQL store, for several instances sharing state.
+ * - Publishing is one transaction: row lock on the feature (concurrent publishes of one feature queue up), next
+ *   number, insert of the immutable version, pointer update, change row, NOTIFY on `claimflow_changes` (delivered to
+ *   the other instances at commit, never for a rolled-back publish). The change row is numbered under a global
+ *   transaction-scoped advisory lock, so change numbers commit in order and `changesSince` is a gap-free cursor.
+ * - A trial meter use is counted by one SQL function call: `pg_advisory_xact_lock` on (tracker, visitor), count, and
+ *   insert, in the statement's own transaction, so concurrent decisions on any instance count exactly.
+ * - The entitlement tree and the catalogue are checked under table locks inside their write transactions.
+ * - Migrations run at open under a session advisory lock (several instances may start at once).
  */
 import pg from 'pg';
-import { ClaimflowError } from '../../engine';
+import { ClaimflowError } from '../../engine/errors/catalogue';
+import { guardStore, unavailable } from './lib/guard';
 import {
   checkEntitlementParent,
+  checkProductEntitlements,
+  emit,
+  parseChangeNotification,
+  toChange,
   toEntitlement,
   toFeature,
   toLogEntry,
@@ -16,121 +26,141 @@ import {
   toVersion,
   toVersionSummary,
 } from './lib/rows';
+import { POSTGRES_MIGRATIONS } from './migrations/postgres';
 import type { ChangeEvent, MeterRequest, Store } from './store';
 
-const CHANNEL = 'claimflow_changes';
+export const CHANGES_CHANNEL = 'claimflow_changes';
 const MIGRATION_LOCK = 727_100_001;
-
-const MIGRATIONS: string[] = [
-  `CREATE TABLE settings (key TEXT PRIMARY KEY, value JSONB NOT NULL);
-   CREATE TABLE entitlements (id TEXT PRIMARY KEY, name TEXT NOT NULL, parent_id TEXT REFERENCES entitlements(id));
-   CREATE TABLE products (id TEXT PRIMARY KEY, name TEXT NOT NULL, claim_values JSONB NOT NULL, entitlement_ids JSONB NOT NULL);
-   CREATE TABLE features (
-     id TEXT PRIMARY KEY, name TEXT NOT NULL, customer_entitlements JSONB NOT NULL, draft JSONB NOT NULL,
-     draft_updated_at TIMESTAMPTZ NOT NULL, published_version INTEGER, settings JSONB NOT NULL DEFAULT '{}',
-     created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
-   CREATE TABLE versions (
-     feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE, version INTEGER NOT NULL,
-     graph JSONB NOT NULL, compiled JSONB NOT NULL, author TEXT NOT NULL, note TEXT NOT NULL,
-     created_at TIMESTAMPTZ NOT NULL, rolled_back_from INTEGER, PRIMARY KEY (feature_id, version));
-   CREATE FUNCTION claimflow_versions_immutable() RETURNS trigger LANGUAGE plpgsql AS
-     $$ BEGIN RAISE EXCEPTION 'versions are immutable'; END $$;
-   CREATE TRIGGER versions_immutable BEFORE UPDATE ON versions FOR EACH ROW EXECUTE FUNCTION claimflow_versions_immutable();
-   CREATE TABLE changes (seq BIGSERIAL PRIMARY KEY, feature_id TEXT NOT NULL, version INTEGER NOT NULL);
-   CREATE TABLE suites (id TEXT PRIMARY KEY, feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE,
-     name TEXT NOT NULL, cases JSONB NOT NULL, created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
-   CREATE INDEX suites_feature ON suites(feature_id);
-   CREATE TABLE decision_log (id BIGSERIAL PRIMARY KEY, feature_id TEXT NOT NULL, version INTEGER NOT NULL,
-     at TIMESTAMPTZ NOT NULL, input JSONB NOT NULL, decision TEXT, path JSONB NOT NULL);
-   CREATE INDEX decision_log_feature ON decision_log(feature_id, id);
-   CREATE TABLE meter_uses (tracker TEXT NOT NULL, visitor TEXT NOT NULL, at BIGINT NOT NULL, content_id TEXT);
-   CREATE INDEX meter_uses_key ON meter_uses(tracker, visitor, at);`,
-  // One round trip per metered decision: lock, count and record inside one function call (one implicit transaction).
-  `CREATE FUNCTION claimflow_consume_meter(p_tracker TEXT, p_visitor TEXT, p_window BIGINT, p_now BIGINT, p_allowance INTEGER,
-     p_content TEXT, p_unique BOOLEAN) RETURNS TABLE (allowed BOOLEAN, used INTEGER, counted BOOLEAN) LANGUAGE plpgsql AS $$
-   DECLARE n INTEGER; hit BOOLEAN := false;
-   BEGIN
-     PERFORM pg_advisory_xact_lock(hashtext(p_tracker), hashtext(p_visitor));
-     SELECT count(*), coalesce(bool_or(p_unique AND p_content IS NOT NULL AND content_id = p_content), false) INTO n, hit
-       FROM meter_uses WHERE tracker = p_tracker AND visitor = p_visitor AND at >= p_window;
-     IF hit THEN RETURN QUERY SELECT true, n, false; RETURN; END IF;
-     IF n >= p_allowance THEN RETURN QUERY SELECT false, n, false; RETURN; END IF;
-     INSERT INTO meter_uses (tracker, visitor, at, content_id) VALUES (p_tracker, p_visitor, p_now, p_content);
-     RETURN QUERY SELECT true, n + 1, true;
-   END $$;`,
-];
+const CHANGES_LOCK = 727_100_002;
+/** The LISTEN connection's application_name (visible in pg_stat_activity). */
+export const LISTEN_APPLICATION_NAME = 'claimflow-listen';
 
 type Row = Record<string, unknown>;
-type Q = pg.Pool | pg.PoolClient;
+type Q = pg.Pool | pg.PoolClient | pg.Client;
 
-export async function openPostgresStore(options: { url: string; poolSize?: number }): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+export interface PostgresStoreOptions {
+  url: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /**
+   * Open the LISTEN connection at open (default true), so every publish committed after `openPostgresStore` resolves
+   * reaches `onChange` listeners. With false it opens on the first `onChange`.
+   */
+  listen?: boolean;
+  /** How long to wait for a connection before CF_STORE_UNAVAILABLE (ms, default 10 000). */
+  connectTimeoutMs?: number;
+}
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const connectionTimeoutMillis = options.connectTimeoutMs ?? 10_000;
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis });
   pool.on('error', () => {
-    // idle client errors (server restart) are retried by the pool on next use
+    // an idle client lost its connection (server restart); the pool replaces it on next use
   });
   try {
     await migrate(pool);
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw new ClaimflowError('CF_STORE_UNAVAILABLE', `PostgreSQL is not usable: ${(error as Error).message}`);
+    throw unavailable(error, 'postgres');
   }
 
-  const listeners = new Set<(e: ChangeEvent) => void>();
-  let listener: pg.Client | null = null;
-  let closed = false;
-  const listen = async () => {
-    if (closed || listeners.size === 0 || listener) return;
-    const client = new pg.Client({ connectionString: options.url });
-    listener = client;
-    client.on('notification', (msg) => {
-      try {
-        const e = JSON.parse(msg.payload ?? '{}') as ChangeEvent;
-        for (const l of listeners) l(e);
-      } catch {
-        // not ours
-      }
-    });
-    client.on('error', () => {
-      listener = null;
-      client.end().catch(() => undefined);
-      if (!closed) setTimeout(() => void listen().catch(() => undefined), 1000).unref();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
-    } catch {
-      listener = null;
-      client.end().catch(() => undefined);
-      if (!closed) setTimeout(() => void listen().catch(() => undefined), 1000).unref();
-    }
-  };
-
-  const tx = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  };
+  const j = (v: unknown) => JSON.stringify(v ?? null);
   const one = async (q: Q, sql: string, params: unknown[] = []) =>
     ((await q.query(sql, params)).rows[0] as Row | undefined) ?? null;
   const all = async (q: Q, sql: string, params: unknown[] = []) => (await q.query(sql, params)).rows as Row[];
-  const j = (v: unknown) => JSON.stringify(v);
+  const maxSeq = async (q: Q) => Number((await one(q, 'SELECT coalesce(max(seq), 0) AS s FROM changes'))?.s ?? 0);
+  const changesSince = async (q: Q, seq: number, limit: number) =>
+    (await all(q, 'SELECT * FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit])).map(toChange);
 
-  const feature = async (q: Q, id: string, lock = false) => {
-    const row = await one(q, `SELECT * FROM features WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  // ---- change notifications: one LISTEN connection, reconnected with catch-up from the last change heard ----
+  const listeners = new Set<(e: ChangeEvent) => void>();
+  let closed = false;
+  let client: pg.Client | null = null;
+  let connecting: Promise<void> | null = null;
+  let lastSeq = -1; // highest change number delivered (-1: not listening yet)
+  let queue: Array<{ seq: number; event: ChangeEvent }> | null = null; // notifications held during catch-up
+  let retryDelay = 250;
+
+  const deliver = (seq: number, event: ChangeEvent) => {
+    if (seq <= lastSeq) return;
+    lastSeq = seq;
+    emit(listeners, event);
+  };
+  const reconnectLater = () => {
+    if (closed) return;
+    const delay = retryDelay;
+    retryDelay = Math.min(retryDelay * 2, 5000);
+    setTimeout(() => void connectListener(), delay).unref();
+  };
+  const connectListener = (): Promise<void> => {
+    if (closed || client) return Promise.resolve();
+    connecting ??= (async () => {
+      const c = new pg.Client({
+        connectionString: options.url,
+        connectionTimeoutMillis,
+        application_name: LISTEN_APPLICATION_NAME,
+      });
+      const drop = () => {
+        if (client !== c) return;
+        client = null;
+        c.end().catch(() => undefined);
+        reconnectLater();
+      };
+      c.on('notification', (msg) => {
+        if (msg.channel !== CHANGES_CHANNEL) return;
+        const parsed = parseChangeNotification(msg.payload);
+        if (!parsed) return;
+        if (queue) queue.push(parsed);
+        else deliver(parsed.seq, parsed.event);
+      });
+      c.on('error', drop);
+      c.on('end', drop);
+      try {
+        await c.connect();
+        client = c;
+        queue = [];
+        await c.query(`LISTEN ${CHANGES_CHANNEL}`);
+        if (lastSeq < 0) lastSeq = await maxSeq(c);
+        else for (const ch of await changesSince(c, lastSeq, 100_000)) deliver(ch.seq, ch);
+        const held = queue;
+        queue = null;
+        for (const n of held) deliver(n.seq, n.event);
+        retryDelay = 250;
+      } catch {
+        queue = null;
+        if (client === c) client = null;
+        c.end().catch(() => undefined);
+        reconnectLater();
+      }
+    })().finally(() => {
+      connecting = null;
+    });
+    return connecting;
+  };
+  if (options.listen !== false) await connectListener();
+
+  const tx = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (error) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      c.release();
+    }
+  };
+
+  const feature = async (q: Q, id: string, lock: '' | ' FOR UPDATE' | ' FOR SHARE' = '') => {
+    const row = await one(q, `SELECT * FROM features WHERE id = $1${lock}`, [id]);
     if (!row) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${id}"`, { field: 'feature' });
     return toFeature(row);
   };
 
-  /** Uses in the window and whether this content was already counted, in one query. */
+  /** Uses in the window and whether this content was already counted, from one snapshot. */
   const meterState = async (q: Q, req: MeterRequest) => {
     const row = await one(
       q,
@@ -144,7 +174,7 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
     kind: 'postgres',
     async getSetting(key) {
       const row = await one(pool, 'SELECT value FROM settings WHERE key = $1', [key]);
-      return row ? row.value : null;
+      return row ? (row.value as unknown) : null;
     },
     async putSetting(key, value) {
       await pool.query(
@@ -161,6 +191,7 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
     },
     async putEntitlement(e) {
       await tx(async (c) => {
+        // Self-conflicting: tree changes are serialized, so two concurrent puts cannot close a loop between them.
         await c.query('LOCK TABLE entitlements IN SHARE ROW EXCLUSIVE MODE');
         const parents = new Map<string, string | null>();
         for (const r of await all(c, 'SELECT id, parent_id FROM entitlements'))
@@ -171,14 +202,22 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
           [e.id, e.name, e.parentId],
         );
       });
-      return { ...e };
+      return { id: e.id, name: e.name, parentId: e.parentId };
     },
     async deleteEntitlement(id) {
       return tx(async (c) => {
-        if (await one(c, 'SELECT 1 FROM entitlements WHERE parent_id = $1 LIMIT 1', [id]))
-          throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is the parent of other entitlements`);
-        const p = await one(c, 'SELECT id FROM products WHERE entitlement_ids ? $1 LIMIT 1', [id]);
-        if (p) throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is granted by product "${p.id}"`);
+        await c.query('LOCK TABLE entitlements IN SHARE ROW EXCLUSIVE MODE');
+        await c.query('LOCK TABLE products IN SHARE MODE'); // no product can start granting it meanwhile
+        const child = await one(c, 'SELECT id FROM entitlements WHERE parent_id = $1 LIMIT 1', [id]);
+        if (child)
+          throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is the parent of "${child.id}"`, {
+            field: 'id',
+          });
+        const p = await one(c, 'SELECT id FROM products WHERE entitlement_ids ? $1 ORDER BY id LIMIT 1', [id]);
+        if (p)
+          throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is granted by product "${p.id}"`, {
+            field: 'id',
+          });
         return ((await c.query('DELETE FROM entitlements WHERE id = $1', [id])).rowCount ?? 0) > 0;
       });
     },
@@ -190,11 +229,20 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
       return row ? toProduct(row) : null;
     },
     async putProduct(p) {
-      await pool.query(
-        'INSERT INTO products (id, name, claim_values, entitlement_ids) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET name = excluded.name, claim_values = excluded.claim_values, entitlement_ids = excluded.entitlement_ids',
-        [p.id, p.name, j(p.claimValues), j(p.entitlementIds)],
-      );
-      return { ...p };
+      await tx(async (c) => {
+        await c.query('LOCK TABLE entitlements IN SHARE MODE'); // no entitlement can be deleted meanwhile
+        const known = new Set(
+          (await all(c, 'SELECT id FROM entitlements WHERE id = ANY($1::text[])', [p.entitlementIds])).map((r) =>
+            String(r.id),
+          ),
+        );
+        checkProductEntitlements(p.entitlementIds, (id) => known.has(id));
+        await c.query(
+          'INSERT INTO products (id, name, claim_values, entitlement_ids) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET name = excluded.name, claim_values = excluded.claim_values, entitlement_ids = excluded.entitlement_ids',
+          [p.id, p.name, j(p.claimValues), j(p.entitlementIds)],
+        );
+      });
+      return { id: p.id, name: p.name, claimValues: [...p.claimValues], entitlementIds: [...p.entitlementIds] };
     },
     async deleteProduct(id) {
       return ((await pool.query('DELETE FROM products WHERE id = $1', [id])).rowCount ?? 0) > 0;
@@ -207,21 +255,21 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
       return row ? toFeature(row) : null;
     },
     async createFeature(f) {
-      const now = new Date();
-      const res = await pool.query(
+      const row = await one(
+        pool,
         `INSERT INTO features (id, name, customer_entitlements, draft, draft_updated_at, settings, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, '{}', $5, $5) ON CONFLICT (id) DO NOTHING`,
-        [f.id, f.name, j(f.customerEntitlements), j(f.draft), now],
+         VALUES ($1, $2, $3, $4, $5, '{}', $5, $5) ON CONFLICT (id) DO NOTHING RETURNING *`,
+        [f.id, f.name, j(f.customerEntitlements), j(f.draft), new Date()],
       );
-      if ((res.rowCount ?? 0) === 0)
-        throw new ClaimflowError('CF_FEATURE_EXISTS', `a feature "${f.id}" exists`, { field: 'id' });
-      return feature(pool, f.id);
+      if (!row) throw new ClaimflowError('CF_FEATURE_EXISTS', `a feature "${f.id}" exists`, { field: 'id' });
+      return toFeature(row);
     },
     async updateFeature(id, patch) {
       return tx(async (c) => {
-        const cur = await feature(c, id, true);
-        await c.query(
-          'UPDATE features SET name = $1, customer_entitlements = $2, settings = $3, updated_at = $4 WHERE id = $5',
+        const cur = await feature(c, id, ' FOR UPDATE');
+        const row = await one(
+          c,
+          'UPDATE features SET name = $1, customer_entitlements = $2, settings = $3, updated_at = $4 WHERE id = $5 RETURNING *',
           [
             patch.name ?? cur.name,
             j(patch.customerEntitlements ?? cur.customerEntitlements),
@@ -230,25 +278,25 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
             id,
           ],
         );
-        return feature(c, id);
+        return toFeature(row as Row);
       });
     },
     async saveDraft(id, graph) {
       const now = new Date();
-      const res = await pool.query(
-        'UPDATE features SET draft = $1, draft_updated_at = $2, updated_at = $2 WHERE id = $3',
+      const row = await one(
+        pool,
+        'UPDATE features SET draft = $1, draft_updated_at = $2, updated_at = $2 WHERE id = $3 RETURNING *',
         [j(graph), now, id],
       );
-      if ((res.rowCount ?? 0) === 0)
-        throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${id}"`, { field: 'feature' });
-      return feature(pool, id);
+      if (!row) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${id}"`, { field: 'feature' });
+      return toFeature(row);
     },
     async deleteFeature(id) {
       return ((await pool.query('DELETE FROM features WHERE id = $1', [id])).rowCount ?? 0) > 0;
     },
     async publishVersion(featureId, v) {
       const row = await tx(async (c) => {
-        await feature(c, featureId, true);
+        await feature(c, featureId, ' FOR UPDATE');
         const next = Number(
           (await one(c, 'SELECT coalesce(max(version), 0) + 1 AS v FROM versions WHERE feature_id = $1', [featureId]))
             ?.v,
@@ -264,8 +312,16 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
           now,
           featureId,
         ]);
-        await c.query('INSERT INTO changes (feature_id, version) VALUES ($1, $2)', [featureId, next]);
-        await c.query('SELECT pg_notify($1, $2)', [CHANNEL, j({ featureId, version: next })]);
+        // Held to commit: change numbers are taken and committed in one order, so `changesSince` never skips one.
+        await c.query('SELECT pg_advisory_xact_lock($1)', [CHANGES_LOCK]);
+        const change = await one(c, 'INSERT INTO changes (feature_id, version) VALUES ($1, $2) RETURNING seq', [
+          featureId,
+          next,
+        ]);
+        await c.query('SELECT pg_notify($1, $2)', [
+          CHANGES_CHANNEL,
+          JSON.stringify({ featureId, version: next, seq: Number(change?.seq) }),
+        ]);
         return inserted as Row;
       });
       return toVersion(row);
@@ -303,28 +359,37 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
       ).map(toVersion);
     },
     async getChangeSeq() {
-      return Number((await one(pool, 'SELECT coalesce(max(seq), 0) AS s FROM changes'))?.s ?? 0);
+      return maxSeq(pool);
     },
-    onChange(l) {
-      listeners.add(l);
-      void listen().catch(() => undefined);
-      return () => listeners.delete(l);
+    async changesSince(seq, limit = 1000) {
+      return changesSince(pool, seq, limit);
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      void connectListener();
+      return () => {
+        listeners.delete(listener);
+      };
     },
     async listSuites(featureId) {
-      return (await all(pool, 'SELECT * FROM suites WHERE feature_id = $1 ORDER BY name', [featureId])).map(toSuite);
+      return (await all(pool, 'SELECT * FROM suites WHERE feature_id = $1 ORDER BY name, id', [featureId])).map(
+        toSuite,
+      );
     },
     async getSuite(id) {
       const row = await one(pool, 'SELECT * FROM suites WHERE id = $1', [id]);
       return row ? toSuite(row) : null;
     },
     async putSuite(s) {
-      await feature(pool, s.featureId);
-      const now = new Date();
-      const row = await one(
-        pool,
-        'INSERT INTO suites (id, feature_id, name, cases, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO UPDATE SET name = excluded.name, cases = excluded.cases, updated_at = excluded.updated_at RETURNING *',
-        [s.id, s.featureId, s.name, j(s.cases), now],
-      );
+      const row = await tx(async (c) => {
+        await feature(c, s.featureId, ' FOR SHARE');
+        const now = new Date();
+        return one(
+          c,
+          'INSERT INTO suites (id, feature_id, name, cases, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO UPDATE SET name = excluded.name, cases = excluded.cases, updated_at = excluded.updated_at RETURNING *',
+          [s.id, s.featureId, s.name, j(s.cases), now],
+        );
+      });
       return toSuite(row as Row);
     },
     async deleteSuite(id) {
@@ -338,16 +403,17 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
     },
     async listDecisionLog(featureId, options) {
       return (
-        await all(pool, 'SELECT * FROM decision_log WHERE feature_id = $1 ORDER BY id DESC LIMIT $2', [
-          featureId,
-          options?.limit ?? 1000,
-        ])
+        await all(
+          pool,
+          'SELECT * FROM decision_log WHERE feature_id = $1 AND ($3::timestamptz IS NULL OR at >= $3::timestamptz) ORDER BY id DESC LIMIT $2',
+          [featureId, options?.limit ?? 1000, options?.since ?? null],
+        )
       ).map(toLogEntry);
     },
     async trimDecisionLog(featureId, maxRows) {
       await pool.query(
         'DELETE FROM decision_log WHERE feature_id = $1 AND id <= coalesce((SELECT id FROM decision_log WHERE feature_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1), -1)',
-        [featureId, maxRows],
+        [featureId, Math.max(0, Math.floor(maxRows))],
       );
     },
     async consumeMeter(req) {
@@ -378,15 +444,20 @@ export async function openPostgresStore(options: { url: string; poolSize?: numbe
       }
     },
     async close() {
+      if (closed) return;
       closed = true;
       listeners.clear();
-      if (listener) await listener.end().catch(() => undefined);
-      await pool.end();
+      await connecting?.catch(() => undefined);
+      const c = client;
+      client = null;
+      if (c) await c.end().catch(() => undefined);
+      await pool.end().catch(() => undefined);
     },
   };
-  return store;
+  return guardStore(store);
 }
 
+/** Applies the pending migrations under a session advisory lock, each in its own transaction. */
 async function migrate(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {
@@ -397,15 +468,15 @@ async function migrate(pool: pg.Pool): Promise<void> {
     const done = new Set(
       (await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)),
     );
-    for (let i = 0; i < MIGRATIONS.length; i++) {
+    for (let i = 0; i < POSTGRES_MIGRATIONS.length; i++) {
       if (done.has(i + 1)) continue;
       await client.query('BEGIN');
       try {
-        await client.query(MIGRATIONS[i]);
+        await client.query(POSTGRES_MIGRATIONS[i]);
         await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())', [i + 1]);
         await client.query('COMMIT');
       } catch (error) {
-        await client.query('ROLLBACK');
+        await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
     }

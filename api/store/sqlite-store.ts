@@ -1,14 +1,21 @@
 /**
  * The embedded store: better-sqlite3 on `<dataDir>/claimflow.db`, WAL with synchronous=FULL so every acknowledged
- * write survives a crash; each multi-row write is one transaction (BEGIN IMMEDIATE), so a kill -9 leaves the old or
- * the new state, never half of one. Migrations run at open.
+ * write survives a crash (kill -9 or power loss). Every write that reads before it writes (publish, meter use,
+ * entitlement tree, product, feature update) runs in one BEGIN IMMEDIATE transaction: the write lock is taken before
+ * the first read, so other connections (other store instances, other processes on the same file) are serialized by
+ * SQLite itself and a crash leaves the old or the new state, never half of one. Migrations run at open.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ClaimflowError } from '../../engine';
+import { ClaimflowError } from '../../engine/errors/catalogue';
+import { guardStore, isUnavailable, unavailable } from './lib/guard';
 import {
+  canonicalInstant,
   checkEntitlementParent,
+  checkProductEntitlements,
+  emit,
+  toChange,
   toEntitlement,
   toFeature,
   toLogEntry,
@@ -17,44 +24,50 @@ import {
   toVersion,
   toVersionSummary,
 } from './lib/rows';
+import { SQLITE_MIGRATIONS } from './migrations/sqlite';
 import type { ChangeEvent, MeterRequest, Store } from './store';
 
-const MIGRATIONS: string[] = [
-  `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-   CREATE TABLE entitlements (id TEXT PRIMARY KEY, name TEXT NOT NULL, parent_id TEXT REFERENCES entitlements(id));
-   CREATE TABLE products (id TEXT PRIMARY KEY, name TEXT NOT NULL, claim_values TEXT NOT NULL, entitlement_ids TEXT NOT NULL);
-   CREATE TABLE features (
-     id TEXT PRIMARY KEY, name TEXT NOT NULL, customer_entitlements TEXT NOT NULL, draft TEXT NOT NULL,
-     draft_updated_at TEXT NOT NULL, published_version INTEGER, settings TEXT NOT NULL DEFAULT '{}',
-     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-   CREATE TABLE versions (
-     feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE, version INTEGER NOT NULL,
-     graph TEXT NOT NULL, compiled TEXT NOT NULL, author TEXT NOT NULL, note TEXT NOT NULL,
-     created_at TEXT NOT NULL, rolled_back_from INTEGER, PRIMARY KEY (feature_id, version));
-   CREATE TRIGGER versions_immutable BEFORE UPDATE ON versions BEGIN SELECT RAISE(ABORT, 'versions are immutable'); END;
-   CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, feature_id TEXT NOT NULL, version INTEGER NOT NULL);
-   CREATE TABLE suites (id TEXT PRIMARY KEY, feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE,
-     name TEXT NOT NULL, cases TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-   CREATE INDEX suites_feature ON suites(feature_id);
-   CREATE TABLE decision_log (id INTEGER PRIMARY KEY AUTOINCREMENT, feature_id TEXT NOT NULL, version INTEGER NOT NULL,
-     at TEXT NOT NULL, input TEXT NOT NULL, decision TEXT, path TEXT NOT NULL);
-   CREATE INDEX decision_log_feature ON decision_log(feature_id, id);
-   CREATE TABLE meter_uses (tracker TEXT NOT NULL, visitor TEXT NOT NULL, at INTEGER NOT NULL, content_id TEXT);
-   CREATE INDEX meter_uses_key ON meter_uses(tracker, visitor, at);`,
-];
-
 type Row = Record<string, unknown>;
+type Emitter = (e: ChangeEvent) => void;
 
-export async function openSqliteStore(options: { dataDir: string; fileName?: string }): Promise<Store> {
-  mkdirSync(options.dataDir, { recursive: true });
-  const db = new Database(join(options.dataDir, options.fileName ?? 'claimflow.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 10000');
-  db.pragma('foreign_keys = ON');
-  migrate(db);
+/** In-process fan-out: every store instance open on one database file hears the publishes of the others. */
+const emittersByFile = new Map<string, Set<Emitter>>();
+
+export interface SqliteStoreOptions {
+  dataDir: string;
+  /** Defaults to `claimflow.db`. */
+  fileName?: string;
+  /** How long a write waits for another connection's lock before CF_STORE_UNAVAILABLE (ms, default 10 000). */
+  busyTimeoutMs?: number;
+}
+
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  let db: Database.Database;
+  let file: string;
+  try {
+    mkdirSync(options.dataDir, { recursive: true });
+    file = join(realpathSync(options.dataDir), options.fileName ?? 'claimflow.db');
+    db = new Database(file);
+  } catch (error) {
+    throw unavailable(error, 'sqlite');
+  }
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 10_000))}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw isUnavailable(error) ? unavailable(error, 'sqlite') : error;
+  }
 
   const listeners = new Set<(e: ChangeEvent) => void>();
+  const emitter: Emitter = (e) => emit(listeners, e);
+  let emitters = emittersByFile.get(file);
+  if (!emitters) emittersByFile.set(file, (emitters = new Set()));
+  emitters.add(emitter);
+
   const now = () => new Date().toISOString();
   const q = {
     getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
@@ -66,7 +79,7 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
     putEnt: db.prepare(
       'INSERT INTO entitlements (id, name, parent_id) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id',
     ),
-    entChildren: db.prepare('SELECT count(*) AS n FROM entitlements WHERE parent_id = ?'),
+    entChild: db.prepare('SELECT id FROM entitlements WHERE parent_id = ? LIMIT 1'),
     delEnt: db.prepare('DELETE FROM entitlements WHERE id = ?'),
     listProd: db.prepare('SELECT * FROM products ORDER BY id'),
     getProd: db.prepare('SELECT * FROM products WHERE id = ?'),
@@ -77,7 +90,8 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
     listFeat: db.prepare('SELECT * FROM features ORDER BY id'),
     getFeat: db.prepare('SELECT * FROM features WHERE id = ?'),
     insFeat: db.prepare(
-      'INSERT INTO features (id, name, customer_entitlements, draft, draft_updated_at, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO features (id, name, customer_entitlements, draft, draft_updated_at, settings, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, '{}', ?, ?) ON CONFLICT(id) DO NOTHING`,
     ),
     updFeat: db.prepare(
       'UPDATE features SET name = ?, customer_entitlements = ?, settings = ?, updated_at = ? WHERE id = ?',
@@ -91,14 +105,18 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
     setPublished: db.prepare('UPDATE features SET published_version = ?, updated_at = ? WHERE id = ?'),
     insChange: db.prepare('INSERT INTO changes (feature_id, version) VALUES (?, ?)'),
     changeSeq: db.prepare('SELECT coalesce(max(seq), 0) AS s FROM changes'),
+    changesSince: db.prepare('SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?'),
     listVersions: db.prepare(
       'SELECT feature_id, version, author, note, created_at, rolled_back_from FROM versions WHERE feature_id = ? ORDER BY version DESC',
     ),
     getVersion: db.prepare('SELECT * FROM versions WHERE feature_id = ? AND version = ?'),
+    getPublished: db.prepare(
+      'SELECT v.* FROM versions v JOIN features f ON f.id = v.feature_id AND f.published_version = v.version WHERE f.id = ?',
+    ),
     listPublished: db.prepare(
       'SELECT v.* FROM versions v JOIN features f ON f.id = v.feature_id AND f.published_version = v.version ORDER BY v.feature_id',
     ),
-    listSuites: db.prepare('SELECT * FROM suites WHERE feature_id = ? ORDER BY name'),
+    listSuites: db.prepare('SELECT * FROM suites WHERE feature_id = ? ORDER BY name, id'),
     getSuite: db.prepare('SELECT * FROM suites WHERE id = ?'),
     putSuite: db.prepare(
       'INSERT INTO suites (id, feature_id, name, cases, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, cases = excluded.cases, updated_at = excluded.updated_at',
@@ -107,7 +125,7 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
     appendLog: db.prepare(
       'INSERT INTO decision_log (feature_id, version, at, input, decision, path) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    listLog: db.prepare('SELECT * FROM decision_log WHERE feature_id = ? ORDER BY id DESC LIMIT ?'),
+    listLog: db.prepare('SELECT * FROM decision_log WHERE feature_id = ? AND at >= ? ORDER BY id DESC LIMIT ?'),
     trimLog: db.prepare(
       'DELETE FROM decision_log WHERE feature_id = ? AND id <= coalesce((SELECT id FROM decision_log WHERE feature_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), -1)',
     ),
@@ -125,12 +143,14 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
     return toFeature(row);
   };
 
+  /** Uses in the window and whether this content was already counted (uniqueContent only). */
   const meterState = (req: MeterRequest) => {
-    if (req.counting === 'uniqueContent' && req.contentId !== null) {
-      if (q.meterHasContent.get(req.tracker, req.visitor, req.windowStart, req.contentId))
-        return { already: true, used: (q.meterUsed.get(req.tracker, req.visitor, req.windowStart) as { n: number }).n };
-    }
-    return { already: false, used: (q.meterUsed.get(req.tracker, req.visitor, req.windowStart) as { n: number }).n };
+    const used = (q.meterUsed.get(req.tracker, req.visitor, req.windowStart) as { n: number }).n;
+    const already =
+      req.counting === 'uniqueContent' &&
+      req.contentId !== null &&
+      q.meterHasContent.get(req.tracker, req.visitor, req.windowStart, req.contentId) !== undefined;
+    return { already, used };
   };
 
   const publishTx = db.transaction(
@@ -144,8 +164,8 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
       q.insVersion.run(
         featureId,
         next,
-        JSON.stringify(v.graph),
-        JSON.stringify(v.compiled),
+        JSON.stringify(v.graph ?? null),
+        JSON.stringify(v.compiled ?? null),
         v.author,
         v.note,
         at,
@@ -153,7 +173,7 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
       );
       q.setPublished.run(next, at, featureId);
       q.insChange.run(featureId, next);
-      return next;
+      return toVersion(q.getVersion.get(featureId, next) as Row);
     },
   );
 
@@ -163,6 +183,11 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
     if (state.used >= req.allowance) return { allowed: false, used: state.used, counted: false };
     q.meterInsert.run(req.tracker, req.visitor, req.now, req.contentId);
     return { allowed: true, used: state.used + 1, counted: true };
+  });
+  // A read transaction: both counts come from one snapshot.
+  const peekTx = db.transaction((req: MeterRequest) => {
+    const state = meterState(req);
+    return { allowed: state.already || state.used < req.allowance, used: state.used };
   });
 
   const putEntTx = db.transaction((id: string, name: string, parentId: string | null) => {
@@ -174,23 +199,56 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
   });
 
   const delEntTx = db.transaction((id: string) => {
-    if ((q.entChildren.get(id) as { n: number }).n > 0)
-      throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is the parent of other entitlements`);
+    const child = q.entChild.get(id) as Row | undefined;
+    if (child)
+      throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is the parent of "${child.id}"`, {
+        field: 'id',
+      });
     for (const p of (q.listProd.all() as Row[]).map(toProduct)) {
       if (p.entitlementIds.includes(id))
-        throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is granted by product "${p.id}"`);
+        throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is granted by product "${p.id}"`, {
+          field: 'id',
+        });
     }
     return q.delEnt.run(id).changes > 0;
+  });
+
+  const putProdTx = db.transaction(
+    (p: { id: string; name: string; claimValues: string[]; entitlementIds: string[] }) => {
+      checkProductEntitlements(p.entitlementIds, (id) => q.getEnt.get(id) !== undefined);
+      q.putProd.run(p.id, p.name, JSON.stringify(p.claimValues), JSON.stringify(p.entitlementIds));
+    },
+  );
+
+  const updFeatTx = db.transaction(
+    (id: string, patch: { name?: string; customerEntitlements?: string[]; settings?: Record<string, unknown> }) => {
+      const cur = feature(id);
+      q.updFeat.run(
+        patch.name ?? cur.name,
+        JSON.stringify(patch.customerEntitlements ?? cur.customerEntitlements),
+        JSON.stringify(patch.settings ? { ...cur.settings, ...patch.settings } : cur.settings),
+        now(),
+        id,
+      );
+      return feature(id);
+    },
+  );
+
+  const putSuiteTx = db.transaction((s: { id: string; featureId: string; name: string; cases: unknown[] }) => {
+    feature(s.featureId);
+    const at = now();
+    q.putSuite.run(s.id, s.featureId, s.name, JSON.stringify(s.cases), at, at);
+    return toSuite(q.getSuite.get(s.id) as Row);
   });
 
   const store: Store = {
     kind: 'sqlite',
     async getSetting(key) {
       const row = q.getSetting.get(key) as { value: string } | undefined;
-      return row ? JSON.parse(row.value) : null;
+      return row ? (JSON.parse(row.value) as unknown) : null;
     },
     async putSetting(key, value) {
-      q.putSetting.run(key, JSON.stringify(value));
+      q.putSetting.run(key, JSON.stringify(value ?? null));
     },
     async listEntitlements() {
       return (q.listEnt.all() as Row[]).map(toEntitlement);
@@ -201,7 +259,7 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
     },
     async putEntitlement(e) {
       putEntTx.immediate(e.id, e.name, e.parentId);
-      return { ...e };
+      return { id: e.id, name: e.name, parentId: e.parentId };
     },
     async deleteEntitlement(id) {
       return delEntTx.immediate(id);
@@ -214,8 +272,8 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
       return row ? toProduct(row) : null;
     },
     async putProduct(p) {
-      q.putProd.run(p.id, p.name, JSON.stringify(p.claimValues), JSON.stringify(p.entitlementIds));
-      return { ...p };
+      putProdTx.immediate(p);
+      return { id: p.id, name: p.name, claimValues: [...p.claimValues], entitlementIds: [...p.entitlementIds] };
     },
     async deleteProduct(id) {
       return q.delProd.run(id).changes > 0;
@@ -228,27 +286,26 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
       return row ? toFeature(row) : null;
     },
     async createFeature(f) {
-      if (q.getFeat.get(f.id))
-        throw new ClaimflowError('CF_FEATURE_EXISTS', `a feature "${f.id}" exists`, { field: 'id' });
       const at = now();
-      q.insFeat.run(f.id, f.name, JSON.stringify(f.customerEntitlements), JSON.stringify(f.draft), at, '{}', at, at);
+      const res = q.insFeat.run(
+        f.id,
+        f.name,
+        JSON.stringify(f.customerEntitlements),
+        JSON.stringify(f.draft ?? null),
+        at,
+        at,
+        at,
+      );
+      if (res.changes === 0)
+        throw new ClaimflowError('CF_FEATURE_EXISTS', `a feature "${f.id}" exists`, { field: 'id' });
       return feature(f.id);
     },
     async updateFeature(id, patch) {
-      const cur = feature(id);
-      q.updFeat.run(
-        patch.name ?? cur.name,
-        JSON.stringify(patch.customerEntitlements ?? cur.customerEntitlements),
-        JSON.stringify(patch.settings ? { ...cur.settings, ...patch.settings } : cur.settings),
-        now(),
-        id,
-      );
-      return feature(id);
+      return updFeatTx.immediate(id, patch);
     },
     async saveDraft(id, graph) {
-      feature(id);
       const at = now();
-      q.saveDraft.run(JSON.stringify(graph), at, at, id);
+      if (q.saveDraft.run(JSON.stringify(graph ?? null), at, at, id).changes === 0) feature(id);
       return feature(id);
     },
     async deleteFeature(id) {
@@ -256,9 +313,8 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
     },
     async publishVersion(featureId, v) {
       const version = publishTx.immediate(featureId, v);
-      const row = toVersion(q.getVersion.get(featureId, version) as Row);
-      for (const l of listeners) l({ featureId, version });
-      return row;
+      for (const e of [...(emittersByFile.get(file) ?? [])]) e({ featureId, version: version.version });
+      return version;
     },
     async listVersions(featureId) {
       return (q.listVersions.all(featureId) as Row[]).map(toVersionSummary);
@@ -268,9 +324,7 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
       return row ? toVersion(row) : null;
     },
     async getPublished(featureId) {
-      const f = q.getFeat.get(featureId) as Row | undefined;
-      if (!f || f.published_version == null) return null;
-      const row = q.getVersion.get(featureId, f.published_version) as Row | undefined;
+      const row = q.getPublished.get(featureId) as Row | undefined;
       return row ? toVersion(row) : null;
     },
     async listPublished() {
@@ -279,9 +333,14 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
     async getChangeSeq() {
       return (q.changeSeq.get() as { s: number }).s;
     },
+    async changesSince(seq, limit = 1000) {
+      return (q.changesSince.all(seq, limit) as Row[]).map(toChange);
+    },
     onChange(listener) {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return () => {
+        listeners.delete(listener);
+      };
     },
     async listSuites(featureId) {
       return (q.listSuites.all(featureId) as Row[]).map(toSuite);
@@ -291,29 +350,33 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
       return row ? toSuite(row) : null;
     },
     async putSuite(s) {
-      feature(s.featureId);
-      const at = now();
-      q.putSuite.run(s.id, s.featureId, s.name, JSON.stringify(s.cases), at, at);
-      return toSuite(q.getSuite.get(s.id) as Row);
+      return putSuiteTx.immediate(s);
     },
     async deleteSuite(id) {
       return q.delSuite.run(id).changes > 0;
     },
     async appendDecisionLog(e) {
-      q.appendLog.run(e.featureId, e.version, e.at, JSON.stringify(e.input), e.decision, JSON.stringify(e.path));
+      q.appendLog.run(
+        e.featureId,
+        e.version,
+        canonicalInstant(e.at),
+        JSON.stringify(e.input ?? null),
+        e.decision,
+        JSON.stringify(e.path),
+      );
     },
     async listDecisionLog(featureId, options) {
-      return (q.listLog.all(featureId, options?.limit ?? 1000) as Row[]).map(toLogEntry);
+      const since = options?.since === undefined ? '' : canonicalInstant(options.since);
+      return (q.listLog.all(featureId, since, options?.limit ?? 1000) as Row[]).map(toLogEntry);
     },
     async trimDecisionLog(featureId, maxRows) {
-      q.trimLog.run(featureId, featureId, maxRows);
+      q.trimLog.run(featureId, featureId, Math.max(0, Math.floor(maxRows)));
     },
     async consumeMeter(req) {
       return consumeTx.immediate(req);
     },
     async peekMeter(req) {
-      const state = meterState(req);
-      return { allowed: state.already || state.used < req.allowance, used: state.used };
+      return peekTx(req);
     },
     async pruneMeters(olderThan) {
       q.meterPrune.run(olderThan);
@@ -327,26 +390,26 @@ export async function openSqliteStore(options: { dataDir: string; fileName?: str
     },
     async close() {
       listeners.clear();
+      const set = emittersByFile.get(file);
+      set?.delete(emitter);
+      if (set?.size === 0) emittersByFile.delete(file);
       if (db.open) db.close();
     },
   };
-  return store;
+  return guardStore(store);
 }
 
+/** Applies the pending migrations, each in its own BEGIN IMMEDIATE transaction (safe when processes open at once). */
 function migrate(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-  const apply = db.transaction(() => {
-    const done = new Set(
-      (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
-    );
-    MIGRATIONS.forEach((sql, i) => {
-      if (done.has(i + 1)) return;
+  const applied = db.prepare('SELECT 1 AS done FROM schema_migrations WHERE version = ?');
+  const record = db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+  SQLITE_MIGRATIONS.forEach((sql, i) => {
+    const version = i + 1;
+    db.transaction(() => {
+      if (applied.get(version)) return;
       db.exec(sql);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
-        i + 1,
-        new Date().toISOString(),
-      );
-    });
+      record.run(version, new Date().toISOString());
+    }).immediate();
   });
-  apply.immediate();
 }

@@ -1,6 +1,8 @@
 /**
  * The storage interface: one async contract, implemented by the embedded SQLite store (default) and the PostgreSQL
  * store (several instances). Rows are plain JSON-able objects; JSON blobs are validated when read back.
+ * Errors: ClaimflowError with a catalogue code (CF_FEATURE_NOT_FOUND, CF_FEATURE_EXISTS, CF_ENTITLEMENT_CYCLE, ...);
+ * a backend that cannot be reached or stays locked answers CF_STORE_UNAVAILABLE.
  */
 
 export interface Entitlement {
@@ -83,6 +85,11 @@ export interface ChangeEvent {
   version: number;
 }
 
+/** One publish, as recorded in the change sequence. */
+export interface Change extends ChangeEvent {
+  seq: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
 
@@ -98,6 +105,7 @@ export interface Store {
 
   listProducts(): Promise<Product[]>;
   getProduct(id: string): Promise<Product | null>;
+  /** Upserts; an entitlement id that does not exist throws CF_ENTITLEMENT_NOT_FOUND. */
   putProduct(product: Product): Promise<Product>;
   deleteProduct(id: string): Promise<boolean>;
 
@@ -123,6 +131,8 @@ export interface Store {
   listPublished(): Promise<Version[]>;
   /** A number that grows with every publish (any feature): cheap change detection across instances. */
   getChangeSeq(): Promise<number>;
+  /** The publishes recorded after change number `seq` (oldest first, at most `limit`, default 1000). */
+  changesSince(seq: number, limit?: number): Promise<Change[]>;
   /** Publishes by any instance sharing the store (in-process only for SQLite). */
   onChange(listener: (event: ChangeEvent) => void): () => void;
 
@@ -132,15 +142,22 @@ export interface Store {
   deleteSuite(id: string): Promise<boolean>;
 
   appendDecisionLog(entry: DecisionLogEntry): Promise<void>;
-  listDecisionLog(featureId: string, options?: { limit?: number }): Promise<DecisionLogEntry[]>;
+  /** Newest first; `since` (ISO-8601) keeps entries at or after that instant; `limit` defaults to 1000. */
+  listDecisionLog(featureId: string, options?: { limit?: number; since?: string }): Promise<DecisionLogEntry[]>;
+  /** Keeps only the newest `maxRows` entries of the feature. */
   trimDecisionLog(featureId: string, maxRows: number): Promise<void>;
 
-  /** Atomic check-and-count of a trial meter use. */
+  /**
+   * Atomic check-and-count of a trial meter use for (tracker, visitor): uses at or after `windowStart` count (a use
+   * stamped a little after `now` by an instance whose clock runs ahead counts too, so meters stay exact under skew).
+   */
   consumeMeter(req: MeterRequest): Promise<MeterResult>;
   /** The meter state without recording anything. */
   peekMeter(req: MeterRequest): Promise<{ allowed: boolean; used: number }>;
+  /** Forgets meter uses stamped before `olderThan` (epoch ms). */
   pruneMeters(olderThan: number): Promise<void>;
 
+  /** True when the backend answers a trivial query (for /readyz); never throws. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
 }

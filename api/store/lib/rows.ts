@@ -1,7 +1,17 @@
 /** Row <-> object mapping shared by the SQL stores; JSON columns are parsed back with zod. */
 import { z } from 'zod';
-import { ClaimflowError } from '../../../engine';
-import type { DecisionLogEntry, Entitlement, Feature, Product, Suite, Version, VersionSummary } from '../store';
+import { ClaimflowError } from '../../../engine/errors/catalogue';
+import type {
+  Change,
+  ChangeEvent,
+  DecisionLogEntry,
+  Entitlement,
+  Feature,
+  Product,
+  Suite,
+  Version,
+  VersionSummary,
+} from '../store';
 
 const strings = z.array(z.string());
 const record = z.record(z.string(), z.unknown());
@@ -107,5 +117,56 @@ export function checkEntitlementParent(id: string, parentId: string | null, pare
       );
     seen.add(cur);
     cur = parents.get(cur) ?? null;
+  }
+}
+
+export const toChange = (r: Row): Change => ({
+  seq: Number(r.seq),
+  featureId: String(r.feature_id),
+  version: Number(r.version),
+});
+
+const ChangeNotificationSchema = z.object({
+  featureId: z.string(),
+  version: z.number().int().positive(),
+  seq: z.number().int().positive(),
+});
+
+/** Parses a change notification payload (`{featureId, version, seq}`); null when it is not one of ours. */
+export function parseChangeNotification(payload: string | undefined): { seq: number; event: ChangeEvent } | null {
+  if (!payload) return null;
+  try {
+    const checked = ChangeNotificationSchema.safeParse(JSON.parse(payload));
+    if (!checked.success) return null;
+    return { seq: checked.data.seq, event: { featureId: checked.data.featureId, version: checked.data.version } };
+  } catch {
+    return null;
+  }
+}
+
+/** Throws CF_ENTITLEMENT_NOT_FOUND (naming the field) for the first entitlement id of a product that does not exist. */
+export function checkProductEntitlements(entitlementIds: string[], exists: (id: string) => boolean): void {
+  entitlementIds.forEach((id, i) => {
+    if (!exists(id))
+      throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `entitlement "${id}" does not exist`, {
+        field: `entitlementIds.${i}`,
+      });
+  });
+}
+
+/** An ISO-8601 instant in the one canonical form (so text comparison orders instants); the input when unparseable. */
+export function canonicalInstant(value: string): string {
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+}
+
+/** Calls every listener, isolating the others from one that throws. */
+export function emit(listeners: Iterable<(e: ChangeEvent) => void>, event: ChangeEvent): void {
+  for (const l of listeners) {
+    try {
+      l({ featureId: event.featureId, version: event.version });
+    } catch {
+      // a listener's failure is its own business
+    }
   }
 }

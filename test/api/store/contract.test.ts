@@ -1,20 +1,33 @@
-/** One contract, two stores: the same behaviour from embedded SQLite and from a real PostgreSQL server. */
+/**
+ * One contract, two stores: the same behaviour from embedded SQLite (a temp folder) and from the real PostgreSQL
+ * server (a fresh database per run). Races are real: PostgreSQL calls go through pools of more than ten connections,
+ * SQLite runs two store instances on one file, and both backends are raced by several child processes.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresStore, openSqliteStore, type Store } from '../../../api/store';
+import { type ChangeEvent, openPostgresStore, openSqliteStore, openStore, type Store } from '../../../api/store';
 import { freshDatabase } from '../../helpers/pg';
+import { raceWorkers } from './helpers';
 
 interface Harness {
+  /** A new store instance on the same data. */
   open(): Promise<Store>;
+  /** Options for `openStore` that reach the same data (child processes use them). */
+  openStoreOptions: { databaseUrl?: string; dataDir: string };
+  /** Runs raw SQL against the data, bypassing the store (to prove what the schema itself refuses). */
+  raw(sql: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
 const graph = { nodes: [{ id: 'start', type: 'start', position: { x: 0, y: 0 }, data: {} }], edges: [] };
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 function runStoreContract(name: string, make: () => Promise<Harness>) {
-  describe(`${name} store`, () => {
+  describe(`${name} store contract`, () => {
     let h: Harness;
     let store: Store;
     beforeAll(async () => {
@@ -22,167 +35,549 @@ function runStoreContract(name: string, make: () => Promise<Harness>) {
       store = await h.open();
     });
     afterAll(async () => {
-      await store.close();
-      await h.cleanup();
+      await store?.close();
+      await h?.cleanup();
     });
 
-    it('keeps settings as JSON', async () => {
+    it('reports its kind and readiness', async () => {
+      expect(store.kind).toBe(name);
+      expect(await store.ready()).toBe(true);
+    });
+
+    it('keeps settings as JSON under keys', async () => {
       expect(await store.getSetting('jwt')).toBeNull();
-      await store.putSetting('jwt', { a: [1, 'x'] });
+      await store.putSetting('jwt', { a: [1, 'x'], nested: { ok: true } });
+      expect(await store.getSetting('jwt')).toEqual({ a: [1, 'x'], nested: { ok: true } });
       await store.putSetting('jwt', { a: [2] });
+      await store.putSetting('suite', 'strict');
       expect(await store.getSetting('jwt')).toEqual({ a: [2] });
+      expect(await store.getSetting('suite')).toBe('strict');
     });
 
-    it('keeps an entitlement tree and refuses cycles and deleting what is in use', async () => {
-      await store.putEntitlement({ id: 'all', name: 'All', parentId: null });
-      await store.putEntitlement({ id: 'premium', name: 'Premium', parentId: 'all' });
-      await store.putEntitlement({ id: 'news', name: 'News', parentId: 'premium' });
-      await expect(store.putEntitlement({ id: 'all', name: 'All', parentId: 'news' })).rejects.toMatchObject({
-        code: 'CF_ENTITLEMENT_CYCLE',
+    describe('entitlements and products', () => {
+      it('keeps an entitlement tree with upserts', async () => {
+        expect(await store.putEntitlement({ id: 'all', name: 'All', parentId: null })).toEqual({
+          id: 'all',
+          name: 'All',
+          parentId: null,
+        });
+        await store.putEntitlement({ id: 'premium', name: 'Premium', parentId: 'all' });
+        await store.putEntitlement({ id: 'news', name: 'news', parentId: 'all' });
+        await store.putEntitlement({ id: 'news', name: 'News', parentId: 'premium' }); // rename and move
+        expect(await store.getEntitlement('news')).toEqual({ id: 'news', name: 'News', parentId: 'premium' });
+        expect(await store.getEntitlement('ghost')).toBeNull();
+        expect(await store.listEntitlements()).toEqual([
+          { id: 'all', name: 'All', parentId: null },
+          { id: 'news', name: 'News', parentId: 'premium' },
+          { id: 'premium', name: 'Premium', parentId: 'all' },
+        ]);
       });
-      await expect(store.putEntitlement({ id: 'x', name: 'X', parentId: 'ghost' })).rejects.toMatchObject({
-        code: 'CF_ENTITLEMENT_NOT_FOUND',
+
+      it('refuses a parent that closes a cycle, and an unknown parent', async () => {
+        await expect(store.putEntitlement({ id: 'all', name: 'All', parentId: 'news' })).rejects.toMatchObject({
+          code: 'CF_ENTITLEMENT_CYCLE',
+          location: { field: 'parentId' },
+        });
+        await expect(store.putEntitlement({ id: 'all', name: 'All', parentId: 'all' })).rejects.toMatchObject({
+          code: 'CF_ENTITLEMENT_CYCLE',
+        });
+        await expect(store.putEntitlement({ id: 'x', name: 'X', parentId: 'ghost' })).rejects.toMatchObject({
+          code: 'CF_ENTITLEMENT_NOT_FOUND',
+        });
+        expect((await store.getEntitlement('all'))?.parentId).toBeNull(); // nothing half-applied
+        expect(await store.getEntitlement('x')).toBeNull();
       });
-      await expect(store.deleteEntitlement('premium')).rejects.toMatchObject({ code: 'CF_ENTITLEMENT_IN_USE' });
-      await store.putProduct({ id: 'gold', name: 'Gold', claimValues: ['gold', 'g'], entitlementIds: ['news'] });
-      await expect(store.deleteEntitlement('news')).rejects.toMatchObject({ code: 'CF_ENTITLEMENT_IN_USE' });
-      expect((await store.listEntitlements()).map((e) => e.id)).toEqual(['all', 'news', 'premium']);
-      expect(await store.getProduct('gold')).toEqual({
-        id: 'gold',
-        name: 'Gold',
-        claimValues: ['gold', 'g'],
-        entitlementIds: ['news'],
+
+      it('lets only one of two racing re-parentings win when together they would close a loop', async () => {
+        await store.putEntitlement({ id: 'ra', name: 'A', parentId: null });
+        await store.putEntitlement({ id: 'rb', name: 'B', parentId: null });
+        const results = await Promise.allSettled([
+          store.putEntitlement({ id: 'ra', name: 'A', parentId: 'rb' }),
+          store.putEntitlement({ id: 'rb', name: 'B', parentId: 'ra' }),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(refused.reason).toMatchObject({ code: 'CF_ENTITLEMENT_CYCLE' });
+        const parents = [(await store.getEntitlement('ra'))?.parentId, (await store.getEntitlement('rb'))?.parentId];
+        expect(parents.filter((p) => p === null)).toHaveLength(1);
       });
-      expect(await store.deleteProduct('gold')).toBe(true);
-      expect(await store.deleteEntitlement('news')).toBe(true);
+
+      it('keeps products and refuses entitlements that do not exist', async () => {
+        const gold = { id: 'gold', name: 'Gold', claimValues: ['gold', 'g'], entitlementIds: ['news'] };
+        expect(await store.putProduct(gold)).toEqual(gold);
+        await store.putProduct({ id: 'basic', name: 'Basic', claimValues: [], entitlementIds: [] });
+        expect(await store.getProduct('gold')).toEqual(gold);
+        await store.putProduct({ ...gold, claimValues: ['gold'], entitlementIds: ['news', 'premium'] });
+        expect(await store.getProduct('gold')).toEqual({
+          ...gold,
+          claimValues: ['gold'],
+          entitlementIds: ['news', 'premium'],
+        });
+        await expect(
+          store.putProduct({ id: 'bad', name: 'Bad', claimValues: [], entitlementIds: ['news', 'ghost'] }),
+        ).rejects.toMatchObject({ code: 'CF_ENTITLEMENT_NOT_FOUND', location: { field: 'entitlementIds.1' } });
+        expect(await store.getProduct('bad')).toBeNull();
+        expect((await store.listProducts()).map((p) => p.id)).toEqual(['basic', 'gold']);
+        expect(await store.getProduct('ghost')).toBeNull();
+      });
+
+      it('refuses to delete an entitlement that is a parent or granted by a product', async () => {
+        await expect(store.deleteEntitlement('premium')).rejects.toMatchObject({ code: 'CF_ENTITLEMENT_IN_USE' });
+        await expect(store.deleteEntitlement('news')).rejects.toMatchObject({ code: 'CF_ENTITLEMENT_IN_USE' });
+        expect(await store.getEntitlement('news')).not.toBeNull();
+        expect(await store.deleteProduct('gold')).toBe(true);
+        expect(await store.deleteProduct('gold')).toBe(false);
+        expect(await store.deleteEntitlement('news')).toBe(true);
+        expect(await store.deleteEntitlement('news')).toBe(false);
+        expect(await store.getEntitlement('news')).toBeNull();
+      });
     });
 
-    it('creates features, saves drafts, refuses duplicates', async () => {
-      const f = await store.createFeature({
-        id: 'article',
-        name: 'Article',
-        customerEntitlements: ['premium'],
-        draft: graph,
+    describe('features', () => {
+      it('creates, reads, lists and refuses a taken id', async () => {
+        const f = await store.createFeature({
+          id: 'article',
+          name: 'Article',
+          customerEntitlements: ['premium'],
+          draft: graph,
+        });
+        expect(f).toMatchObject({
+          id: 'article',
+          name: 'Article',
+          customerEntitlements: ['premium'],
+          publishedVersion: null,
+          draft: graph,
+          settings: {},
+        });
+        for (const at of [f.createdAt, f.updatedAt, f.draftUpdatedAt]) expect(Number.isNaN(Date.parse(at))).toBe(false);
+        expect(await store.getFeature('article')).toEqual(f);
+        await expect(
+          store.createFeature({ id: 'article', name: 'again', customerEntitlements: [], draft: graph }),
+        ).rejects.toMatchObject({ code: 'CF_FEATURE_EXISTS' });
+        expect((await store.getFeature('article'))?.name).toBe('Article');
+        expect(await store.getFeature('ghost')).toBeNull();
+        await store.createFeature({ id: 'aaa', name: 'First', customerEntitlements: [], draft: {} });
+        expect((await store.listFeatures()).map((x) => x.id)).toEqual(['aaa', 'article']);
       });
-      expect(f).toMatchObject({ id: 'article', publishedVersion: null, draft: graph, settings: {} });
-      await expect(
-        store.createFeature({ id: 'article', name: 'again', customerEntitlements: [], draft: graph }),
-      ).rejects.toMatchObject({ code: 'CF_FEATURE_EXISTS' });
-      const patched = await store.updateFeature('article', { name: 'Articles', settings: { requireSuite: true } });
-      expect(patched).toMatchObject({
-        name: 'Articles',
-        customerEntitlements: ['premium'],
-        settings: { requireSuite: true },
+
+      it('updates name, entitlements and free-form settings, and saves drafts', async () => {
+        const patched = await store.updateFeature('article', { name: 'Articles', settings: { requireSuite: true } });
+        expect(patched).toMatchObject({
+          name: 'Articles',
+          customerEntitlements: ['premium'],
+          settings: { requireSuite: true },
+        });
+        const again = await store.updateFeature('article', {
+          customerEntitlements: ['all'],
+          settings: { sample: { rate: 0.5 } },
+        });
+        expect(again).toMatchObject({
+          name: 'Articles',
+          customerEntitlements: ['all'],
+          settings: { requireSuite: true, sample: { rate: 0.5 } },
+        });
+        const draft = { ...graph, edges: [{ id: 'e', source: 'start', target: 'x', sourceHandle: null }] };
+        const saved = await store.saveDraft('article', draft);
+        expect(saved.draft).toEqual(draft);
+        expect(Date.parse(saved.draftUpdatedAt)).toBeGreaterThanOrEqual(Date.parse(again.draftUpdatedAt));
+        expect((await store.getFeature('article'))?.draft).toEqual(draft);
+        await expect(store.saveDraft('ghost', graph)).rejects.toMatchObject({ code: 'CF_FEATURE_NOT_FOUND' });
+        await expect(store.updateFeature('ghost', { name: 'x' })).rejects.toMatchObject({
+          code: 'CF_FEATURE_NOT_FOUND',
+        });
       });
-      const saved = await store.saveDraft('article', { ...graph, edges: [{ id: 'e' }] });
-      expect(saved.draft).toEqual({ ...graph, edges: [{ id: 'e' }] });
-      await expect(store.saveDraft('ghost', graph)).rejects.toMatchObject({ code: 'CF_FEATURE_NOT_FOUND' });
+
+      it('deletes a feature with its versions and suites', async () => {
+        await store.createFeature({ id: 'doomed', name: 'Doomed', customerEntitlements: [], draft: graph });
+        await store.publishVersion('doomed', { graph, compiled: {}, author: 'pm', note: '' });
+        await store.putSuite({ id: 'doomed/s', featureId: 'doomed', name: 'S', cases: [] });
+        expect(await store.deleteFeature('doomed')).toBe(true);
+        expect(await store.deleteFeature('doomed')).toBe(false);
+        expect(await store.getFeature('doomed')).toBeNull();
+        expect(await store.listVersions('doomed')).toEqual([]);
+        expect(await store.getPublished('doomed')).toBeNull();
+        expect(await store.getSuite('doomed/s')).toBeNull();
+        expect((await store.listPublished()).map((v) => v.featureId)).not.toContain('doomed');
+      });
     });
 
-    it('numbers versions without gaps under concurrent publishes and keeps them immutable', async () => {
-      await store.createFeature({ id: 'busy', name: 'Busy', customerEntitlements: [], draft: graph });
-      const seq0 = await store.getChangeSeq();
-      const published = await Promise.all(
-        Array.from({ length: 20 }, (_, i) =>
-          store.publishVersion('busy', { graph: { i }, compiled: { i }, author: 'pm', note: `n${i}` }),
-        ),
-      );
-      expect(published.map((v) => v.version).sort((a, b) => a - b)).toEqual(
-        Array.from({ length: 20 }, (_, i) => i + 1),
-      );
-      expect((await store.getFeature('busy'))?.publishedVersion).toBe(20);
-      expect((await store.listVersions('busy')).map((v) => v.version)).toEqual(
-        Array.from({ length: 20 }, (_, i) => 20 - i),
-      );
-      const v3 = await store.getVersion('busy', 3);
-      expect(v3).toMatchObject({ featureId: 'busy', version: 3, author: 'pm', rolledBackFrom: null });
-      expect((await store.getPublished('busy'))?.version).toBe(20);
-      expect(await store.getChangeSeq()).toBeGreaterThan(seq0);
-      expect((await store.listPublished()).map((v) => v.featureId)).toContain('busy');
-      expect(typeof (store as unknown as Record<string, unknown>).updateVersion).toBe('undefined');
+    describe('versions', () => {
+      it('publishes immutable numbered versions and points the feature at the newest', async () => {
+        await store.createFeature({ id: 'paywall', name: 'Paywall', customerEntitlements: [], draft: graph });
+        expect(await store.getPublished('paywall')).toBeNull();
+        const seq0 = await store.getChangeSeq();
+        const v1 = await store.publishVersion('paywall', {
+          graph: { g: 1, nested: [1, { a: 'b' }] },
+          compiled: { rules: [1] },
+          author: 'ann',
+          note: 'first',
+        });
+        expect(v1).toMatchObject({
+          featureId: 'paywall',
+          version: 1,
+          graph: { g: 1, nested: [1, { a: 'b' }] },
+          compiled: { rules: [1] },
+          author: 'ann',
+          note: 'first',
+          rolledBackFrom: null,
+        });
+        const v2 = await store.publishVersion('paywall', {
+          graph: { g: 2 },
+          compiled: { rules: [2] },
+          author: 'bob',
+          note: '',
+        });
+        const v3 = await store.publishVersion('paywall', {
+          graph: v1.graph,
+          compiled: v1.compiled,
+          author: 'ann',
+          note: 'roll back to 1',
+          rolledBackFrom: 2,
+        });
+        expect([v2.version, v3.version]).toEqual([2, 3]);
+        expect(v3.rolledBackFrom).toBe(2);
+        expect((await store.getFeature('paywall'))?.publishedVersion).toBe(3);
+        expect(await store.getPublished('paywall')).toEqual(v3);
+        expect(await store.getVersion('paywall', 1)).toEqual(v1);
+        expect(await store.getVersion('paywall', 4)).toBeNull();
+        expect(await store.getVersion('ghost', 1)).toBeNull();
+
+        const summaries = await store.listVersions('paywall');
+        expect(summaries.map((v) => v.version)).toEqual([3, 2, 1]);
+        expect(summaries[0]).toEqual({
+          featureId: 'paywall',
+          version: 3,
+          author: 'ann',
+          note: 'roll back to 1',
+          createdAt: v3.createdAt,
+          rolledBackFrom: 2,
+        });
+        expect(summaries[0]).not.toHaveProperty('graph');
+        expect(summaries[0]).not.toHaveProperty('compiled');
+
+        const published = (await store.listPublished()).find((v) => v.featureId === 'paywall');
+        expect(published).toMatchObject({ featureId: 'paywall', version: 3, graph: v1.graph, compiled: v1.compiled });
+
+        expect(await store.getChangeSeq()).toBe(seq0 + 3);
+        const changes = await store.changesSince(seq0);
+        expect(changes).toEqual([
+          { seq: seq0 + 1, featureId: 'paywall', version: 1 },
+          { seq: seq0 + 2, featureId: 'paywall', version: 2 },
+          { seq: seq0 + 3, featureId: 'paywall', version: 3 },
+        ]);
+        expect(await store.changesSince(seq0 + 1, 1)).toEqual([changes[1]]);
+        expect(await store.changesSince(seq0 + 3)).toEqual([]);
+
+        await expect(
+          store.publishVersion('ghost', { graph, compiled: {}, author: 'pm', note: '' }),
+        ).rejects.toMatchObject({ code: 'CF_FEATURE_NOT_FOUND' });
+      });
+
+      it('offers no way to change a version, and the schema itself refuses an UPDATE', async () => {
+        const methods = Object.keys(store).filter((k) => /version/i.test(k));
+        expect(methods.sort()).toEqual(['getVersion', 'listVersions', 'publishVersion']);
+        await expect(h.raw("UPDATE versions SET note = 'changed' WHERE feature_id = 'paywall'")).rejects.toThrow(
+          /immutable/,
+        );
+        expect((await store.getVersion('paywall', 1))?.note).toBe('first');
+      });
+
+      it('gives 20 concurrent publishes the numbers 1..20, each exactly once', async () => {
+        await store.createFeature({ id: 'busy', name: 'Busy', customerEntitlements: [], draft: graph });
+        const other = await h.open();
+        try {
+          const published = await Promise.all(
+            range(1, 20).map((i) =>
+              (i % 2 ? store : other).publishVersion('busy', {
+                graph: { i },
+                compiled: { i },
+                author: 'pm',
+                note: `n${i}`,
+              }),
+            ),
+          );
+          expect(published.map((v) => v.version).sort((a, b) => a - b)).toEqual(range(1, 20));
+          expect((await store.getFeature('busy'))?.publishedVersion).toBe(20);
+          expect((await store.listVersions('busy')).map((v) => v.version)).toEqual(range(1, 20).reverse());
+          for (const v of published) expect((await store.getVersion('busy', v.version))?.graph).toEqual(v.graph);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it("tells another instance's onChange listeners about a publish within a second", async () => {
+        await store.createFeature({ id: 'watched', name: 'Watched', customerEntitlements: [], draft: graph });
+        const other = await h.open();
+        try {
+          const heard: ChangeEvent[] = [];
+          const first = new Promise<ChangeEvent>((resolve) =>
+            other.onChange((e) => {
+              heard.push(e);
+              resolve(e);
+            }),
+          );
+          const unsubscribed: ChangeEvent[] = [];
+          other.onChange((e) => unsubscribed.push(e))();
+          const started = Date.now();
+          await store.publishVersion('watched', { graph, compiled: {}, author: 'pm', note: '' });
+          expect(await first).toEqual({ featureId: 'watched', version: 1 });
+          expect(Date.now() - started).toBeLessThan(1000);
+          expect(unsubscribed).toEqual([]);
+        } finally {
+          await other.close();
+        }
+      });
     });
 
-    it('keeps suites and a bounded decision log', async () => {
-      await store.putSuite({ id: 'article/smoke', featureId: 'article', name: 'Smoke', cases: [{ name: 'a' }] });
-      expect((await store.listSuites('article')).map((s) => s.name)).toEqual(['Smoke']);
-      expect((await store.getSuite('article/smoke'))?.cases).toEqual([{ name: 'a' }]);
-      for (let i = 0; i < 12; i++)
+    describe('suites and the decision log', () => {
+      it('keeps suites per feature', async () => {
+        const s = await store.putSuite({
+          id: 'article/smoke',
+          featureId: 'article',
+          name: 'Smoke',
+          cases: [{ name: 'a' }],
+        });
+        expect(s).toMatchObject({ id: 'article/smoke', featureId: 'article', name: 'Smoke', cases: [{ name: 'a' }] });
+        await store.putSuite({ id: 'article/full', featureId: 'article', name: 'Full', cases: [] });
+        await store.putSuite({ id: 'aaa/one', featureId: 'aaa', name: 'One', cases: [] });
+        expect((await store.listSuites('article')).map((x) => x.name)).toEqual(['Full', 'Smoke']);
+        const updated = await store.putSuite({
+          id: 'article/smoke',
+          featureId: 'article',
+          name: 'Smoke 2',
+          cases: [{ name: 'a' }, { name: 'b', input: { x: [1] } }],
+        });
+        expect(updated.createdAt).toBe(s.createdAt);
+        expect(await store.getSuite('article/smoke')).toEqual(updated);
+        expect(await store.getSuite('ghost')).toBeNull();
+        await expect(store.putSuite({ id: 'ghost/s', featureId: 'ghost', name: 'S', cases: [] })).rejects.toMatchObject(
+          { code: 'CF_FEATURE_NOT_FOUND' },
+        );
+        expect(await store.deleteSuite('article/full')).toBe(true);
+        expect(await store.deleteSuite('article/full')).toBe(false);
+        expect((await store.listSuites('article')).map((x) => x.id)).toEqual(['article/smoke']);
+      });
+
+      it('lists the newest entries first, filters by time, and trims to the newest rows', async () => {
+        for (let i = 0; i < 12; i++)
+          await store.appendDecisionLog({
+            featureId: 'article',
+            version: 1,
+            at: new Date(Date.UTC(2030, 0, 1, 0, 0, i)).toISOString(),
+            input: { i, claims: { sub: 'redacted' } },
+            decision: i % 2 ? 'paywall' : 'article',
+            path: ['start', `n${i}`],
+          });
         await store.appendDecisionLog({
+          featureId: 'aaa',
+          version: 1,
+          at: new Date(Date.UTC(2030, 0, 1)).toISOString(),
+          input: {},
+          decision: null,
+          path: [],
+        });
+        const all = await store.listDecisionLog('article');
+        expect(all.map((e) => (e.input as { i: number }).i)).toEqual(range(0, 11).reverse());
+        expect(all[0]).toEqual({
           featureId: 'article',
           version: 1,
-          at: new Date(1_000_000 + i).toISOString(),
-          input: { i },
-          decision: 'd',
-          path: ['a'],
+          at: '2030-01-01T00:00:11.000Z',
+          input: { i: 11, claims: { sub: 'redacted' } },
+          decision: 'paywall',
+          path: ['start', 'n11'],
         });
-      await store.trimDecisionLog('article', 5);
-      const log = await store.listDecisionLog('article');
-      expect(log.map((e) => (e.input as { i: number }).i)).toEqual([11, 10, 9, 8, 7]);
-      expect(await store.deleteSuite('article/smoke')).toBe(true);
+        expect((await store.listDecisionLog('article', { limit: 3 })).map((e) => (e.input as { i: number }).i)).toEqual(
+          [11, 10, 9],
+        );
+        const since = await store.listDecisionLog('article', { since: '2030-01-01T00:00:09.000Z' });
+        expect(since.map((e) => (e.input as { i: number }).i)).toEqual([11, 10, 9]);
+        await store.trimDecisionLog('article', 5);
+        expect((await store.listDecisionLog('article')).map((e) => (e.input as { i: number }).i)).toEqual([
+          11, 10, 9, 8, 7,
+        ]);
+        expect(await store.listDecisionLog('aaa')).toHaveLength(1); // other features untouched
+        await store.trimDecisionLog('article', 0);
+        expect(await store.listDecisionLog('article')).toEqual([]);
+      });
     });
 
-    it('meters: rolling windows, unique content, page views, shared trackers', async () => {
-      const base = {
-        tracker: 't1',
-        visitor: 'v1',
-        windowStart: 1000,
-        allowance: 2,
-        counting: 'uniqueContent' as const,
-      };
-      await store.consumeMeter({ ...base, windowStart: 0, now: 500, contentId: 'old' }); // before the window
-      expect(await store.consumeMeter({ ...base, now: 2000, contentId: 'a' })).toEqual({
-        allowed: true,
-        used: 1,
-        counted: true,
+    describe('trial meters', () => {
+      const base = { visitor: 'v1', allowance: 2 };
+
+      it('counts uses in a rolling window only', async () => {
+        const m = { ...base, tracker: 'rolling', counting: 'pageViews' as const, contentId: null };
+        expect(await store.consumeMeter({ ...m, windowStart: 0, now: 500 })).toEqual({
+          allowed: true,
+          used: 1,
+          counted: true,
+        });
+        expect(await store.consumeMeter({ ...m, windowStart: 0, now: 600 })).toEqual({
+          allowed: true,
+          used: 2,
+          counted: true,
+        });
+        expect(await store.consumeMeter({ ...m, windowStart: 0, now: 700 })).toEqual({
+          allowed: false,
+          used: 2,
+          counted: false,
+        });
+        // The window moved past the first use: one is free again.
+        expect(await store.peekMeter({ ...m, windowStart: 501, now: 2000 })).toEqual({ allowed: true, used: 1 });
+        expect(await store.consumeMeter({ ...m, windowStart: 501, now: 2000 })).toEqual({
+          allowed: true,
+          used: 2,
+          counted: true,
+        });
+        // Both earlier uses left the window.
+        expect(await store.peekMeter({ ...m, windowStart: 1000, now: 3000 })).toEqual({ allowed: true, used: 1 });
       });
-      expect(await store.consumeMeter({ ...base, now: 2001, contentId: 'a' })).toEqual({
-        allowed: true,
-        used: 1,
-        counted: false,
+
+      it('uniqueContent: re-reading counted content is free; pageViews counts every view', async () => {
+        const u = { ...base, tracker: 'unique', windowStart: 1000, counting: 'uniqueContent' as const };
+        expect(await store.consumeMeter({ ...u, now: 2000, contentId: 'a' })).toEqual({
+          allowed: true,
+          used: 1,
+          counted: true,
+        });
+        expect(await store.consumeMeter({ ...u, now: 2001, contentId: 'a' })).toEqual({
+          allowed: true,
+          used: 1,
+          counted: false,
+        });
+        expect(await store.consumeMeter({ ...u, now: 2002, contentId: 'b' })).toEqual({
+          allowed: true,
+          used: 2,
+          counted: true,
+        });
+        expect(await store.peekMeter({ ...u, now: 2003, contentId: 'c' })).toEqual({ allowed: false, used: 2 });
+        expect(await store.peekMeter({ ...u, now: 2003, contentId: 'a' })).toEqual({ allowed: true, used: 2 });
+        expect(await store.consumeMeter({ ...u, now: 2003, contentId: 'c' })).toEqual({
+          allowed: false,
+          used: 2,
+          counted: false,
+        });
+        expect(await store.consumeMeter({ ...u, now: 2004, contentId: 'b' })).toEqual({
+          allowed: true,
+          used: 2,
+          counted: false,
+        });
+        // Content counted before the window is new again inside it.
+        expect((await store.peekMeter({ ...u, windowStart: 2001, now: 2005, contentId: 'a' })).used).toBe(1);
+
+        const views = { ...base, tracker: 'views', windowStart: 0, counting: 'pageViews' as const, contentId: 'same' };
+        expect((await store.consumeMeter({ ...views, now: 2000 })).counted).toBe(true);
+        expect((await store.consumeMeter({ ...views, now: 2001 })).counted).toBe(true);
+        expect(await store.consumeMeter({ ...views, now: 2002 })).toEqual({ allowed: false, used: 2, counted: false });
       });
-      expect(await store.consumeMeter({ ...base, now: 2002, contentId: 'b' })).toEqual({
-        allowed: true,
-        used: 2,
-        counted: true,
+
+      it('meters sharing a tracker share counts; visitors and trackers are independent', async () => {
+        const shared = {
+          tracker: 'shared',
+          visitor: 'v9',
+          windowStart: 0,
+          allowance: 3,
+          counting: 'pageViews' as const,
+        };
+        // Two meters (say on two features) with one tracker and different allowances.
+        await store.consumeMeter({ ...shared, now: 1, contentId: 'x' });
+        await store.consumeMeter({ ...shared, now: 2, contentId: 'y', counting: 'uniqueContent' });
+        expect(await store.peekMeter({ ...shared, allowance: 2, now: 3, contentId: null })).toEqual({
+          allowed: false,
+          used: 2,
+        });
+        expect(await store.peekMeter({ ...shared, now: 3, contentId: null })).toEqual({ allowed: true, used: 2 });
+        expect(await store.peekMeter({ ...shared, visitor: 'v10', now: 3, contentId: null })).toEqual({
+          allowed: true,
+          used: 0,
+        });
+        expect(await store.peekMeter({ ...shared, tracker: 'other', now: 3, contentId: null })).toEqual({
+          allowed: true,
+          used: 0,
+        });
+        // Peeking never records anything.
+        expect((await store.peekMeter({ ...shared, now: 3, contentId: null })).used).toBe(2);
       });
-      expect(await store.peekMeter({ ...base, now: 2003, contentId: 'c' })).toEqual({ allowed: false, used: 2 });
-      expect(await store.peekMeter({ ...base, now: 2003, contentId: 'a' })).toEqual({ allowed: true, used: 2 });
-      expect(await store.consumeMeter({ ...base, now: 2003, contentId: 'c' })).toEqual({
-        allowed: false,
-        used: 2,
-        counted: false,
+
+      it('prunes uses older than a point in time', async () => {
+        const p = { tracker: 'prune', visitor: 'v', windowStart: 0, allowance: 5, counting: 'pageViews' as const };
+        for (const now of [100, 200, 300]) await store.consumeMeter({ ...p, now, contentId: null });
+        await store.pruneMeters(250);
+        expect((await store.peekMeter({ ...p, now: 400, contentId: null })).used).toBe(1);
       });
-      const views = { ...base, tracker: 't2', counting: 'pageViews' as const, contentId: 'same' };
-      expect((await store.consumeMeter({ ...views, now: 2000 })).counted).toBe(true);
-      expect((await store.consumeMeter({ ...views, now: 2001 })).counted).toBe(true);
-      expect((await store.consumeMeter({ ...views, now: 2002 })).allowed).toBe(false);
-      expect((await store.peekMeter({ ...views, visitor: 'v2', now: 2002 })).allowed).toBe(true);
+
+      it('200 concurrent uses by one visitor with allowance 10 allow exactly 10 (two instances)', async () => {
+        const other = await h.open();
+        try {
+          const req = (i: number) => ({
+            tracker: 'race',
+            visitor: 'v',
+            windowStart: 0,
+            now: 10_000 + i,
+            allowance: 10,
+            contentId: `c${i}`,
+            counting: 'uniqueContent' as const,
+          });
+          const results = await Promise.all(range(0, 199).map((i) => (i % 2 ? other : store).consumeMeter(req(i))));
+          expect(results.filter((r) => r.allowed)).toHaveLength(10);
+          expect(results.filter((r) => r.counted)).toHaveLength(10);
+          expect(await store.peekMeter(req(999))).toEqual({ allowed: false, used: 10 });
+        } finally {
+          await other.close();
+        }
+      });
     });
 
-    it('200 concurrent uses of one visitor with allowance 10 give exactly 10', async () => {
+    it('four processes racing: exactly 10 of 200 meter uses allowed, publishes numbered 1..20', async () => {
+      await store.createFeature({ id: 'raced', name: 'Raced', customerEntitlements: [], draft: graph });
+      const results = await raceWorkers(
+        range(0, 3).map((worker) => ({
+          ...h.openStoreOptions,
+          featureId: 'raced',
+          tracker: 'process-race',
+          visitor: 'v',
+          allowance: 10,
+          consumes: range(worker * 50, worker * 50 + 49),
+          publishes: 5,
+          worker,
+        })),
+      );
+      expect(results.reduce((n, r) => n + r.allowed, 0)).toBe(10);
+      expect(results.reduce((n, r) => n + r.counted, 0)).toBe(10);
+      const versions = results.flatMap((r) => r.versions);
+      expect(versions.map((v) => v.version).sort((a, b) => a - b)).toEqual(range(1, 20));
+      for (const v of versions) expect((await store.getVersion('raced', v.version))?.graph).toEqual(v.graph);
+      expect((await store.getFeature('raced'))?.publishedVersion).toBe(20);
+      expect(
+        (
+          await store.peekMeter({
+            tracker: 'process-race',
+            visitor: 'v',
+            windowStart: 0,
+            now: 2_000_000,
+            allowance: 10,
+            contentId: 'fresh',
+            counting: 'uniqueContent',
+          })
+        ).used,
+      ).toBe(10);
+    }, 30_000);
+
+    it('answers CF_STORE_UNAVAILABLE, and is not ready, once closed', async () => {
       const other = await h.open();
-      try {
-        const req = (i: number) => ({
-          tracker: 'race',
+      await other.close();
+      expect(await other.ready()).toBe(false);
+      await expect(other.getFeature('article')).rejects.toMatchObject({ code: 'CF_STORE_UNAVAILABLE' });
+      await expect(
+        other.consumeMeter({
+          tracker: 't',
           visitor: 'v',
           windowStart: 0,
-          now: 10_000 + i,
-          allowance: 10,
-          contentId: `c${i}`,
-          counting: 'uniqueContent' as const,
-        });
-        const results = await Promise.all(
-          Array.from({ length: 200 }, (_, i) => (i % 2 ? other : store).consumeMeter(req(i))),
-        );
-        expect(results.filter((r) => r.allowed).length).toBe(10);
-        expect(results.filter((r) => r.counted).length).toBe(10);
-      } finally {
-        await other.close();
-      }
-    });
-
-    it('is ready', async () => {
-      expect(await store.ready()).toBe(true);
+          now: 1,
+          allowance: 1,
+          contentId: null,
+          counting: 'pageViews',
+        }),
+      ).rejects.toMatchObject({ code: 'CF_STORE_UNAVAILABLE', statusCode: 503 });
     });
   });
 }
@@ -191,31 +586,76 @@ runStoreContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cf-store-'));
   return {
     open: () => openSqliteStore({ dataDir: dir }),
+    openStoreOptions: { dataDir: dir },
+    raw: async (sql) => {
+      const db = new Database(join(dir, 'claimflow.db'));
+      try {
+        db.exec(sql);
+      } finally {
+        db.close();
+      }
+    },
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });
 
 runStoreContract('postgres', async () => {
   const db = await freshDatabase();
-  return { open: () => openPostgresStore({ url: db.url, poolSize: 12 }), cleanup: db.drop };
+  return {
+    open: () => openPostgresStore({ url: db.url, poolSize: 12 }),
+    openStoreOptions: { databaseUrl: db.url, dataDir: join(tmpdir(), 'cf-unused') },
+    raw: async (sql) => {
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      try {
+        await c.query(sql);
+      } finally {
+        await c.end();
+      }
+    },
+    cleanup: db.drop,
+  };
 });
 
-describe('postgres change notifications', () => {
-  it('a publish on one instance reaches another within a second', async () => {
+describe('openStore', () => {
+  it('chooses PostgreSQL for postgres:// and postgresql:// URLs and SQLite otherwise', async () => {
     const db = await freshDatabase();
-    const a = await openPostgresStore({ url: db.url });
-    const b = await openPostgresStore({ url: db.url });
+    const dir = mkdtempSync(join(tmpdir(), 'cf-open-'));
     try {
-      await a.createFeature({ id: 'f', name: 'F', customerEntitlements: [], draft: graph });
-      const heard = new Promise<{ featureId: string; version: number }>((resolve) => b.onChange(resolve));
-      await new Promise((r) => setTimeout(r, 200)); // LISTEN connects
-      const started = Date.now();
-      await a.publishVersion('f', { graph, compiled: {}, author: 'pm', note: '' });
-      await expect(heard).resolves.toEqual({ featureId: 'f', version: 1 });
-      expect(Date.now() - started).toBeLessThan(1000);
+      for (const url of [db.url, db.url.replace(/^postgres:/, 'postgresql:')]) {
+        const s = await openStore({ databaseUrl: url, dataDir: dir });
+        expect(s.kind).toBe('postgres');
+        await s.close();
+      }
+      for (const databaseUrl of [undefined, '']) {
+        const s = await openStore({ databaseUrl, dataDir: dir });
+        expect(s.kind).toBe('sqlite');
+        await s.close();
+      }
     } finally {
-      await a.close();
-      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+      await db.drop();
+    }
+  });
+
+  it('refuses an unreachable PostgreSQL with CF_STORE_UNAVAILABLE', async () => {
+    await expect(openPostgresStore({ url: 'postgres://postgres@127.0.0.1:1/none' })).rejects.toMatchObject({
+      code: 'CF_STORE_UNAVAILABLE',
+    });
+  });
+
+  it('migrates once when several PostgreSQL instances start at the same time', async () => {
+    const db = await freshDatabase();
+    try {
+      const stores = await Promise.all(range(1, 4).map(() => openPostgresStore({ url: db.url, poolSize: 2 })));
+      expect(await Promise.all(stores.map((s) => s.ready()))).toEqual([true, true, true, true]);
+      await Promise.all(stores.map((s) => s.close()));
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      const rows = (await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows;
+      await c.end();
+      expect(rows.map((r) => r.version)).toEqual(range(1, rows.length));
+    } finally {
       await db.drop();
     }
   });

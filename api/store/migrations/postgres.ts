@@ -1,0 +1,42 @@
+/**
+ * PostgreSQL schema migrations, applied in order at open under an advisory lock (each in its own transaction) and
+ * recorded in `schema_migrations`. Append only: an applied migration is never edited.
+ */
+export const POSTGRES_MIGRATIONS: string[] = [
+  `CREATE TABLE settings (key TEXT PRIMARY KEY, value JSONB NOT NULL);
+   CREATE TABLE entitlements (id TEXT PRIMARY KEY, name TEXT NOT NULL, parent_id TEXT REFERENCES entitlements(id));
+   CREATE TABLE products (id TEXT PRIMARY KEY, name TEXT NOT NULL, claim_values JSONB NOT NULL, entitlement_ids JSONB NOT NULL);
+   CREATE TABLE features (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, customer_entitlements JSONB NOT NULL, draft JSONB NOT NULL,
+     draft_updated_at TIMESTAMPTZ NOT NULL, published_version INTEGER, settings JSONB NOT NULL DEFAULT '{}',
+     created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
+   CREATE TABLE versions (
+     feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE, version INTEGER NOT NULL,
+     graph JSONB NOT NULL, compiled JSONB NOT NULL, author TEXT NOT NULL, note TEXT NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL, rolled_back_from INTEGER, PRIMARY KEY (feature_id, version));
+   CREATE FUNCTION claimflow_versions_immutable() RETURNS trigger LANGUAGE plpgsql AS
+     $$ BEGIN RAISE EXCEPTION 'versions are immutable'; END $$;
+   CREATE TRIGGER versions_immutable BEFORE UPDATE ON versions FOR EACH ROW EXECUTE FUNCTION claimflow_versions_immutable();
+   CREATE TABLE changes (seq BIGSERIAL PRIMARY KEY, feature_id TEXT NOT NULL, version INTEGER NOT NULL);
+   CREATE TABLE suites (id TEXT PRIMARY KEY, feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE,
+     name TEXT NOT NULL, cases JSONB NOT NULL, created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
+   CREATE INDEX suites_feature ON suites(feature_id);
+   CREATE TABLE decision_log (id BIGSERIAL PRIMARY KEY, feature_id TEXT NOT NULL, version INTEGER NOT NULL,
+     at TIMESTAMPTZ NOT NULL, input JSONB NOT NULL, decision TEXT, path JSONB NOT NULL);
+   CREATE INDEX decision_log_feature ON decision_log(feature_id, id);
+   CREATE TABLE meter_uses (tracker TEXT NOT NULL, visitor TEXT NOT NULL, at BIGINT NOT NULL, content_id TEXT);
+   CREATE INDEX meter_uses_key ON meter_uses(tracker, visitor, at);`,
+  // One round trip per metered decision: lock, count and record inside one function call (one implicit transaction).
+  `CREATE FUNCTION claimflow_consume_meter(p_tracker TEXT, p_visitor TEXT, p_window BIGINT, p_now BIGINT, p_allowance INTEGER,
+     p_content TEXT, p_unique BOOLEAN) RETURNS TABLE (allowed BOOLEAN, used INTEGER, counted BOOLEAN) LANGUAGE plpgsql AS $$
+   DECLARE n INTEGER; hit BOOLEAN := false;
+   BEGIN
+     PERFORM pg_advisory_xact_lock(hashtext(p_tracker), hashtext(p_visitor));
+     SELECT count(*), coalesce(bool_or(p_unique AND p_content IS NOT NULL AND content_id = p_content), false) INTO n, hit
+       FROM meter_uses WHERE tracker = p_tracker AND visitor = p_visitor AND at >= p_window;
+     IF hit THEN RETURN QUERY SELECT true, n, false; RETURN; END IF;
+     IF n >= p_allowance THEN RETURN QUERY SELECT false, n, false; RETURN; END IF;
+     INSERT INTO meter_uses (tracker, visitor, at, content_id) VALUES (p_tracker, p_visitor, p_now, p_content);
+     RETURN QUERY SELECT true, n + 1, true;
+   END $$;`,
+];

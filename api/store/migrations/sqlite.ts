@@ -1,0 +1,27 @@
+/**
+ * SQLite schema migrations, applied in order at open (each in its own BEGIN IMMEDIATE transaction) and recorded in
+ * `schema_migrations`. Append only: an applied migration is never edited.
+ */
+export const SQLITE_MIGRATIONS: string[] = [
+  `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE entitlements (id TEXT PRIMARY KEY, name TEXT NOT NULL, parent_id TEXT REFERENCES entitlements(id));
+   CREATE TABLE products (id TEXT PRIMARY KEY, name TEXT NOT NULL, claim_values TEXT NOT NULL, entitlement_ids TEXT NOT NULL);
+   CREATE TABLE features (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, customer_entitlements TEXT NOT NULL, draft TEXT NOT NULL,
+     draft_updated_at TEXT NOT NULL, published_version INTEGER, settings TEXT NOT NULL DEFAULT '{}',
+     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE TABLE versions (
+     feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE, version INTEGER NOT NULL,
+     graph TEXT NOT NULL, compiled TEXT NOT NULL, author TEXT NOT NULL, note TEXT NOT NULL,
+     created_at TEXT NOT NULL, rolled_back_from INTEGER, PRIMARY KEY (feature_id, version));
+   CREATE TRIGGER versions_immutable BEFORE UPDATE ON versions BEGIN SELECT RAISE(ABORT, 'versions are immutable'); END;
+   CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, feature_id TEXT NOT NULL, version INTEGER NOT NULL);
+   CREATE TABLE suites (id TEXT PRIMARY KEY, feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE,
+     name TEXT NOT NULL, cases TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE INDEX suites_feature ON suites(feature_id);
+   CREATE TABLE decision_log (id INTEGER PRIMARY KEY AUTOINCREMENT, feature_id TEXT NOT NULL, version INTEGER NOT NULL,
+     at TEXT NOT NULL, input TEXT NOT NULL, decision TEXT, path TEXT NOT NULL);
+   CREATE INDEX decision_log_feature ON decision_log(feature_id, id);
+   CREATE TABLE meter_uses (tracker TEXT NOT NULL, visitor TEXT NOT NULL, at INTEGER NOT NULL, content_id TEXT);
+   CREATE INDEX meter_uses_key ON meter_uses(tracker, visitor, at);`,
+];
