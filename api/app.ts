@@ -82,6 +82,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => crypto.randomUUID(),
     frameworkErrors,
     clientErrorHandler,
+    // requests arriving while the app closes get 503 CF_SHUTTING_DOWN from the hook below, in the error shape
+    return503OnClosing: false,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
     http: {
@@ -93,6 +95,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const routeTable = installRouteTable(app);
   app.decorate('routeTable', routeTable);
   installJsonBodyParser(app, { maxDepth: options.jsonMaxDepth ?? DEFAULT_JSON_MAX_DEPTH });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new ClaimflowError('CF_SHUTTING_DOWN', 'this instance is shutting down; retry on another');
+    }
+  });
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }));
   const runtime = new Runtime(store, app.log);

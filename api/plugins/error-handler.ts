@@ -16,14 +16,13 @@ export function translateFrameworkError(fe: FastifyError): ClaimflowError | null
   };
   const known = byStatus[status];
   if (known) return new ClaimflowError(known[0], known[1], known[2] ? { field: known[2] } : {});
-  const message =
-    fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-      ? 'the JSON body is empty'
-      : fe.validation
-        ? `body: ${fe.message}`
-        : fe.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
-          ? 'the content-length header does not match the body'
-          : `body: not valid JSON (${fe.message})`;
+  if (fe.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH')
+    return new ClaimflowError('CF_REQUEST_INVALID', 'the content-length header does not match the body', {
+      field: 'content-length',
+    });
+  const aboutBody = fe.validation || fe.code?.startsWith('FST_ERR_CTP_') || fe instanceof SyntaxError;
+  if (!aboutBody) return new ClaimflowError('CF_REQUEST_INVALID', fe.message || 'the request is not valid');
+  const message = fe.validation ? `body: ${fe.message}` : `body: not valid JSON (${fe.message})`;
   return new ClaimflowError('CF_REQUEST_INVALID', message, { field: 'body' });
 }
 

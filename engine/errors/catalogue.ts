@@ -119,6 +119,7 @@ export const ERRORS = {
     status: 408,
     doc: 'The client took longer than the header or request timeout to send its request.',
   },
+  CF_SHUTTING_DOWN: { status: 503, doc: 'The instance is shutting down; send the request to another instance.' },
   CF_AUTH_RATE_LIMITED: {
     status: 429,
     doc: 'Too many failed admin authentications from this client address; retry after the Retry-After seconds.',
