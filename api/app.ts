@@ -29,7 +29,7 @@ import { catalogueRoutes } from './routes/admin/catalogue';
 import { featureRoutes } from './routes/admin/features';
 import { replayRoutes } from './routes/admin/replay';
 import { settingsRoutes } from './routes/admin/settings';
-import { decisionRoutes } from './routes/public/decisions';
+import { decisionRoutes, PREVIEW_HEADER } from './routes/public/decisions';
 import { Runtime } from './runtime/runtime';
 import { openStore } from './store/open-store';
 import type { Store } from './store/store';
@@ -165,17 +165,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return metrics.registry.metrics();
   });
 
-  await app.register(async (pub) => decisionRoutes(pub, ctx), { prefix: '/v1' });
+  // Failed admin-key checks, on the admin API and in preview headers of decisions, share one limit per address.
+  const adminAuthLimit = await authRateLimit(app, {
+    max: options.adminAuthMaxFailures ?? 20,
+    windowMs: options.adminAuthWindowMs ?? 60_000,
+    authenticated: (request) => isAdminKey(adminKeyOf(request), options.adminKey),
+  });
+  await app.register(
+    async (pub) => {
+      pub.addHook('onRequest', async (request, reply) => {
+        if (request.headers[PREVIEW_HEADER] !== undefined) await adminAuthLimit(request, reply);
+      });
+      await decisionRoutes(pub, ctx);
+    },
+    { prefix: '/v1' },
+  );
   await app.register(
     async (admin) => {
-      admin.addHook(
-        'onRequest',
-        await authRateLimit(admin, {
-          max: options.adminAuthMaxFailures ?? 20,
-          windowMs: options.adminAuthWindowMs ?? 60_000,
-          authenticated: (request) => isAdminKey(adminKeyOf(request), options.adminKey),
-        }),
-      );
+      admin.addHook('onRequest', adminAuthLimit);
       admin.addHook('onRequest', requireAdmin(options.adminKey));
       await settingsRoutes(admin, ctx);
       await catalogueRoutes(admin, ctx);

@@ -6,7 +6,7 @@
  * Counters live in this process (several instances each keep their own).
  */
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ClaimflowError } from '../../engine';
 
 export interface AuthRateLimitOptions {
@@ -17,11 +17,14 @@ export interface AuthRateLimitOptions {
   authenticated: (request: FastifyRequest) => boolean;
 }
 
-/** Registers the limiter on `scope` and returns the onRequest hook to add before the authentication hook. */
-export async function authRateLimit(
-  scope: FastifyInstance,
-  options: AuthRateLimitOptions,
-): Promise<onRequestHookHandler> {
+/** A limiter hook: one counter per client address, shared by every scope the hook is added to. */
+export type AuthLimitHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+/**
+ * Registers the limiter on `scope` and returns the onRequest hook to add (before the authentication hook) to each
+ * scope whose credential checks it guards; call it from a wrapper to guard only some requests of a scope.
+ */
+export async function authRateLimit(scope: FastifyInstance, options: AuthRateLimitOptions): Promise<AuthLimitHook> {
   await scope.register(rateLimit, {
     global: false,
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
@@ -32,7 +35,7 @@ export async function authRateLimit(
       'retry-after': true,
     },
   });
-  return scope.rateLimit({
+  const hook = scope.rateLimit({
     max: options.max,
     timeWindow: options.windowMs,
     keyGenerator: (request) => request.ip,
@@ -43,4 +46,7 @@ export async function authRateLimit(
         `too many failed authentications from this address; retry in ${context.after}`,
       ),
   });
+  return async (request, reply) => {
+    await hook.call(scope, request, reply);
+  };
 }

@@ -251,6 +251,24 @@ describe('admin authentication rate limit', () => {
     expect(decision.status).toBe(200);
   });
 
+  it('counts wrong admin keys in decision preview headers against the same limit', async () => {
+    const { url } = await serve({ adminAuthMaxFailures: 2 });
+    const post = (headers: Record<string, string>) =>
+      fetchJson(`${url}/v1/decisions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{"feature":"article"}',
+      });
+    const guess = { 'x-claimflow-preview': 'draft', 'x-claimflow-admin-key': 'a-guessed-admin-key' };
+    expectError(await post(guess), 'CF_PREVIEW_FORBIDDEN');
+    expectError(await fetchJson(`${url}/admin/v1/session`, { headers: guess }), 'CF_AUTH_INVALID');
+    expectError(await post(guess), 'CF_AUTH_RATE_LIMITED');
+    expectError(await fetchJson(`${url}/admin/v1/session`), 'CF_AUTH_RATE_LIMITED');
+    // decisions without a preview header, and previews with the right key, go on
+    expect((await post({})).status).toBe(200);
+    expect((await post({ ...guess, 'x-claimflow-admin-key': ADMIN_KEY })).status).toBe(200);
+  });
+
   it('counts only failures: many authenticated requests never reach the limit', async () => {
     const { url } = await serve({ adminAuthMaxFailures: 2 }, false);
     for (let i = 0; i < 6; i++)
