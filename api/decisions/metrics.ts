@@ -7,6 +7,8 @@ export interface Metrics {
   tokenFailures: Counter<'reason'>;
   latency: Histogram<'route'>;
   meterErrors: Counter<never>;
+  /** Verified tokens without a usable foreign user id (a wrong `foreignUserIdProperty` shows here). */
+  tokensWithoutUserId: Counter<'problem'>;
 }
 
 export function createMetrics(): Metrics {
@@ -36,6 +38,12 @@ export function createMetrics(): Metrics {
     meterErrors: new Counter({
       name: 'claimflow_meter_errors_total',
       help: 'Trial meter reads or writes that failed (the configured failure side was applied)',
+      registers: [registry],
+    }),
+    tokensWithoutUserId: new Counter({
+      name: 'claimflow_tokens_without_user_id_total',
+      help: 'Verified visitor tokens without a usable foreign user id (missing, empty, object, array, boolean), by problem',
+      labelNames: ['problem'],
       registers: [registry],
     }),
   };
