@@ -13,6 +13,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import type { ErrorCode } from '../../engine/errors/catalogue';
 import type { JwtSettings } from './jwt-settings';
+import { jsonMemberProblem } from './lib/duplicate-members';
 import { createRemoteKeyResolver } from './lib/remote-jwks';
 import { TokenRefusal, translateJoseError } from './lib/translate-jose-error';
 
@@ -74,13 +75,28 @@ function withoutToken(result: VerifyResult, token: string): VerifyResult {
   return leaks || result.reason.includes(token) ? { ...result, reason: 'the token could not be verified' } : result;
 }
 
-function decodeHeader(token: string): Record<string, unknown> | null {
+const decodePart = (part: string) => Buffer.from(part, 'base64url').toString('utf8');
+
+function decodeHeader(text: string): Record<string, unknown> | null {
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
+    const parsed: unknown = JSON.parse(text);
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/** RFC 7515 §5.2: a header or payload whose JSON repeats a member name is refused (JSON.parse would keep the last). */
+function memberProblem(token: string, headerText: string): VerifyResult | null {
+  const [, payloadPart] = token.split('.');
+  for (const [where, text] of [
+    ['header', headerText],
+    ['payload', decodePart(payloadPart)],
+  ] as const) {
+    const problem = jsonMemberProblem(text);
+    if (problem) return fail('CF_TOKEN_MALFORMED', `the token ${where} is refused: ${problem}`);
+  }
+  return null;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -118,8 +134,11 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
   async function verifyUncached(token: string): Promise<VerifyResult> {
     if (resolver === null) return fail('CF_TOKEN_NOT_CONFIGURED', 'JWT verification is not configured');
     if ('broken' in resolver) return fail('CF_TOKEN_NOT_CONFIGURED', resolver.broken);
-    const header = decodeHeader(token);
+    const headerText = decodePart(token.slice(0, token.indexOf('.')));
+    const header = decodeHeader(headerText);
     if (!header) return fail('CF_TOKEN_MALFORMED', 'the token header is not a base64url JSON object');
+    const duplicate = memberProblem(token, headerText);
+    if (duplicate) return duplicate;
     if (typeof header.alg !== 'string' || header.alg === '')
       return fail('CF_TOKEN_MALFORMED', 'the token header has no alg');
     if (!(settings.algorithms as readonly string[]).includes(header.alg))
