@@ -1,5 +1,5 @@
 /** JWT integration settings (key, algorithms, iss, aud, tolerance, token sources, claim mapping) and their schema. */
-import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { jwksProblems } from './lib/jwks-policy';
 
@@ -39,6 +39,24 @@ const pem = (kind: 'spki' | 'x509', label: string) =>
         ctx.addIssue({ code: 'custom', message: `pem: the ${label.toLowerCase()} does not parse` });
     });
 
+/**
+ * Why an inline JWK cannot verify anything, or null: it must import as a public key (e.g. an RSA key needs n and e)
+ * and an RSA key must be at least 2048 bits, as jose requires when verifying.
+ */
+export function jwkImportProblem(jwk: Record<string, unknown>): string | null {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.slice(0, 120) : 'unknown error';
+    return `(kty ${JSON.stringify(String(jwk.kty).slice(0, 16))}) cannot be imported: ${message}`;
+  }
+  if (key.asymmetricKeyType?.startsWith('rsa') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+    return 'is an RSA key shorter than 2048 bits';
+  if (!algorithmsForKey(key)) return `is a ${key.asymmetricKeyType} key, which no JOSE algorithm verifies`;
+  return null;
+}
+
 /** Which algorithms a public key can verify; null when it is of a type no JOSE algorithm uses. */
 export function algorithmsForKey(key: KeyObject): readonly string[] | null {
   const type = key.asymmetricKeyType;
@@ -71,12 +89,18 @@ export const KeySettingsSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('jwks'),
     jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).superRefine((jwks, ctx) => {
-      for (const p of jwksProblems(jwks))
+      const problems = jwksProblems(jwks);
+      for (const p of problems)
         ctx.addIssue({
           code: 'custom',
           path: p.index === undefined ? ['keys'] : ['keys', p.index],
           message: `jwks: ${p.message}`,
         });
+      if (problems.length > 0) return;
+      jwks.keys.forEach((jwk, index) => {
+        const problem = jwkImportProblem(jwk);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['keys', index], message: `jwks: key ${index} ${problem}` });
+      });
     }),
   }),
   z.object({
@@ -86,7 +110,7 @@ export const KeySettingsSchema = z.discriminatedUnion('kind', [
       .max(2048)
       .refine((u) => /^https?:\/\//.test(u), 'the JWKS URL must use http or https'),
     timeoutMs: z.number().int().min(100).max(30_000).default(3_000),
-    cooldownMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    cooldownMs: z.number().int().min(0).max(3_600_000).default(5_000),
     cacheMaxAgeMs: z.number().int().min(1_000).max(86_400_000).default(600_000),
   }),
 ]);

@@ -39,7 +39,7 @@ describe('JwtSettingsSchema', () => {
       kind: 'jwksUrl',
       url: 'https://idp.example.com/jwks',
       timeoutMs: 3000,
-      cooldownMs: 30000,
+      cooldownMs: 5000,
       cacheMaxAgeMs: 600000,
     });
   });
