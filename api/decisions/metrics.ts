@@ -1,5 +1,5 @@
 /** Prometheus metrics of one service instance (own registry, so several apps can live in one process). */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -9,6 +9,10 @@ export interface Metrics {
   meterErrors: Counter<never>;
   /** Verified tokens without a usable foreign user id (a wrong `foreignUserIdProperty` shows here). */
   tokensWithoutUserId: Counter<'problem'>;
+  /** Requests to the JWKS keys endpoint, by result (`success`, `http_error`, `timeout`, ...). */
+  jwksFetches: Counter<'result'>;
+  /** Epoch seconds of the last successful JWKS fetch (absent until one succeeds). */
+  jwksLastSuccess: Gauge<never>;
 }
 
 export function createMetrics(): Metrics {
@@ -44,6 +48,17 @@ export function createMetrics(): Metrics {
       name: 'claimflow_tokens_without_user_id_total',
       help: 'Verified visitor tokens without a usable foreign user id (missing, empty, object, array, boolean), by problem',
       labelNames: ['problem'],
+      registers: [registry],
+    }),
+    jwksFetches: new Counter({
+      name: 'claimflow_jwks_fetches_total',
+      help: 'Requests to the JWKS keys endpoint, by result (success, http_error, redirect, invalid, too_large, timeout, unreachable)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    jwksLastSuccess: new Gauge({
+      name: 'claimflow_jwks_last_success_timestamp_seconds',
+      help: 'When the JWKS keys endpoint was last fetched successfully (Unix time, seconds)',
       registers: [registry],
     }),
   };
