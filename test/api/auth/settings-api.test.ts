@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { admin, hs256, SECRET, setupZephr, testApp } from '../helpers';
-import { makeKeys, type TestKeys } from './fixtures';
+import { makeKeys, signRs, sleep, type TestKeys } from './fixtures';
 import { type JwksServer, startJwksServer } from './jwks-server';
 
 let close: () => Promise<void>;
@@ -138,6 +138,13 @@ describe('PATCH /admin/v1/settings/jwt (JSON merge patch, RFC 7396)', () => {
     const poisoned = await call('PATCH', '/admin/v1/settings/jwt', '{"__proto__":{"issuer":"x"}}', MERGE);
     expect(poisoned.status).toBe(400);
     expect(poisoned.json().error.code).toBe('CF_REQUEST_INVALID');
+    const anonymous = await fetch(`${base}/admin/v1/settings/jwt`, {
+      method: 'PATCH',
+      headers: { 'content-type': MERGE },
+      body: JSON.stringify({ key: { kind: 'none' } }),
+    });
+    expect(anonymous.status).toBe(401);
+    expect((await settings()).key).toEqual({ kind: 'secret', secretSet: true });
   });
 });
 
@@ -189,6 +196,45 @@ describe('inline JWKS and JWKS URL at save', () => {
       expect(down.json().keySet).toMatchObject({ kind: 'jwksUrl', ready: false, remote: { lastSuccessAt: null } });
       expect(down.json().keySet.detail).toMatch(/never fetched successfully.*HTTP 500/);
       expect((await settings()).key).toMatchObject({ kind: 'jwksUrl', timeoutMs: 500 });
+    } finally {
+      jwks.behaviour = { kind: 'jwks', body: { keys: [keys.jwk1] } };
+    }
+  });
+
+  it('picks up a rotated key within cooldownMs (5 s by default), one fetch per cooldown under a kid flood', async () => {
+    const saved = await call('PUT', '/admin/v1/settings/jwt', {
+      key: { kind: 'jwksUrl', url: jwks.url, cooldownMs: 2000 },
+      algorithms: ['RS256'],
+    });
+    expect(saved.json().settings.key.cooldownMs).toBe(2000);
+    const byDefault = await call('PATCH', '/admin/v1/settings/jwt', { key: { cooldownMs: null } }, MERGE);
+    expect(byDefault.json().settings.key.cooldownMs).toBe(5000);
+    await call('PATCH', '/admin/v1/settings/jwt', { key: { cooldownMs: 2000 } }, MERGE);
+    const decide = async (token: string) => {
+      const res = await fetch(`${base}/v1/decisions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ feature: 'article' }),
+      });
+      return (await res.json()) as { userState: string; token: { reason: string | null } };
+    };
+    const claims = { sub: 'u1', iss: 'https://idp.example.com', exp: Math.floor(Date.now() / 1000) + 600 };
+    expect((await decide(await signRs(claims, keys.rsa.privateKey, { kid: 'k1' }))).userState).toBe('registered');
+    jwks.behaviour = { kind: 'jwks', body: { keys: [keys.jwk1, keys.jwk2] } }; // k2 published
+    try {
+      const before = jwks.requests;
+      const rotated = await signRs(claims, keys.rsa2.privateKey, { kid: 'k2' });
+      const early = await decide(rotated);
+      expect(early.userState).toBe('anonymous');
+      expect(early.token.reason).toMatch(/CF_TOKEN_KEY_NOT_FOUND/);
+      const flood = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => signRs(claims, keys.rsa.privateKey, { kid: `made-up-${i}` })),
+      );
+      await Promise.all(flood.map(decide));
+      expect(jwks.requests - before).toBeLessThanOrEqual(1);
+      await sleep(2100);
+      expect((await decide(rotated)).userState).toBe('registered');
+      expect(jwks.requests - before).toBeLessThanOrEqual(2);
     } finally {
       jwks.behaviour = { kind: 'jwks', body: { keys: [keys.jwk1] } };
     }
