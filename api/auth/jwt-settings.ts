@@ -89,18 +89,12 @@ export const KeySettingsSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('jwks'),
     jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).superRefine((jwks, ctx) => {
-      const problems = jwksProblems(jwks);
-      for (const p of problems)
+      for (const p of jwksProblems(jwks))
         ctx.addIssue({
           code: 'custom',
           path: p.index === undefined ? ['keys'] : ['keys', p.index],
           message: `jwks: ${p.message}`,
         });
-      if (problems.length > 0) return;
-      jwks.keys.forEach((jwk, index) => {
-        const problem = jwkImportProblem(jwk);
-        if (problem) ctx.addIssue({ code: 'custom', path: ['keys', index], message: `jwks: key ${index} ${problem}` });
-      });
     }),
   }),
   z.object({
@@ -195,6 +189,19 @@ export const JwtSettingsSchema = z
         });
     });
   });
+
+/**
+ * The settings as they may be saved: stricter than what is loaded from storage (so settings stored by an older
+ * version still load), every inline JWKS key must import as a public key that some JOSE algorithm can use.
+ */
+export const JwtSettingsSaveSchema = JwtSettingsSchema.superRefine((s, ctx) => {
+  if (s.key.kind !== 'jwks') return;
+  s.key.jwks.keys.forEach((jwk, index) => {
+    const problem = jwkImportProblem(jwk);
+    if (problem)
+      ctx.addIssue({ code: 'custom', path: ['key', 'jwks', 'keys', index], message: `jwks: key ${index} ${problem}` });
+  });
+});
 
 export type JwtSettings = z.infer<typeof JwtSettingsSchema>;
 export type JwtSettingsInput = z.input<typeof JwtSettingsSchema>;

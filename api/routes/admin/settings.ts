@@ -10,7 +10,7 @@ import { apply as applyMergePatch } from 'json-merge-patch';
 import type { z } from 'zod';
 import { ClaimflowError, NODE_KINDS, NODE_REGISTRY } from '../../../engine';
 import type { AppContext } from '../../app-context';
-import { type JwtSettings, JwtSettingsSchema, redactJwtSettings } from '../../auth';
+import { type JwtSettings, JwtSettingsSaveSchema, redactJwtSettings } from '../../auth';
 import { settingsChanges } from '../../auth/lib/settings-changes';
 import { parse } from '../../lib/http-errors';
 import { RecordingSettingsSchema } from '../../runtime/recording-settings';
@@ -83,7 +83,7 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
         );
       const before = await current();
       const next = parse(
-        JwtSettingsSchema,
+        JwtSettingsSaveSchema,
         { ...body, key: withKeptSecret(body.key, before) },
         'body',
         'CF_SETTINGS_INVALID',
@@ -115,7 +115,7 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
           ...patch,
           ...(patch.key === undefined ? {} : { key: withKeptSecret(patch.key, before) }),
         });
-        const next = parse(JwtSettingsSchema, merged, 'body', 'CF_SETTINGS_INVALID');
+        const next = parse(JwtSettingsSaveSchema, merged, 'body', 'CF_SETTINGS_INVALID');
         const explicitNone = isObject(patch.key) && patch.key.kind === 'none';
         if (next.key.kind === 'none' && before.key.kind !== 'none' && !explicitNone)
           throw invalid(
