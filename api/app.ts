@@ -171,11 +171,15 @@ function withinTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The store is ready when its schema answers real queries (the change sequence and the settings table), not a ping. */
+/** The store is ready when it answers and its schema answers real queries (the change sequence, the settings table). */
 async function storeReadiness(store: Store) {
   const started = performance.now();
   try {
-    await withinTimeout(Promise.all([store.getChangeSeq(), store.getSetting('jwt')]), 'the store');
+    const [answers] = await withinTimeout(
+      Promise.all([store.ready(), store.getChangeSeq(), store.getSetting('jwt')]),
+      'the store',
+    );
+    if (!answers) throw new Error('the store readiness check failed');
     return { ok: true, kind: store.kind, ms: Math.round(performance.now() - started) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
