@@ -20,7 +20,7 @@ import {
 } from '../../features/feature-service';
 import { requireSuitesPass } from '../../features/suite-gate';
 import { parse } from '../../lib/http-errors';
-import { caseFacts, parseAgainst, verifyCaseTokens } from '../../replay/replay-service';
+import { caseFacts, caseToken, parseAgainst, verifyCaseTokens } from '../../replay/replay-service';
 import { replayTarget } from '../../replay/replay-target';
 
 const featureIdSchema = z
@@ -253,12 +253,9 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const target = await replayTarget(ctx, feature.id, { compiled, version });
       const verified = await verifyCaseTokens(target, [testCase]);
       const facts = caseFacts(target, [compiled], testCase, verified);
-      const check = body.token === undefined ? null : verified.get(body.token);
       const token = body.claims
         ? { status: 'valid', reason: 'claims given as verified (test only)' }
-        : check
-          ? { status: check.status, reason: check.status === 'valid' ? null : check.reason }
-          : { status: 'missing', reason: null };
+        : (caseToken(verified, testCase) ?? { status: 'missing', reason: null });
       const d = prepareEvaluator(compiled).evaluate(facts, { trace: true });
       return {
         feature: feature.id,
