@@ -15,7 +15,7 @@
  */
 import pg from 'pg';
 import { ClaimflowError } from '../../engine/errors/catalogue';
-import { guardStore, unavailable } from './lib/guard';
+import { guardStore, isUnavailable, unavailable } from './lib/guard';
 import {
   checkCustomerEntitlements,
   checkGraphProducts,
@@ -151,18 +151,30 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   };
   if (options.listen !== false) await connectListener();
 
+  /**
+   * One transaction on a checked-out client. While checked out, a client whose connection dies (server restart,
+   * pg_terminate_backend) emits 'error' outside any query: it is listened for here (an unheard 'error' would end
+   * the process), and a client that failed is destroyed on release instead of going back to the pool.
+   */
   const tx = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken ??= error;
+    };
+    c.on('error', onError);
     try {
       await c.query('BEGIN');
       const out = await fn(c);
       await c.query('COMMIT');
       return out;
     } catch (error) {
+      if (!broken && isUnavailable(error)) broken = error as Error;
       await c.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      c.release();
+      if (!broken) c.off('error', onError); // a broken client keeps the listener until the pool has destroyed it
+      c.release(broken);
     }
   };
 
@@ -517,6 +529,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 /** Applies the pending migrations under a session advisory lock, each in its own transaction. */
 async function migrate(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query(
@@ -539,6 +556,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    client.release();
+    if (!broken) client.off('error', onError);
+    client.release(broken);
   }
 }

@@ -18,6 +18,10 @@ const PG_UNAVAILABLE_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
+  '3D000', // invalid_catalog_name: the database was dropped
+  '42P01', // undefined_table: the schema is gone (a database recreated empty; a restart migrates it)
+  '42883', // undefined_function: idem (claimflow_consume_meter)
+  '3F000', // invalid_schema_name
 ]);
 
 /** True when `error` means "the database cannot serve us right now" rather than "this request is wrong". */
