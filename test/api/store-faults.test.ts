@@ -92,6 +92,9 @@ async function start(databaseUrl: string): Promise<Service> {
   return service;
 }
 
+/** An answer of the service: an error body, or any JSON object. */
+type Reply = { error?: { code?: string }; version?: number } & Record<string, unknown>;
+
 async function http(service: Service, method: string, path: string, body?: unknown) {
   const res = await fetch(`${service.url}${path}`, {
     method,
@@ -99,7 +102,7 @@ async function http(service: Service, method: string, path: string, body?: unkno
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : null };
+  return { status: res.status, body: text ? (JSON.parse(text) as Reply) : null };
 }
 
 async function setup(service: Service) {
