@@ -33,7 +33,7 @@ export function isUnavailable(error: unknown): boolean {
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_IOERR')) return true;
     if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_FULL' || code === 'SQLITE_READONLY') return true;
   }
-  return /Connection terminated|connection timeout|Cannot use a pool after calling end|database connection is not open|Client has encountered a connection error/i.test(
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Cannot use a pool after calling end|database connection is not open|Client has encountered a connection error/i.test(
     error.message,
   );
 }
