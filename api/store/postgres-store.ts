@@ -275,7 +275,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         if (!(await one(c, 'SELECT id FROM products WHERE id = $1 FOR UPDATE', [id]))) return false;
         const rows = await all(
           c,
-          'SELECT f.id, f.draft, f.published_version, v.graph FROM features f LEFT JOIN versions v ON v.feature_id = f.id AND v.version = f.published_version ORDER BY f.id',
+          // A cheap superset (the id as a JSON string anywhere in the graph), checked exactly below.
+          `SELECT f.id, f.draft, f.published_version, v.graph FROM features f
+           LEFT JOIN versions v ON v.feature_id = f.id AND v.version = f.published_version
+           WHERE strpos(f.draft::text, $1) > 0 OR strpos(v.graph::text, $1) > 0 ORDER BY f.id`,
+          [JSON.stringify(id)],
         );
         const users = productUsers(
           id,
