@@ -619,6 +619,35 @@ function runStoreContract(name: string, make: () => Promise<Harness>) {
         expect(await store.deleteEntitlement('ref-ent')).toBe(true);
       });
 
+      it('a feature update racing the deletion of the entitlement it names: one of them is refused', async () => {
+        const other = await h.open();
+        try {
+          for (const i of range(1, 15)) {
+            const id = `race-e${i}`;
+            await store.putEntitlement({ id, name: id, parentId: null });
+            const [updated, deleted] = await Promise.allSettled([
+              store.updateFeature('ref-a', { customerEntitlements: [id] }),
+              other.deleteEntitlement(id),
+            ]);
+            const ok = [updated.status === 'fulfilled', deleted.status === 'fulfilled'];
+            expect(ok.filter(Boolean)).toHaveLength(1);
+            const failure = (
+              updated.status === 'rejected' ? updated.reason : (deleted as PromiseRejectedResult).reason
+            ) as {
+              code: string;
+            };
+            expect(failure.code).toBe(
+              updated.status === 'rejected' ? 'CF_ENTITLEMENT_UNKNOWN' : 'CF_ENTITLEMENT_IN_USE',
+            );
+            const named = (await store.getFeature('ref-a'))?.customerEntitlements ?? [];
+            expect(named.includes(id) && (await store.getEntitlement(id)) === null).toBe(false);
+          }
+          await store.updateFeature('ref-a', { customerEntitlements: [] });
+        } finally {
+          await other.close();
+        }
+      });
+
       it('a publish racing the deletion of the product it names: one of them is refused, never both pass', async () => {
         const other = await h.open();
         try {
