@@ -224,7 +224,7 @@ describe('store faults with the real PostgreSQL', () => {
 
     let running = true;
     const decisions: number[] = [];
-    const writes: Array<{ what: string; status: number; code?: string }> = [];
+    const writes: Array<{ what: string; path: string; status: number; code?: string }> = [];
     const decider = async () => {
       while (running) {
         const r = await decide(service, token);
@@ -259,7 +259,7 @@ describe('store faults with the real PostgreSQL', () => {
         ];
         for (const [what, method, path, body] of calls) {
           const r = await http(service, method, path, body);
-          writes.push({ what, status: r.status, code: r.body?.error?.code });
+          writes.push({ what, path, status: r.status, code: r.body?.error?.code });
         }
       }
     };
@@ -308,6 +308,21 @@ describe('store faults with the real PostgreSQL', () => {
     expect(after?.version).toBe(versions.length);
     const publishedOk = writes.filter((w) => w.what === 'publish' && w.status === 201).length;
     expect(versions.length).toBeGreaterThanOrEqual(publishedOk + 2); // v1, every acknowledged publish, the last one
+    // Nothing acknowledged is lost: every suite and product whose write answered 2xx is there, whole.
+    for (const path of new Set(writes.filter((w) => w.status < 300 && w.what === 'suite').map((w) => w.path))) {
+      const r = await http(service, 'GET', path);
+      expect(r.status, path).toBe(200);
+      expect(r.body?.name).toMatch(/^suite \d+$/);
+      expect(r.body?.cases).toHaveLength(1);
+    }
+    for (const path of new Set(writes.filter((w) => w.status < 300 && w.what === 'product').map((w) => w.path))) {
+      const [p] = await sql<{ name: string; entitlement_ids: string[] }>(
+        db.url,
+        'SELECT * FROM products WHERE id = $1',
+        [path.split('/').pop()],
+      );
+      expect(p, path).toMatchObject({ name: expect.stringMatching(/^P \d+$/), entitlement_ids: ['premium'] });
+    }
     await waitFor('the newest version to be served', async () => {
       const r = await decide(service, token);
       return r.body.version === versions.length ? r : undefined;
