@@ -36,6 +36,8 @@ const app = await buildApp({
   bodyLimit: config.bodyLimit,
   refreshIntervalMs: config.refreshIntervalMs,
   meterFailureMode: config.meterFailureMode,
+  evaluator: config.evaluator,
+  shadowSample: config.shadowSample,
   logger: { level: config.logLevel, redact: { paths: REDACTED_HEADERS, censor: '[redacted]' } },
 });
 

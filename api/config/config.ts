@@ -26,6 +26,8 @@ export const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   refreshIntervalMs: z.coerce.number().int().min(100).max(600_000).default(5_000),
   meterFailureMode: z.enum(['allow', 'deny']).default('deny'),
+  evaluator: z.enum(['fast', 'json-rules-engine']).default('fast'),
+  shadowSample: z.coerce.number().min(0, 'between 0 and 1').max(1, 'between 0 and 1').default(0),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -41,6 +43,8 @@ const ENV: Record<string, keyof Config> = {
   LOG_LEVEL: 'logLevel',
   CLAIMFLOW_REFRESH_INTERVAL_MS: 'refreshIntervalMs',
   CLAIMFLOW_METER_FAILURE_MODE: 'meterFailureMode',
+  CLAIMFLOW_EVALUATOR: 'evaluator',
+  CLAIMFLOW_SHADOW_SAMPLE: 'shadowSample',
 };
 
 /** Loads the configuration; returns the problems (one line each, naming the variable) instead of throwing. */

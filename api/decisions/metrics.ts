@@ -7,6 +7,7 @@ export interface Metrics {
   tokenFailures: Counter<'reason'>;
   latency: Histogram<'route'>;
   meterErrors: Counter<never>;
+  shadowChecks: Counter<'result'>;
 }
 
 export function createMetrics(): Metrics {
@@ -36,6 +37,12 @@ export function createMetrics(): Metrics {
     meterErrors: new Counter({
       name: 'claimflow_meter_errors_total',
       help: 'Trial meter reads or writes that failed (the configured failure side was applied)',
+      registers: [registry],
+    }),
+    shadowChecks: new Counter({
+      name: 'claimflow_shadow_checks_total',
+      help: 'Live decisions evaluated again by json-rules-engine (CLAIMFLOW_SHADOW_SAMPLE), by result (agree, disagree)',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };
