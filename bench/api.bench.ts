@@ -28,6 +28,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const COLD_REQUESTS = Number(process.env.BENCH_COLD_REQUESTS ?? 5_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** BENCH_ONLY=warm: only the bare baseline and the warm runs (for quick comparisons while changing the hot path). */
+const ONLY_WARM = process.env.BENCH_ONLY === 'warm';
 const FEATURES = ['bench', 'bench2', 'bench3', 'bench4', 'bench5'];
 const graph = balancedFeature(50);
 
@@ -184,6 +186,11 @@ for (let round = 0; round < ROUNDS; round++) {
 await bareServer.stop();
 rows.push(medianRow('bare Fastify, same request and answer bytes', bareRuns));
 rows.push(medianRow('HS256 warm (1 000 tokens verified)', warmRuns));
+if (ONLY_WARM) {
+  await hs.stop();
+  report();
+  process.exit(0);
+}
 rows.push(await drive('HS256 warm, 50 connections', hs, (i) => pool[i % pool.length], { connections: 50 }));
 rows.push(
   await drive('HS256 warm, batch of 5 features', hs, (i) => pool[i % pool.length], {
@@ -225,35 +232,39 @@ for (const [name, env] of [
   await server.stop();
 }
 
-const base = rows[0];
-console.log(
-  `\n${CONNECTIONS} connections unless named, ${fmt(REQUESTS)} requests a run (cold: one per token), 50-path feature, loopback;`,
-);
-console.log(
-  'server CPU = user + system time of the server process over the run / requests; same machine as autocannon',
-);
-console.log(
-  [
-    'run'.padEnd(58),
-    'req/s'.padStart(9),
-    'p50 ms'.padStart(7),
-    'p99 ms'.padStart(7),
-    'CPU µs/req'.padStart(11),
-    'CPU vs bare'.padStart(12),
-    'bad'.padStart(5),
-  ].join(' '),
-);
-for (const r of rows) {
+report();
+
+function report() {
+  const base = rows[0];
+  console.log(
+    `\n${CONNECTIONS} connections unless named, ${fmt(REQUESTS)} requests a run (cold: one per token), 50-path feature, loopback;`,
+  );
+  console.log(
+    'server CPU = user + system time of the server process over the run / requests; same machine as autocannon',
+  );
   console.log(
     [
-      r.name.padEnd(58),
-      fmt(r.rps).padStart(9),
-      fmt(r.p50, 1).padStart(7),
-      fmt(r.p99, 1).padStart(7),
-      fmt(r.cpuUs, 1).padStart(11),
-      `${fmt(r.cpuUs / base.cpuUs, 2)}x`.padStart(12),
-      String(r.bad).padStart(5),
+      'run'.padEnd(58),
+      'req/s'.padStart(9),
+      'p50 ms'.padStart(7),
+      'p99 ms'.padStart(7),
+      'CPU µs/req'.padStart(11),
+      'CPU vs bare'.padStart(12),
+      'bad'.padStart(5),
     ].join(' '),
   );
+  for (const r of rows) {
+    console.log(
+      [
+        r.name.padEnd(58),
+        fmt(r.rps).padStart(9),
+        fmt(r.p50, 1).padStart(7),
+        fmt(r.p99, 1).padStart(7),
+        fmt(r.cpuUs, 1).padStart(11),
+        `${fmt(r.cpuUs / base.cpuUs, 2)}x`.padStart(12),
+        String(r.bad).padStart(5),
+      ].join(' '),
+    );
+  }
+  for (const n of notes) console.log(`- ${n}`);
 }
-for (const n of notes) console.log(`- ${n}`);
