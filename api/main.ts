@@ -36,6 +36,8 @@ const app = await buildApp({
   bodyLimit: config.bodyLimit,
   refreshIntervalMs: config.refreshIntervalMs,
   meterFailureMode: config.meterFailureMode,
+  meterUrl: config.meterUrl,
+  meterPruneIntervalMs: config.meterPruneIntervalMs,
   logger: { level: config.logLevel, redact: { paths: REDACTED_HEADERS, censor: '[redacted]' } },
 });
 
@@ -56,5 +58,5 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 await app.listen({ port: config.port, host: config.host });
 console.log(
-  `claimflow: listening on http://${config.host}:${app.server.address() && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : config.port} (store: ${app.claimflow.store.kind}, data: ${dataDir})`,
+  `claimflow: listening on http://${config.host}:${app.server.address() && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : config.port} (store: ${app.claimflow.store.kind}, meters: ${app.claimflow.decideDeps.meters?.kind ?? app.claimflow.store.kind}, data: ${dataDir})`,
 );

@@ -26,6 +26,11 @@ export const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   refreshIntervalMs: z.coerce.number().int().min(100).max(600_000).default(5_000),
   meterFailureMode: z.enum(['allow', 'deny']).default('deny'),
+  meterUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'CLAIMFLOW_METER_URL must start with redis:// or rediss://')
+    .optional(),
+  meterPruneIntervalMs: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -41,6 +46,8 @@ const ENV: Record<string, keyof Config> = {
   LOG_LEVEL: 'logLevel',
   CLAIMFLOW_REFRESH_INTERVAL_MS: 'refreshIntervalMs',
   CLAIMFLOW_METER_FAILURE_MODE: 'meterFailureMode',
+  CLAIMFLOW_METER_URL: 'meterUrl',
+  CLAIMFLOW_METER_PRUNE_INTERVAL_MS: 'meterPruneIntervalMs',
 };
 
 /** Loads the configuration; returns the problems (one line each, naming the variable) instead of throwing. */

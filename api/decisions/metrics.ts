@@ -7,6 +7,7 @@ export interface Metrics {
   tokenFailures: Counter<'reason'>;
   latency: Histogram<'route'>;
   meterErrors: Counter<never>;
+  metersPruned: Counter<never>;
 }
 
 export function createMetrics(): Metrics {
@@ -36,6 +37,11 @@ export function createMetrics(): Metrics {
     meterErrors: new Counter({
       name: 'claimflow_meter_errors_total',
       help: 'Trial meter reads or writes that failed (the configured failure side was applied)',
+      registers: [registry],
+    }),
+    metersPruned: new Counter({
+      name: 'claimflow_meter_uses_pruned_total',
+      help: 'Expired trial meter uses removed from the store by this instance (one instance of a group prunes at a time)',
       registers: [registry],
     }),
   };
