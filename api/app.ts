@@ -75,6 +75,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const ownsMeters = options.meterStore === undefined && options.meterUrl !== undefined;
   const meters =
     options.meterStore ?? (options.meterUrl ? await openRedisMeterStore({ url: options.meterUrl }) : undefined);
+  const meterStats = (meters ?? store).meterBatchStats;
+  if (meterStats) metrics.watchMeterBatches(() => meterStats());
   const stopPruning = scheduleMeterPruning({
     meters: store,
     everyMs: options.meterPruneIntervalMs ?? 3_600_000,

@@ -1,5 +1,5 @@
 /** Prometheus metrics of one service instance (own registry, so several apps can live in one process). */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -8,12 +8,34 @@ export interface Metrics {
   latency: Histogram<'route'>;
   meterErrors: Counter<never>;
   metersPruned: Counter<never>;
+  /** Reports the group-commit counts of the meter store (batches written, uses in them) at each scrape. */
+  watchMeterBatches(stats: () => { batches: number; requests: number }): void;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  let batchStats: () => { batches: number; requests: number } = () => ({ batches: 0, requests: 0 });
+  new Gauge({
+    name: 'claimflow_meter_batches',
+    help: 'Group-commit batches of trial meter uses written by this instance (uses / batches = mean batch size)',
+    registers: [registry],
+    collect() {
+      this.set(batchStats().batches);
+    },
+  });
+  new Gauge({
+    name: 'claimflow_meter_batched_uses',
+    help: 'Trial meter uses written in group-commit batches by this instance',
+    registers: [registry],
+    collect() {
+      this.set(batchStats().requests);
+    },
+  });
   return {
+    watchMeterBatches: (stats) => {
+      batchStats = stats;
+    },
     registry,
     decisions: new Counter({
       name: 'claimflow_decisions_total',

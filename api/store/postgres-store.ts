@@ -449,6 +449,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       if (closed) throw new Error('Cannot use a pool after calling end on the pool');
       return meterBatches.submit(req);
     },
+    meterBatchStats: () => meterBatches.stats(),
     async peekMeter(req) {
       const state = await meterState(pool, req);
       return { allowed: state.already || state.used < req.allowance, used: state.used };

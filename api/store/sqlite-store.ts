@@ -395,6 +395,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       if (!db.open) throw new TypeError('The database connection is not open');
       return meterBatches.submit(req);
     },
+    meterBatchStats: () => meterBatches.stats(),
     async peekMeter(req) {
       return peekTx(req);
     },

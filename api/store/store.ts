@@ -105,6 +105,8 @@ export interface MeterStore {
    * prunes only when no instance sharing the store pruned within the last `leaseMs` (null: skipped, another did).
    */
   pruneMeters(now: number, leaseMs?: number): Promise<number | null>;
+  /** Group-commit batches written so far by this instance and the uses they held (absent: no batching). */
+  meterBatchStats?(): { batches: number; requests: number };
   /** True when the backend answers; never throws. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -180,6 +182,7 @@ export interface Store {
   consumeMeter: MeterStore['consumeMeter'];
   peekMeter: MeterStore['peekMeter'];
   pruneMeters: MeterStore['pruneMeters'];
+  meterBatchStats?: MeterStore['meterBatchStats'];
 
   /** True when the backend answers a trivial query (for /readyz); never throws. */
   ready(): Promise<boolean>;
