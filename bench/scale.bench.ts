@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { freshDatabase } from '../test/helpers/pg';
 import { ROOT, type Service, startService } from '../test/helpers/service';
 import { fmt, median } from './lib/stats';
@@ -59,9 +60,30 @@ async function setup(s: Service) {
   }
 }
 
-/** user+system CPU of a process so far, in µs. */
+/** The PostgreSQL backends serving the database of the current setup (their CPU is the database's share). */
+let database: string | null = null;
+async function backendPids(): Promise<number[]> {
+  if (!database) return [];
+  const c = new pg.Client({ connectionString: database });
+  await c.connect();
+  try {
+    const rows = (
+      await c.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
+    ).rows;
+    return rows.map((r) => Number(r.pid));
+  } finally {
+    await c.end();
+  }
+}
+
+/** user+system CPU of a process so far, in µs (0 once it is gone). */
 function cpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return 0;
+  }
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
   return (Number(fields[11]) + Number(fields[12])) * TICK_US; // #14 utime, #15 stime
 }
@@ -70,6 +92,7 @@ interface Run {
   rps: number;
   p99: number;
   cpuPerDecisionUs: number;
+  dbCpuPerDecisionUs: number;
   non2xx: number;
 }
 
@@ -80,6 +103,8 @@ async function drive(services: Service[], feature: string, total: number): Promi
   const amount = Math.floor(total / services.length);
   const pids = services.map((s) => s.process.pid as number);
   const cpuBefore = pids.map(cpuUs);
+  const backends = await backendPids();
+  const dbBefore = new Map(backends.map((p) => [p, cpuUs(p)]));
   const started = performance.now();
   const results = await Promise.all(
     services.map((s) =>
@@ -103,7 +128,14 @@ async function drive(services: Service[], feature: string, total: number): Promi
   const seconds = (performance.now() - started) / 1000;
   const cpu = pids.map(cpuUs).reduce((sum, after, i) => sum + after - cpuBefore[i], 0);
   const done = results.reduce((sum, r) => sum + r.requests.total, 0);
+  // Backends present before and after the run (pooled connections live through it).
+  let db = 0;
+  for (const [p, before] of dbBefore) {
+    const after = cpuUs(p);
+    if (after >= before) db += after - before;
+  }
   return {
+    dbCpuPerDecisionUs: db / done,
     rps: done / seconds,
     p99: Math.max(...results.map((r) => r.latency.p99)),
     cpuPerDecisionUs: cpu / done,
@@ -131,7 +163,12 @@ async function measure(services: Service[]) {
   }
   return {
     plain: { rps: med(plain, 'rps'), p99: med(plain, 'p99'), cpu: med(plain, 'cpuPerDecisionUs') },
-    metered: { rps: med(meteredRuns, 'rps'), p99: med(meteredRuns, 'p99'), cpu: med(meteredRuns, 'cpuPerDecisionUs') },
+    metered: {
+      rps: med(meteredRuns, 'rps'),
+      p99: med(meteredRuns, 'p99'),
+      cpu: med(meteredRuns, 'cpuPerDecisionUs'),
+      db: med(meteredRuns, 'dbCpuPerDecisionUs'),
+    },
     failures: [...plain, ...meteredRuns].reduce((n, x) => n + x.non2xx, 0),
     batch: batches > 0 ? uses / batches : null,
   };
@@ -145,6 +182,7 @@ const report = (label: string, m: Awaited<ReturnType<typeof measure>>) =>
     fmt(m.plain.cpu),
     fmt(m.metered.rps),
     fmt(m.metered.cpu),
+    database ? fmt(m.metered.db) : '-',
     fmt(m.metered.p99, 0),
     `${fmt((m.metered.rps / m.plain.rps) * 100, 0)}%`,
     m.batch === null ? '-' : fmt(m.batch, 1),
@@ -168,6 +206,7 @@ try {
     const db = await freshDatabase();
     try {
       const env = { ...base, DATABASE_URL: db.url };
+      database = db.url;
       let ready = false;
       for (const count of [1, 3]) {
         if (!ONLY.includes(`pg${count}`)) continue;
@@ -183,6 +222,7 @@ try {
     }
   }
   if (ONLY.includes('sqlite')) {
+    database = null;
     const dir = mkdtempSync(join(tmpdir(), 'cf-scale-sqlite-'));
     try {
       await withServices(1, { ...base, CLAIMFLOW_DATA_DIR: dir }, async (services) => {
@@ -199,6 +239,7 @@ try {
       // A fresh tracker name per run keeps earlier runs' keys out of the counts (they expire with their window).
       metered.nodes.find((n: { id: string }) => n.id === 'meter').data.tracker =
         `bench-${randomBytes(4).toString('hex')}`;
+      database = null; // meters in Redis: the database only serves the catalogue
       await withServices(1, { ...base, DATABASE_URL: db.url, CLAIMFLOW_METER_URL: REDIS_URL }, async (services) => {
         await setup(services[0]);
         report('Redis meters x1', await measure(services));
@@ -219,6 +260,7 @@ const head = [
   'CPU µs/dec',
   'metered/s',
   'CPU µs/dec',
+  'PG CPU µs/dec',
   'metered p99 ms',
   'metered/unmetered',
   'uses per commit',
