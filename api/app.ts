@@ -74,7 +74,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = createMetrics();
   const ownsMeters = options.meterStore === undefined && options.meterUrl !== undefined;
   const meters =
-    options.meterStore ?? (options.meterUrl ? await openRedisMeterStore({ url: options.meterUrl }) : undefined);
+    options.meterStore ??
+    (options.meterUrl ? await openRedisMeterStore({ url: options.meterUrl, requireConnection: false }) : undefined);
   const meterStats = (meters ?? store).meterBatchStats;
   if (meterStats) metrics.watchMeterBatches(() => meterStats());
   const stopPruning = scheduleMeterPruning({

@@ -3,7 +3,9 @@
  * about once per interval (a lease row in the shared PostgreSQL), and `/metrics` counts the rows removed. Decisions
  * with the Redis meter store (CLAIMFLOW_METER_URL) count in Redis, exactly under concurrency.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,4 +111,65 @@ describe('decisions with the Redis meter store', () => {
       await close();
     }
   });
+});
+
+/** A free loopback port (nothing listens on it once this resolves). */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+
+describe('when the Redis meter store is down', () => {
+  it('the service starts, meters fail to CLAIMFLOW_METER_FAILURE_MODE, and counting resumes once Redis is back', async () => {
+    const port = await freePort();
+    const { app, close } = await testApp({ meterUrl: `redis://127.0.0.1:${port}`, meterFailureMode: 'deny' });
+    let redis: ReturnType<typeof spawn> | null = null;
+    try {
+      await setupZephr(app, { publish: false });
+      const admin = { 'x-claimflow-admin-key': 'test-admin-key-0123456789abcdef' };
+      const graph = {
+        nodes: [
+          { id: 'start', type: 'start', position: { x: 0, y: 0 }, data: {} },
+          {
+            id: 'meter',
+            type: 'trial',
+            position: { x: 0, y: 0 },
+            data: { allowance: 1, period: 'P1D', counting: 'pageViews' },
+          },
+          { id: 'free', type: 'outcome', position: { x: 0, y: 0 }, data: { decision: 'article' } },
+          { id: 'wall', type: 'outcome', position: { x: 0, y: 0 }, data: { decision: 'paywall' } },
+        ],
+        edges: [
+          { id: 'e1', source: 'start', target: 'meter' },
+          { id: 'e2', source: 'meter', target: 'free', sourceHandle: 'allowed' },
+          { id: 'e3', source: 'meter', target: 'wall', sourceHandle: 'exhausted' },
+        ],
+      };
+      await app.inject({ method: 'POST', url: '/admin/v1/features', headers: admin, payload: { id: 'd', name: 'd' } });
+      await app.inject({ method: 'PUT', url: '/admin/v1/features/d/draft', headers: admin, payload: { graph } });
+      await app.inject({ method: 'POST', url: '/admin/v1/features/d/publish', headers: admin, payload: {} });
+      const auth = { authorization: `Bearer ${await hs256({ sub: `down-${randomBytes(4).toString('hex')}` })}` };
+      const ask = async () =>
+        (await app.inject({ method: 'POST', url: '/v1/decisions', headers: auth, payload: { feature: 'd' } })).json();
+      const down = await ask();
+      expect(down.decision).toBe('paywall');
+      expect(down.meters).toEqual([{ node: 'meter', tracker: 'd:meter', allowance: 1, remaining: null }]);
+      expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/claimflow_meter_errors_total [1-9]/);
+
+      redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      let answer = down;
+      for (let i = 0; i < 100 && answer.decision !== 'article'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        answer = await ask();
+      }
+      expect(answer).toMatchObject({ decision: 'article', meters: [{ remaining: 0 }] });
+      expect((await ask()).decision).toBe('paywall'); // counted in the Redis that came back
+    } finally {
+      redis?.kill('SIGTERM');
+      await close();
+    }
+  }, 30_000);
 });

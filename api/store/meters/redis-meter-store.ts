@@ -58,6 +58,11 @@ export interface RedisMeterStoreOptions {
   keyPrefix?: string;
   /** A command that takes longer fails with CF_STORE_UNAVAILABLE (ms, default 1000). */
   commandTimeoutMs?: number;
+  /**
+   * true (default): refuse to open when the server cannot be reached. false: open anyway and keep reconnecting in the
+   * background (meter calls answer CF_STORE_UNAVAILABLE meanwhile), so the service starts while Redis is down.
+   */
+  requireConnection?: boolean;
 }
 
 type MeterClient = Redis & {
@@ -83,8 +88,10 @@ export async function openRedisMeterStore(options: RedisMeterStoreOptions): Prom
   try {
     await client.connect();
   } catch (error) {
-    client.disconnect();
-    throw unavailable(error);
+    if (options.requireConnection !== false) {
+      client.disconnect();
+      throw unavailable(error);
+    }
   }
 
   // Length-prefixed tracker, so no (tracker, visitor) pair can spell another's key.
