@@ -210,6 +210,7 @@ async function evaluateWithMeters(
   const meters = trialMeters(compiled, featureId);
   if (meters.length === 0) return { decision: evaluator.evaluate(facts), meters: [] };
   const meterStore = deps.meters ?? deps.store;
+  const byNode = new Map(meters.map((m) => [m.nodeId, m]));
   const now = facts.now as number;
   const request = (m: TrialMeter): MeterRequest => {
     const windowStart = meterWindowStart(m, now);
@@ -255,9 +256,10 @@ async function evaluateWithMeters(
     for (;;) {
       decision = evaluator.evaluate(facts);
       let retry = false;
-      for (const m of meters) {
-        if (decision.branches[m.nodeId] !== 'allowed' || settled.has(m.nodeId)) continue;
-        settled.add(m.nodeId);
+      for (const nodeId of decision.path) {
+        const m = byNode.get(nodeId); // in path order: the first node naming a tracker is the one that counts
+        if (!m || decision.branches[nodeId] !== 'allowed' || settled.has(nodeId)) continue;
+        settled.add(nodeId);
         try {
           const earlier = countedBy.get(m.tracker);
           let allowed: boolean;
@@ -279,13 +281,15 @@ async function evaluateWithMeters(
           unavailable(error, m);
           if (failed === 'exhausted') retry = true;
         }
+        // The path changes at an exhausted meter: the nodes after it may no longer be passed, so none counts now.
+        if (retry) break;
       }
       if (!retry) break;
     }
   }
   const passed: MeterRemaining[] = [];
   for (const nodeId of decision.path) {
-    const m = meters.find((x) => x.nodeId === nodeId);
+    const m = byNode.get(nodeId);
     if (!m) continue;
     const n = used.get(nodeId);
     const allowance = m.data.allowance;

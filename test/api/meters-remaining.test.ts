@@ -18,13 +18,15 @@ const trial = (id: string, data: Record<string, unknown>) => ({
   position: P,
   data: { period: 'P30D', counting: 'pageViews', ...data },
 });
-/** start -> userState(registered) -> first -> (allowed) second -> (allowed) free; any exhausted -> wall. */
-const twoMeters = (first: Record<string, unknown>, second: Record<string, unknown>) => ({
+/**
+ * start -> userState(registered) -> first -> (allowed) second -> (allowed) free; any exhausted -> wall. `reversed`
+ * lists the second node before the first in the graph's nodes (path order must win over node order).
+ */
+const twoMeters = (first: Record<string, unknown>, second: Record<string, unknown>, reversed = false) => ({
   nodes: [
     { id: 'start', type: 'start', position: P, data: {} },
     { id: 'state', type: 'userState', position: P, data: {} },
-    trial('first', first),
-    trial('second', second),
+    ...(reversed ? [trial('second', second), trial('first', first)] : [trial('first', first), trial('second', second)]),
     { id: 'free', type: 'outcome', position: P, data: { decision: 'article' } },
     { id: 'wall', type: 'outcome', position: P, data: { decision: 'paywall' } },
   ],
@@ -116,6 +118,24 @@ describe('several trial nodes on one path', () => {
     const third = await decide('same', 'reader');
     expect(third.decision).toBe('paywall'); // three uses are past the second node's allowance of two
     expect((await decide('same', 'reader', true)).meters).toMatchObject([{ node: 'first', remaining: 0 }]);
+  });
+
+  it('the first node on the path counts, whatever the order of the nodes in the graph', async () => {
+    await publish('reversed', twoMeters({ allowance: 2, tracker: 'rev' }, { allowance: 3, tracker: 'rev' }, true));
+    await publish('probe', twoMeters({ allowance: 10, tracker: 'rev' }, { allowance: 10, tracker: 'unused' }));
+    expect((await decide('reversed', 'reader')).decision).toBe('article');
+    expect((await decide('reversed', 'reader')).decision).toBe('article');
+    // The first node is exhausted: the wall, and no use recorded (the second node is not passed, so it counts none).
+    expect((await decide('reversed', 'reader')).decision).toBe('paywall');
+    expect((await decide('probe', 'reader', true)).meters).toMatchObject([{ node: 'first', remaining: 8 }, {}]);
+  });
+
+  it('a node after an exhausted meter on the path counts nothing', async () => {
+    await publish('after', twoMeters({ allowance: 1, tracker: 'gate' }, { allowance: 5, tracker: 'behind' }));
+    await publish('peek', twoMeters({ allowance: 5, tracker: 'behind' }, { allowance: 5, tracker: 'x' }));
+    expect((await decide('after', 'reader')).decision).toBe('article'); // gate 1/1, behind 1/5
+    expect((await decide('after', 'reader')).decision).toBe('paywall'); // gate exhausted: behind is not passed
+    expect((await decide('peek', 'reader', true)).meters).toMatchObject([{ node: 'first', remaining: 4 }, {}]);
   });
 
   it('re-evaluating after an exhausted meter does not count the meters before it again', async () => {
