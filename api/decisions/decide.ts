@@ -27,7 +27,7 @@ import type { MeterRemaining } from '../contract/meters';
 import type { LiveFeature, Runtime } from '../runtime/runtime';
 import { meterExpiry } from '../store/meters/expiry';
 import type { MeterRequest, MeterResult, MeterStore, Store } from '../store/store';
-import type { Metrics } from './metrics';
+import { decisionMode, type Metrics } from './metrics';
 import { recordSample } from './record';
 
 export interface TokenOutcome {
@@ -148,7 +148,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       request.contentId ?? null,
       counting,
     );
-    metrics.decisions.inc({ feature: featureId, decision: decision.decision ?? 'none' });
+    metrics.decisions.inc({ feature: featureId, decision: decision.decision ?? 'none', mode: decisionMode(input) });
     answers.push({
       feature: featureId,
       decision: decision.decision,
