@@ -11,6 +11,12 @@ export interface Metrics {
   metersPruned: Counter<never>;
   /** Reports the group-commit counts of the meter store (batches written, uses in them) at each scrape. */
   watchMeterBatches(stats: () => { batches: number; requests: number }): void;
+  /** Verified tokens without a usable foreign user id (a wrong `foreignUserIdProperty` shows here). */
+  tokensWithoutUserId: Counter<'problem'>;
+  /** Requests to the JWKS keys endpoint, by result (`success`, `http_error`, `timeout`, ...). */
+  jwksFetches: Counter<'result'>;
+  /** Epoch seconds of the last successful JWKS fetch (absent until one succeeds). */
+  jwksLastSuccess: Gauge<never>;
 }
 
 export type DecisionMode = 'live' | 'dryRun' | 'preview';
@@ -72,6 +78,23 @@ export function createMetrics(): Metrics {
     metersPruned: new Counter({
       name: 'claimflow_meter_uses_pruned_total',
       help: 'Expired trial meter uses removed from the store by this instance (one instance of a group prunes at a time)',
+      registers: [registry],
+    }),
+    tokensWithoutUserId: new Counter({
+      name: 'claimflow_tokens_without_user_id_total',
+      help: 'Verified visitor tokens without a usable foreign user id (missing, empty, object, array, boolean), by problem',
+      labelNames: ['problem'],
+      registers: [registry],
+    }),
+    jwksFetches: new Counter({
+      name: 'claimflow_jwks_fetches_total',
+      help: 'Requests to the JWKS keys endpoint, by result (success, http_error, redirect, invalid, too_large, timeout, unreachable)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    jwksLastSuccess: new Gauge({
+      name: 'claimflow_jwks_last_success_timestamp_seconds',
+      help: 'When the JWKS keys endpoint was last fetched successfully (Unix time, seconds)',
       registers: [registry],
     }),
   };
