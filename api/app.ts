@@ -23,7 +23,9 @@ import { catalogueRoutes } from './routes/admin/catalogue';
 import { featureRoutes } from './routes/admin/features';
 import { replayRoutes } from './routes/admin/replay';
 import { settingsRoutes } from './routes/admin/settings';
+import { ofrepRoutes } from './routes/ofrep/ofrep-routes';
 import { decisionRoutes } from './routes/public/decisions';
+import { snapshotRoutes } from './routes/snapshot/snapshot-routes';
 import { Runtime } from './runtime/runtime';
 import { openStore } from './store/open-store';
 import type { Store } from './store/store';
@@ -107,6 +109,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(async (pub) => decisionRoutes(pub, ctx), { prefix: '/v1' });
+  await app.register(async (sdk) => snapshotRoutes(sdk, ctx), { prefix: '/v1' });
+  await app.register(async (ofrep) => ofrepRoutes(ofrep, ctx), { prefix: '/ofrep/v1' });
   await app.register(
     async (admin) => {
       admin.addHook('onRequest', requireAdmin(options.adminKey));
