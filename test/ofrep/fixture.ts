@@ -47,6 +47,12 @@ async function call(base: string, method: string, url: string, body?: unknown) {
   return res.json();
 }
 
+/** Creates a feature (customer entitlement premium) and publishes `graph`. */
+export async function createFeature(base: string, id: string, graph: unknown): Promise<number> {
+  await call(base, 'POST', '/admin/v1/features', { id, name: id, customerEntitlements: ['premium'] });
+  return publish(base, id, graph);
+}
+
 /** Saves `graph` as the draft of `feature` and publishes it; returns the new version number. */
 export async function publish(base: string, feature: string, graph: unknown): Promise<number> {
   await call(base, 'PUT', `/admin/v1/features/${feature}/draft`, { graph });
@@ -82,8 +88,7 @@ export async function startConfigured(env: Record<string, string> = {}): Promise
     ['article', 'zephr-tutorial'],
     ['copy-test', 'split-test'],
   ] as const) {
-    await call(base, 'POST', '/admin/v1/features', { id, name: id, customerEntitlements: ['premium'] });
-    await publish(base, id, example(graph));
+    await createFeature(base, id, example(graph));
   }
   return {
     service,
