@@ -142,4 +142,43 @@ describe('the snapshot', () => {
     expect(client.version('article')).toBe(before + 1);
     expect((await client.decide('article', {})).decision).toBe('softWall');
   });
+
+  it('with the stream off, ETag polling brings a publish (and transfers nothing while unchanged)', async () => {
+    const requests: number[] = [];
+    const counting: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (String(input).endsWith('/v1/snapshot')) requests.push(res.status);
+      return res;
+    };
+    const polling = createClaimflowClient({
+      url: fx.base,
+      secret: SECRET,
+      stream: false,
+      pollIntervalMs: 100,
+      fetch: counting,
+    });
+    await polling.ready();
+    const before = polling.version('article') as number;
+    await expect.poll(() => requests.filter((r) => r === 304).length).toBeGreaterThan(1);
+    await publish(fx.base, 'article', articleWithAnonymousDecision('pollWall'));
+    await expect.poll(() => polling.version('article'), { timeout: 10_000 }).toBe(before + 1);
+    expect((await polling.decide('article')).decision).toBe('pollWall');
+    polling.close();
+  });
+
+  it('keeps deciding from the snapshot it holds when the service goes away', async () => {
+    const errors: Error[] = [];
+    const survivor = createClaimflowClient({
+      url: fx.base,
+      secret: SECRET,
+      pollIntervalMs: 50,
+      onError: (e) => errors.push(e),
+    });
+    await survivor.ready();
+    await fx.service.stop();
+    await expect.poll(() => errors.length).toBeGreaterThan(0);
+    expect((await survivor.decide('article', { token: t.customer })).decision).toBe('fullArticle');
+    expect((await survivor.decide('article', { token: t.registered })).decision).toBe('paywall');
+    survivor.close();
+  });
 });
