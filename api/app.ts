@@ -41,6 +41,8 @@ export interface AppOptions {
   bodyLimit?: number;
   refreshIntervalMs?: number;
   meterFailureMode?: 'allow' | 'deny';
+  /** Header carrying a site key on OFREP requests (accepted; site keys are not mapped yet). */
+  siteKeyHeader?: string;
   /** Folder of the built editor; default `editor/dist` when it exists. null: do not serve it. */
   editorDir?: string | null;
 }
@@ -110,7 +112,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(async (pub) => decisionRoutes(pub, ctx), { prefix: '/v1' });
   await app.register(async (sdk) => snapshotRoutes(sdk, ctx), { prefix: '/v1' });
-  await app.register(async (ofrep) => ofrepRoutes(ofrep, ctx), { prefix: '/ofrep/v1' });
+  await app.register(async (ofrep) => ofrepRoutes(ofrep, ctx, { siteKeyHeader: options.siteKeyHeader }), {
+    prefix: '/ofrep/v1',
+  });
   await app.register(
     async (admin) => {
       admin.addHook('onRequest', requireAdmin(options.adminKey));

@@ -36,6 +36,7 @@ const app = await buildApp({
   bodyLimit: config.bodyLimit,
   refreshIntervalMs: config.refreshIntervalMs,
   meterFailureMode: config.meterFailureMode,
+  siteKeyHeader: config.siteKeyHeader,
   logger: { level: config.logLevel, redact: { paths: REDACTED_HEADERS, censor: '[redacted]' } },
 });
 

@@ -26,6 +26,12 @@ export const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   refreshIntervalMs: z.coerce.number().int().min(100).max(600_000).default(5_000),
   meterFailureMode: z.enum(['allow', 'deny']).default('deny'),
+  /** Header a site key travels in (OFREP, snapshot); site keys are not mapped to environments yet. */
+  siteKeyHeader: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'CLAIMFLOW_SITE_KEY_HEADER must be a header name (letters, digits, -)')
+    .transform((h) => h.toLowerCase())
+    .default('x-claimflow-site-key'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -41,6 +47,7 @@ const ENV: Record<string, keyof Config> = {
   LOG_LEVEL: 'logLevel',
   CLAIMFLOW_REFRESH_INTERVAL_MS: 'refreshIntervalMs',
   CLAIMFLOW_METER_FAILURE_MODE: 'meterFailureMode',
+  CLAIMFLOW_SITE_KEY_HEADER: 'siteKeyHeader',
 };
 
 /** Loads the configuration; returns the problems (one line each, naming the variable) instead of throwing. */
