@@ -115,6 +115,23 @@ describe('OFREP single-flag evaluation with the official server provider', () =>
     expect((await notObject.json()).errorCode).toBe('PARSE_ERROR');
   });
 
+  it('a body of another media type is PARSE_ERROR too, not a 500', async () => {
+    const res = await fetch(`${fx.base}/ofrep/v1/evaluate/flags/article`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'context=1',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ key: 'article', errorCode: 'PARSE_ERROR' });
+    const bulk = await fetch(`${fx.base}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'context=1',
+    });
+    expect(bulk.status).toBe(400);
+    expect(await bulk.json()).toMatchObject({ errorCode: 'PARSE_ERROR' });
+  });
+
   it('a site key header is accepted (site keys are not mapped yet: the default environment answers)', async () => {
     const res = await post('/ofrep/v1/evaluate/flags/article', { context: {} }, { 'x-claimflow-site-key': 'site-1' });
     expect(res.status).toBe(200);

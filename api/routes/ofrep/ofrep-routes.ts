@@ -82,12 +82,21 @@ export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
     done(null, body),
   );
-  app.setErrorHandler((error, request, reply) => {
-    const tooLarge = (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
-    if (!tooLarge) request.log.error({ err: error }, 'OFREP evaluation failed');
+  // Errors raised before a handler runs (unsupported media type, body too large) keep the OFREP shape.
+  app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
+    const key = (request.params as { key?: string } | undefined)?.key;
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const details = `the request body cannot be read: ${error.message ?? 'bad request'}`;
+      return reply
+        .status(400)
+        .send(key ? ofrepFailure(key, 'PARSE_ERROR', details) : { errorCode: 'PARSE_ERROR', errorDetails: details });
+    }
+    request.log.error({ err: error }, 'OFREP evaluation failed');
+    const details = `an unexpected error happened (request ${request.id})`;
     return reply
-      .status(tooLarge ? 400 : 500)
-      .send({ errorCode: tooLarge ? 'PARSE_ERROR' : 'GENERAL', errorDetails: tooLarge ? 'body too large' : 'error' });
+      .status(500)
+      .send(key ? ofrepFailure(key, 'GENERAL', details) : { errorCode: 'GENERAL', errorDetails: details });
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('cache-control', 'private, no-cache');
