@@ -131,7 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const hasEditor = editorDir !== null && existsSync(join(editorDir, 'index.html'));
   if (hasEditor) await app.register(fastifyStatic, { root: editorDir as string, prefix: '/', wildcard: false });
   app.setNotFoundHandler((request, reply) => {
-    const api = /^\/(v1|admin|docs|metrics|healthz|readyz)(\/|$)/.test(request.url);
+    const api = /^\/(v1|ofrep|admin|docs|metrics|healthz|readyz)(\/|$)/.test(request.url);
     if (!api && hasEditor && request.method === 'GET') return reply.sendFile('index.html');
     if (!api && request.method === 'GET' && request.url === '/')
       return reply.send({ service: 'claimflow', editor: 'not built: run npm run build:editor', docs: '/docs' });

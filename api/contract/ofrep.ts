@@ -80,6 +80,26 @@ export const OfrepBulkEvaluationFailureSchema = z.object({
   errorDetails: z.string(),
 });
 
+/** `GET /ofrep/v1/configuration` (OFREP extension): what a provider may assume. */
+export const OfrepConfigurationSchema = z.object({
+  name: z.string(),
+  capabilities: z.object({
+    cacheInvalidation: z.object({
+      polling: z.object({ enabled: z.boolean(), minPollingIntervalMs: z.number() }),
+    }),
+    flagEvaluation: z.object({ supportedTypes: z.array(z.enum(['int', 'float', 'string', 'boolean', 'object'])) }),
+  }),
+});
+export type OfrepConfiguration = z.infer<typeof OfrepConfigurationSchema>;
+
+export const OFREP_CONFIGURATION: OfrepConfiguration = {
+  name: 'claimflow',
+  capabilities: {
+    cacheInvalidation: { polling: { enabled: true, minPollingIntervalMs: 1_000 } },
+    flagEvaluation: { supportedTypes: ['string'] },
+  },
+};
+
 export const OfrepGeneralErrorSchema = z.object({ errorDetails: z.string() });
 
 /** HTTP status of a single-flag failure. */

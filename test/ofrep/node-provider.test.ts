@@ -139,6 +139,24 @@ describe('OFREP single-flag evaluation with the official server provider', () =>
   });
 });
 
+describe('OFREP configuration (extension)', () => {
+  it('announces string flags and polling, with an ETag', async () => {
+    const res = await fetch(`${fx.base}/ofrep/v1/configuration`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      name: 'claimflow',
+      capabilities: {
+        cacheInvalidation: { polling: { enabled: true, minPollingIntervalMs: 1000 } },
+        flagEvaluation: { supportedTypes: ['string'] },
+      },
+    });
+    const again = await fetch(`${fx.base}/ofrep/v1/configuration`, {
+      headers: { 'if-none-match': res.headers.get('etag') as string },
+    });
+    expect(again.status).toBe(304);
+  });
+});
+
 describe('OFREP bulk evaluation', () => {
   it('answers every published flag with an ETag; the same ETag gets 304; a publish changes the answer', async () => {
     const body = { context: { token: t.registered } };

@@ -14,6 +14,7 @@ import type { AppContext } from '../../app-context';
 import {
   needsVisitorId,
   nodeKinds,
+  OFREP_CONFIGURATION,
   type OfrepBulkEvaluationSuccess,
   type OfrepContextRead,
   type OfrepErrorCode,
@@ -119,6 +120,12 @@ export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options
       kindsOf(compiled),
     );
   };
+
+  app.get(
+    '/configuration',
+    { schema: { tags: ['openfeature'], summary: 'OFREP: provider configuration (string flags, polling)' } },
+    async (request, reply) => sendWithEtag(request.headers['if-none-match'], reply, OFREP_CONFIGURATION),
+  );
 
   app.post<{ Params: { key: string } }>(
     '/evaluate/flags/:key',
