@@ -88,12 +88,23 @@ interface VerifiedVisitor {
   visitor: Visitor;
   status: TokenStatus;
   reason: string | null;
+  /** The answer's `token` (shared by every decision with this token). */
+  token: LocalDecision['token'];
   /** Epoch ms after which the entry must be verified again. */
   until: number;
 }
 
 const ANONYMOUS: Visitor = Object.freeze({ userId: null, products: [], entitlements: [], claims: {} }) as Visitor;
-const NO_TOKEN: VerifiedVisitor = { visitor: ANONYMOUS, status: 'missing', reason: null, until: Infinity };
+const NO_TOKEN: VerifiedVisitor = {
+  visitor: ANONYMOUS,
+  status: 'missing',
+  reason: null,
+  token: Object.freeze({ status: 'missing', reason: null }) as LocalDecision['token'],
+  until: Infinity,
+};
+const VALID = Object.freeze({ status: 'valid', reason: null }) as LocalDecision['token'];
+const EMPTY_CONTEXT: RequestContext = Object.freeze({});
+const EMPTY_REQUEST = Object.freeze(requestFacts({}));
 const VISITOR_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 export class ClaimflowClient {
@@ -177,31 +188,53 @@ export class ClaimflowClient {
    *   CF_TOKEN_* (invalid token while the service is set to `invalidTokenMode: "reject"`)
    * @example const d = await client.decide('article', { token, context: { contentId: 'a-1' } }); d.decision // 'paywall'
    */
-  async decide(feature: string, input: DecideInput = {}): Promise<LocalDecision> {
+  decide(feature: string, input: DecideInput = {}): Promise<LocalDecision> {
+    const now = Date.now();
+    const token = input.token ?? null;
+    let v: VerifiedVisitor | undefined;
+    try {
+      v = token === null ? NO_TOKEN : this.#cached(token, now);
+      // the hot path: a known (or no) token is decided synchronously, without an async frame
+      if (v !== undefined) {
+        const out = this.#decideVerified(feature, input, v, now);
+        return out instanceof Promise ? out : Promise.resolve(out);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#verify(token as string).then((verified) => this.#decideVerified(feature, input, verified, Date.now()));
+  }
+
+  #decideVerified(
+    feature: string,
+    input: DecideInput,
+    v: VerifiedVisitor,
+    now: number,
+  ): LocalDecision | Promise<LocalDecision> {
     const f = this.#features.get(feature);
     if (!f) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no published feature "${feature}"`, { field: 'feature' });
     const visitorId = input.visitorId ?? null;
     if (visitorId !== null && !VISITOR_ID.test(visitorId))
       throw new ClaimflowError('CF_REQUEST_INVALID', 'visitorId: 8 to 64 letters, digits or -', { field: 'visitorId' });
-    const token = input.token ?? null;
-    const v = token === null ? NO_TOKEN : (this.#cached(token) ?? (await this.#verify(token)));
     if (v.status !== 'valid' && v.status !== 'missing' && this.#settings.invalidTokenMode === 'reject')
       throw new ClaimflowError('CF_TOKEN_MALFORMED', v.reason ?? 'invalid token', { field: 'token' });
-    const anonymousKey = v.visitor.userId === null;
-    if (anonymousKey && visitorId === null && input.requireVisitorId && (f.hasBuckets || f.hasTrials))
+    if (v.visitor.userId === null && visitorId === null && input.requireVisitorId && (f.hasBuckets || f.hasTrials))
       throw new ClaimflowError(
         'CF_REQUEST_INVALID',
         `visitorId: feature "${feature}" keeps per-visitor state; give an anonymous visitor an id`,
         { field: 'visitorId' },
       );
-    const context = input.context ?? {};
-    if (f.hasTrials) return this.#askService(feature, token, context, visitorId, input.userAgent);
+    const context = input.context ?? EMPTY_CONTEXT;
+    if (f.hasTrials) return this.#askService(feature, input.token ?? null, context, visitorId, input.userAgent);
     const facts = decisionFacts({
       visitor: v.visitor,
       customerEntitlements: f.snapshot.customerEntitlements,
-      request: requestFacts(context, input.userAgent),
+      request:
+        context === EMPTY_CONTEXT && input.userAgent === undefined
+          ? EMPTY_REQUEST
+          : requestFacts(context, input.userAgent),
       tokenStatus: v.status,
-      now: Date.now(),
+      now,
       buckets: f.hasBuckets
         ? bucketFacts(f.snapshot.compiled, v.visitor.userId ?? `anon:${visitorId ?? randomUUID()}`)
         : undefined,
@@ -216,7 +249,7 @@ export class ClaimflowClient {
       entitlements: facts.entitlements,
       path: d.path,
       version: f.snapshot.version,
-      token: { status: v.status, reason: v.reason },
+      token: v.token,
       source: 'local',
     };
   }
@@ -236,10 +269,10 @@ export class ClaimflowClient {
     });
   }
 
-  #cached(token: string): VerifiedVisitor | undefined {
+  #cached(token: string, now: number): VerifiedVisitor | undefined {
     const hit = this.#tokens.get(token);
     if (hit === undefined) return undefined;
-    if (hit.until <= Date.now()) {
+    if (hit.until <= now) {
       this.#tokens.delete(token);
       return undefined;
     }
@@ -258,12 +291,14 @@ export class ClaimflowClient {
         visitor: visitorFromClaims(result.claims, this.#settings, this.#catalogue),
         status: 'valid',
         reason: null,
+        token: VALID,
         until,
       };
     } else {
       // an expired token stays expired; any other failure may heal (nbf, a rotated JWKS key): check again soon
       const until = result.status === 'expired' ? Infinity : Date.now() + 5_000;
-      entry = { visitor: ANONYMOUS, status: result.status, reason: `${result.code}: ${result.reason}`, until };
+      const reason = `${result.code}: ${result.reason}`;
+      entry = { visitor: ANONYMOUS, status: result.status, reason, token: { status: result.status, reason }, until };
     }
     if (verifier === this.#verifier) this.#tokens.set(token, entry);
     return entry;
