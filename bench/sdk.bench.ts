@@ -10,10 +10,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { compileGraph, type Facts, prepareEvaluator } from '../engine';
+import {
+  compileGraph,
+  decisionFacts,
+  type Facts,
+  indexCatalogue,
+  prepareEvaluator,
+  requestFacts,
+  visitorFromClaims,
+} from '../engine';
 import { createClaimflowClient } from '../sdk/src';
 import { type Service, startService } from '../test/helpers/service';
-import { balancedFeature, visitors } from './lib/feature-graphs';
+import { balancedFeature } from './lib/feature-graphs';
 import { fmt, median, opsPerSecond } from './lib/stats';
 import { hs256 } from './lib/tokens';
 
@@ -54,7 +62,18 @@ for (const token of pool) await client.decide('bench', { token });
 
 // 1. local decisions on one core, and the bare engine on prepared facts as the in-process ceiling
 const evaluator = prepareEvaluator(compileGraph(graph as never));
-const facts: Facts[] = visitors(1000, graph.claimCount);
+// the same visitors as the token pool, so both walk the same paths
+const identity = { productsClaim: 'prodsub', foreignUserIdProperty: 'sub' };
+const catalogue = indexCatalogue([], []);
+const facts: Facts[] = Array.from({ length: 1000 }, (_, i) =>
+  decisionFacts({
+    visitor: visitorFromClaims(visitorClaims(i), identity, catalogue),
+    customerEntitlements: [],
+    request: requestFacts({}),
+    tokenStatus: 'valid',
+    now: Date.now(),
+  }),
+);
 // interleaved rounds, so machine noise hits both alike
 const engineRuns: number[] = [];
 const localRuns: number[] = [];
@@ -117,7 +136,7 @@ const row = (name: string, rate: number) =>
   console.log([name.padEnd(56), fmt(rate).padStart(12), `${fmt(rate / httpRate, 1)}x`.padStart(9)].join(' '));
 row(`HTTP POST /v1/decisions (autocannon, ${CONNECTIONS} conn., ${DURATION} s)`, httpRate);
 row('SDK client.decide, in-process, one core (goal > 500 000)', localRate);
-row('bare engine evaluate on prepared facts (ceiling)', engineRate);
+row('bare engine evaluate on the same visitors, facts prepared (ceiling)', engineRate);
 console.log(`SDK / bare engine: ${fmt((localRate / engineRate) * 100)}% (medians of 7 interleaved rounds)`);
 console.log(
   `\npublish -> SDK serving it (change stream, polling off), ${delays.length} publishes: median ${fmt(median(delays), 1)} ms, worst ${fmt(Math.max(...delays), 1)} ms (goal < 1 000 ms)`,

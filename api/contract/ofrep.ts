@@ -137,15 +137,12 @@ export function readOfrepContext(raw: unknown): OfrepContextRead {
     if (typeof targetingKey !== 'string' || !TARGETING_KEY.test(targetingKey))
       return invalid('context.targetingKey: must be 8 to 64 letters, digits or -');
   }
-  const known: Record<string, unknown> = {};
-  const custom: Record<string, unknown> =
-    rest.custom && typeof rest.custom === 'object' && !Array.isArray(rest.custom) ? { ...(rest.custom as object) } : {};
-  for (const [name, value] of Object.entries(rest)) {
-    if (name === 'custom') continue;
-    if (REQUEST_KEYS.has(name)) known[name] = value;
-    else custom[name] = value;
-  }
-  if (Object.keys(custom).length > 0) known.custom = custom;
+  // built with Object.fromEntries (own data properties): an attribute named __proto__ never sets a prototype
+  const entries = Object.entries(rest).filter(([name]) => name !== 'custom');
+  const given = rest.custom && typeof rest.custom === 'object' && !Array.isArray(rest.custom) ? rest.custom : {};
+  const customEntries = [...Object.entries(given), ...entries.filter(([name]) => !REQUEST_KEYS.has(name))];
+  const known: Record<string, unknown> = Object.fromEntries(entries.filter(([name]) => REQUEST_KEYS.has(name)));
+  if (customEntries.length > 0) known.custom = Object.fromEntries(customEntries);
   const parsed = RequestContextSchema.safeParse(known);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

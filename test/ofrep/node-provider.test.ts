@@ -115,6 +115,19 @@ describe('OFREP single-flag evaluation with the official server provider', () =>
     expect((await notObject.json()).errorCode).toBe('PARSE_ERROR');
   });
 
+  it('a body nested deeper than the JSON limit is PARSE_ERROR before anything reads it', async () => {
+    const deep = `{"context":{"custom":${'['.repeat(200)}${']'.repeat(200)}}}`;
+    const res = await post('/ofrep/v1/evaluate/flags/article', deep);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ key: 'article', errorCode: 'PARSE_ERROR' });
+  });
+
+  it('a __proto__ key is refused by the JSON parser of the service: PARSE_ERROR', async () => {
+    const res = await post('/ofrep/v1/evaluate/flags/article', '{"context":{"__proto__":{"polluted":1}}}');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ key: 'article', errorCode: 'PARSE_ERROR' });
+  });
+
   it('a body of another media type is PARSE_ERROR too, not a 500', async () => {
     const res = await fetch(`${fx.base}/ofrep/v1/evaluate/flags/article`, {
       method: 'POST',

@@ -48,17 +48,12 @@ function kindsOf(compiled: CompiledFeature): ReadonlyMap<string, string> {
   return kinds;
 }
 
-/** Body -> context, or an OFREP error (the plugin parses JSON itself so a bad body is a PARSE_ERROR). */
-function readBody(raw: unknown): Context {
-  let body: unknown = {};
-  if (typeof raw === 'string' && raw.trim() !== '') {
-    try {
-      body = JSON.parse(raw);
-    } catch (error) {
-      throw new OfrepError('PARSE_ERROR', `the body is not valid JSON: ${(error as Error).message}`);
-    }
-  }
-  const parsed = OfrepEvaluationRequestSchema.safeParse(body);
+/**
+ * Parsed body -> context, or an OFREP error. The service's JSON parser (nesting limit, no `__proto__` keys) runs
+ * first; its refusals reach this plugin's error handler and leave as PARSE_ERROR.
+ */
+function readBody(body: unknown): Context {
+  const parsed = OfrepEvaluationRequestSchema.safeParse(body ?? {});
   if (!parsed.success) throw new OfrepError('PARSE_ERROR', 'the body must be an object with an object "context"');
   const read = readOfrepContext(parsed.data.context);
   if (!read.ok) throw new OfrepError(read.errorCode, read.errorDetails);
@@ -79,11 +74,7 @@ function translate(error: unknown): OfrepError {
 
 export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options: OfrepOptions = {}): Promise<void> {
   const siteKeyHeader = (options.siteKeyHeader ?? 'x-claimflow-site-key').toLowerCase();
-  app.removeContentTypeParser(['application/json']);
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
-  // Errors raised before a handler runs (unsupported media type, body too large) keep the OFREP shape.
+  // Errors raised before a handler runs (bad JSON, too deep, unsupported media type, too large) keep the OFREP shape.
   app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
     const key = (request.params as { key?: string } | undefined)?.key;
     const status = error.statusCode ?? 500;
