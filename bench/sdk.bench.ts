@@ -131,9 +131,9 @@ rmSync(dir, { recursive: true, force: true });
 
 const httpRate = http.requests.average;
 console.log('\n50-path feature, HS256 tokens from a 1 000-visitor pool (verified-token cache warm); one machine');
-console.log(['run'.padEnd(56), 'decisions/s'.padStart(12), 'vs HTTP'.padStart(9)].join(' '));
+console.log(['run'.padEnd(68), 'decisions/s'.padStart(12), 'vs HTTP'.padStart(9)].join(' '));
 const row = (name: string, rate: number) =>
-  console.log([name.padEnd(56), fmt(rate).padStart(12), `${fmt(rate / httpRate, 1)}x`.padStart(9)].join(' '));
+  console.log([name.padEnd(68), fmt(rate).padStart(12), `${fmt(rate / httpRate, 1)}x`.padStart(9)].join(' '));
 row(`HTTP POST /v1/decisions (autocannon, ${CONNECTIONS} conn., ${DURATION} s)`, httpRate);
 row('SDK client.decide, in-process, one core (goal > 500 000)', localRate);
 row('bare engine evaluate on the same visitors, facts prepared (ceiling)', engineRate);
