@@ -29,6 +29,7 @@ import {
   type UserState,
   type Visitor,
   visitorFromClaims,
+  visitorKey,
 } from '../../engine';
 import { SnapshotSync } from './lib/snapshot-sync';
 
@@ -94,7 +95,14 @@ interface VerifiedVisitor {
   until: number;
 }
 
-const ANONYMOUS: Visitor = Object.freeze({ userId: null, products: [], entitlements: [], claims: {} }) as Visitor;
+const ANONYMOUS: Visitor = Object.freeze({
+  verified: false,
+  userId: null,
+  userIdProblem: null,
+  products: [],
+  entitlements: [],
+  claims: {},
+}) as Visitor;
 const NO_TOKEN: VerifiedVisitor = {
   visitor: ANONYMOUS,
   status: 'missing',
@@ -236,7 +244,7 @@ export class ClaimflowClient {
       tokenStatus: v.status,
       now,
       buckets: f.hasBuckets
-        ? bucketFacts(f.snapshot.compiled, v.visitor.userId ?? `anon:${visitorId ?? randomUUID()}`)
+        ? bucketFacts(f.snapshot.compiled, visitorKey(v.visitor, `anon:${visitorId ?? randomUUID()}`))
         : undefined,
     });
     const d = f.evaluator.evaluate(facts);
