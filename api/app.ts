@@ -30,7 +30,9 @@ import { catalogueRoutes } from './routes/admin/catalogue';
 import { featureRoutes } from './routes/admin/features';
 import { replayRoutes } from './routes/admin/replay';
 import { settingsRoutes } from './routes/admin/settings';
+import { ofrepRoutes } from './routes/ofrep/ofrep-routes';
 import { decisionRoutes, PREVIEW_HEADER } from './routes/public/decisions';
+import { snapshotRoutes } from './routes/snapshot/snapshot-routes';
 import { Runtime } from './runtime/runtime';
 import { scheduleMeterPruning } from './store/meters/prune-schedule';
 import { openRedisMeterStore } from './store/meters/redis-meter-store';
@@ -70,6 +72,8 @@ export interface AppOptions {
   meterStore?: MeterStore;
   /** How often expired meter uses are pruned (ms, default one hour; 0: never). */
   meterPruneIntervalMs?: number;
+  /** Header carrying a site key on OFREP requests (accepted; site keys are not mapped yet). */
+  siteKeyHeader?: string;
   /** Folder of the built editor; default `editor/dist` when it exists. null: do not serve it. */
   editorDir?: string | null;
 }
@@ -172,7 +176,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   installErrorHandler(app);
   await app.register(cookie);
-  // Site origins get CORS on /v1 only; the admin API is same-origin unless admin origins are listed.
+  // Site origins get CORS on /v1 and /ofrep/v1 (OpenFeature web providers) only; the admin API is same-origin unless admin origins are listed.
   const corsFor = (origins: string[] | undefined) => ({
     origin: origins && origins.length > 0 ? origins : false,
     credentials: true,
@@ -186,7 +190,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     delegator: (request, callback) =>
       callback(
         null,
-        request.url.startsWith('/v1/') ? siteCors : request.url.startsWith('/admin/v1/') ? adminCors : noCors,
+        request.url.startsWith('/v1/') || request.url.startsWith('/ofrep/v1/')
+          ? siteCors
+          : request.url.startsWith('/admin/v1/')
+            ? adminCors
+            : noCors,
       ),
   });
   await app.register(swagger, {
@@ -240,6 +248,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  await app.register(async (sdk) => snapshotRoutes(sdk, ctx), { prefix: '/v1' });
+  await app.register(async (ofrep) => ofrepRoutes(ofrep, ctx, { siteKeyHeader: options.siteKeyHeader }), {
+    prefix: '/ofrep/v1',
+  });
   await app.register(
     async (admin) => {
       admin.addHook('onRequest', adminAuthLimit);
@@ -257,7 +269,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const hasEditor = editorDir !== null && existsSync(join(editorDir, 'index.html'));
   if (hasEditor) await app.register(fastifyStatic, { root: editorDir as string, prefix: '/', wildcard: false });
   app.setNotFoundHandler((request, reply) => {
-    const api = /^\/(v1|admin|docs|metrics|healthz|readyz)(\/|$)/.test(request.url);
+    const api = /^\/(v1|ofrep|admin|docs|metrics|healthz|readyz)(\/|$)/.test(request.url);
     if (!api && hasEditor && request.method === 'GET') return reply.sendFile('index.html');
     if (!api && request.method === 'GET' && request.url === '/')
       return reply.send({ service: 'claimflow', editor: 'not built: run npm run build:editor', docs: '/docs' });

@@ -44,6 +44,7 @@ try {
     shadowSample: config.shadowSample,
     meterUrl: config.meterUrl,
     meterPruneIntervalMs: config.meterPruneIntervalMs,
+    siteKeyHeader: config.siteKeyHeader,
     logger: { level: config.logLevel },
   });
   stage = 'listen';

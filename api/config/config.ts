@@ -43,6 +43,12 @@ export const ConfigSchema = z
     adminAuthWindowMs: ms(1_000, 86_400_000, 60_000),
     evaluator: z.enum(['fast', 'json-rules-engine']).default('fast'),
     shadowSample: z.coerce.number().min(0, 'between 0 and 1').max(1, 'between 0 and 1').default(0),
+    /** Header a site key travels in (OFREP); site keys are not mapped to environments yet. */
+    siteKeyHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, 'CLAIMFLOW_SITE_KEY_HEADER must be a header name (letters, digits, -)')
+      .transform((h) => h.toLowerCase())
+      .default('x-claimflow-site-key'),
   })
   .refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, {
     message: 'the header timeout cannot be longer than the request timeout',
@@ -73,6 +79,7 @@ const ENV: Record<string, keyof Config> = {
   CLAIMFLOW_ADMIN_AUTH_WINDOW_MS: 'adminAuthWindowMs',
   CLAIMFLOW_EVALUATOR: 'evaluator',
   CLAIMFLOW_SHADOW_SAMPLE: 'shadowSample',
+  CLAIMFLOW_SITE_KEY_HEADER: 'siteKeyHeader',
 };
 
 /** Loads the configuration; returns the problems (one line each, naming the variable) instead of throwing. */

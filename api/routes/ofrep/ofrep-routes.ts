@@ -1,0 +1,219 @@
+/**
+ * OpenFeature Remote Evaluation Protocol endpoints (OFREP core): `POST /ofrep/v1/evaluate/flags/:key` and the bulk
+ * `POST /ofrep/v1/evaluate/flags` (ETag / If-None-Match -> 304), so the official OpenFeature OFREP providers work
+ * unchanged. Decisions come from `api/decisions/decide.ts`, exactly as for `POST /v1/decisions`; the mapping
+ * (flag key = feature id, value and variant = decision, reasons, metadata, error codes) is `api/contract/ofrep.ts`.
+ * Single-flag evaluations are page views (trial meters count); bulk evaluations are dry runs (meters are read,
+ * never counted), because web providers re-fetch every flag on each refresh.
+ * Site keys do not exist yet: the header named by `siteKeyHeader` is accepted and logged; the default environment answers.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { type CompiledFeature, isClaimflowError, visitorFromClaims } from '../../../engine';
+import type { AppContext } from '../../app-context';
+import {
+  needsVisitorId,
+  nodeKinds,
+  OFREP_CONFIGURATION,
+  type OfrepBulkEvaluationSuccess,
+  type OfrepContextRead,
+  type OfrepErrorCode,
+  OfrepEvaluationRequestSchema,
+  ofrepFailure,
+  ofrepStatus,
+  ofrepSuccess,
+  readOfrepContext,
+} from '../../contract/ofrep';
+import { type DecisionAnswer, decide, verifyVisitorToken } from '../../decisions/decide';
+
+export interface OfrepOptions {
+  /** Header carrying a site key (the release-flow issue will map it to an environment). Default `x-claimflow-site-key`. */
+  siteKeyHeader?: string;
+}
+
+type Context = Extract<OfrepContextRead, { ok: true }>;
+class OfrepError extends Error {
+  constructor(
+    readonly errorCode: OfrepErrorCode,
+    readonly errorDetails: string,
+  ) {
+    super(errorDetails);
+  }
+}
+
+const kindsCache = new WeakMap<CompiledFeature, ReadonlyMap<string, string>>();
+function kindsOf(compiled: CompiledFeature): ReadonlyMap<string, string> {
+  let kinds = kindsCache.get(compiled);
+  if (!kinds) kindsCache.set(compiled, (kinds = nodeKinds(compiled)));
+  return kinds;
+}
+
+/**
+ * Parsed body -> context, or an OFREP error. The service's JSON parser (nesting limit, no `__proto__` keys) runs
+ * first; its refusals reach this plugin's error handler and leave as PARSE_ERROR.
+ */
+function readBody(body: unknown): Context {
+  const parsed = OfrepEvaluationRequestSchema.safeParse(body ?? {});
+  if (!parsed.success) throw new OfrepError('PARSE_ERROR', 'the body must be an object with an object "context"');
+  const read = readOfrepContext(parsed.data.context);
+  if (!read.ok) throw new OfrepError(read.errorCode, read.errorDetails);
+  return read;
+}
+
+/** Coded errors of the decision service -> OFREP error codes. */
+function translate(error: unknown): OfrepError {
+  if (error instanceof OfrepError) return error;
+  if (isClaimflowError(error)) {
+    if (error.code === 'CF_FEATURE_NOT_FOUND' || error.code === 'CF_FEATURE_NOT_PUBLISHED')
+      return new OfrepError('FLAG_NOT_FOUND', error.message);
+    if (error.code.startsWith('CF_TOKEN_')) return new OfrepError('INVALID_CONTEXT', `context.token: ${error.message}`);
+    if (error.statusCode < 500) return new OfrepError('INVALID_CONTEXT', error.message);
+  }
+  return new OfrepError('GENERAL', 'the decision could not be made');
+}
+
+export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options: OfrepOptions = {}): Promise<void> {
+  const siteKeyHeader = (options.siteKeyHeader ?? 'x-claimflow-site-key').toLowerCase();
+  // Errors raised before a handler runs (bad JSON, too deep, unsupported media type, too large) keep the OFREP shape.
+  app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
+    const key = (request.params as { key?: string } | undefined)?.key;
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const details = `the request body cannot be read: ${error.message ?? 'bad request'}`;
+      return reply
+        .status(400)
+        .send(key ? ofrepFailure(key, 'PARSE_ERROR', details) : { errorCode: 'PARSE_ERROR', errorDetails: details });
+    }
+    request.log.error({ err: error }, 'OFREP evaluation failed');
+    const details = `an unexpected error happened (request ${request.id})`;
+    return reply
+      .status(500)
+      .send(key ? ofrepFailure(key, 'GENERAL', details) : { errorCode: 'GENERAL', errorDetails: details });
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('cache-control', 'private, no-cache');
+    reply.header('access-control-expose-headers', 'ETag');
+    if (request.headers[siteKeyHeader]) request.log.debug('site key sent; site keys are not mapped yet');
+  });
+
+  /** Anonymous visitors of features with split tests or meters need a targetingKey; null when the visitor is known. */
+  const isAnonymous = async (c: Context) => {
+    const { claims } = await verifyVisitorToken(ctx.runtime, ctx.metrics, tokenOf(c));
+    return visitorFromClaims(claims, ctx.runtime.settings, ctx.runtime.catalogue).userId === null;
+  };
+  const tokenOf = (c: Context) => ({ token: c.token, source: c.token ? ('header' as const) : null, conflict: false });
+  const answerOf = (key: string, answer: DecisionAnswer, compiled: CompiledFeature) => {
+    if (answer.decision === null || typeof answer.version !== 'number')
+      throw new OfrepError('GENERAL', `feature "${key}" reached no outcome`);
+    return ofrepSuccess(
+      key,
+      { ...answer, decision: answer.decision, version: answer.version, tokenStatus: answer.token.status },
+      kindsOf(compiled),
+    );
+  };
+
+  app.get(
+    '/configuration',
+    { schema: { tags: ['openfeature'], summary: 'OFREP: provider configuration (string flags, polling)' } },
+    async (request, reply) => sendWithEtag(request.headers['if-none-match'], reply, OFREP_CONFIGURATION),
+  );
+
+  app.post<{ Params: { key: string } }>(
+    '/evaluate/flags/:key',
+    { schema: { tags: ['openfeature'], summary: 'OFREP: evaluate one flag (flag key = feature id)' } },
+    async (request, reply) => {
+      const key = request.params.key;
+      try {
+        const c = readBody(request.body);
+        const live = ctx.runtime.features.get(key);
+        if (!live?.published) throw new OfrepError('FLAG_NOT_FOUND', `no published feature "${key}"`);
+        const compiled = live.published.compiled;
+        if (c.targetingKey === null && needsVisitorId(compiled) && (await isAnonymous(c)))
+          throw new OfrepError(
+            'TARGETING_KEY_MISSING',
+            `feature "${key}" keeps per-visitor state (split test or meter): give an anonymous visitor a targetingKey`,
+          );
+        const out = await decide(ctx.decideDeps, {
+          features: [key],
+          context: c.context,
+          dryRun: false,
+          token: tokenOf(c),
+          visitorCookie: c.targetingKey ?? undefined,
+          userAgent: request.headers['user-agent'],
+        });
+        return { ...answerOf(key, out.answers[0], compiled), cacheable: false };
+      } catch (error) {
+        const e = translate(error);
+        if (e.errorCode === 'GENERAL') request.log.error({ err: error, feature: key }, 'OFREP evaluation failed');
+        return reply.status(ofrepStatus(e.errorCode)).send(ofrepFailure(key, e.errorCode, e.errorDetails));
+      }
+    },
+  );
+
+  app.post(
+    '/evaluate/flags',
+    { schema: { tags: ['openfeature'], summary: 'OFREP: evaluate every published flag (dry run; ETag)' } },
+    async (request, reply) => {
+      let c: Context;
+      try {
+        c = readBody(request.body);
+      } catch (error) {
+        const e = translate(error);
+        return reply.status(e.errorCode === 'GENERAL' ? 500 : 400).send({
+          errorCode: e.errorCode,
+          errorDetails: e.errorDetails,
+        });
+      }
+      const published = [...ctx.runtime.features.values()]
+        .filter((f) => f.published !== null)
+        .sort((a, b) => (a.feature.id < b.feature.id ? -1 : a.feature.id > b.feature.id ? 1 : 0));
+      const anonymous =
+        c.targetingKey === null && published.some((f) => needsVisitorId(f.published!.compiled))
+          ? await isAnonymous(c)
+          : false;
+      const flags: OfrepBulkEvaluationSuccess['flags'] = [];
+      for (const live of published) {
+        const key = live.feature.id;
+        const compiled = live.published!.compiled;
+        if (anonymous && needsVisitorId(compiled)) {
+          flags.push(ofrepFailure(key, 'TARGETING_KEY_MISSING', 'an anonymous visitor needs a targetingKey here'));
+          continue;
+        }
+        try {
+          const out = await decide(ctx.decideDeps, {
+            features: [key],
+            context: c.context,
+            dryRun: true,
+            token: tokenOf(c),
+            visitorCookie: c.targetingKey ?? undefined,
+            userAgent: request.headers['user-agent'],
+          });
+          flags.push(answerOf(key, out.answers[0], compiled));
+        } catch (error) {
+          const e = translate(error);
+          if (e.errorCode === 'INVALID_CONTEXT')
+            return reply.status(400).send({ errorCode: e.errorCode, errorDetails: e.errorDetails });
+          if (e.errorCode === 'GENERAL') request.log.error({ err: error, feature: key }, 'OFREP evaluation failed');
+          flags.push(ofrepFailure(key, e.errorCode, e.errorDetails));
+        }
+      }
+      return sendWithEtag(request.headers['if-none-match'], reply, { flags });
+    },
+  );
+}
+
+/** Strong ETag over the body; 304 when the client already holds it. */
+export function sendWithEtag(ifNoneMatch: string | undefined, reply: FastifyReply, body: unknown) {
+  const json = JSON.stringify(body);
+  const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
+  reply.header('etag', etag);
+  if (ifNoneMatch && matches(ifNoneMatch, etag)) return reply.status(304).send();
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
+function matches(header: string, etag: string): boolean {
+  return header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .some((t) => t === '*' || t === etag);
+}

@@ -1,0 +1,111 @@
+/**
+ * Snapshot endpoints for the local-evaluation SDK (`sdk/`): `GET /v1/snapshot` (ETag / If-None-Match -> 304) and
+ * `GET /v1/snapshot/stream`, server-sent events: `hello` with the current ETag on connect, `change` with the new
+ * ETag whenever a publish, the catalogue or the JWT settings change what the snapshot holds, and a comment line
+ * every 15 s to keep proxies from closing the stream. Site keys do not exist yet: like decisions, these are public.
+ */
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app-context';
+import { snapshotSource } from './build-snapshot';
+
+const CHECK_MS = 200;
+const HEARTBEAT_MS = 15_000;
+
+export async function snapshotRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const source = snapshotSource(ctx.runtime);
+  const streams = new Set<ServerResponse>();
+  let etag: string | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+
+  const send = (res: ServerResponse, event: string, data: unknown) =>
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+
+  /** Pushes `change` to every stream when the snapshot's ETag moved. */
+  const check = async () => {
+    if (streams.size === 0) return;
+    try {
+      const snapshot = await source.current();
+      if (snapshot.etag === etag) return;
+      etag = snapshot.etag;
+      for (const res of streams) send(res, 'change', { etag });
+    } catch (error) {
+      app.log.warn({ err: error }, 'snapshot check failed');
+    }
+  };
+
+  const unsubscribe = ctx.store.onChange((event) => {
+    if (streams.size === 0) return;
+    // the runtime reloads on the same event; reloading here too makes sure the check sees the new version
+    void ctx.runtime
+      .reloadFeature(event.featureId)
+      .then(check)
+      .catch((error) => app.log.warn({ err: error }, 'snapshot reload failed'));
+  });
+
+  const startWatching = () => {
+    if (timer) return;
+    timer = setInterval(() => void check(), CHECK_MS);
+    heartbeat = setInterval(() => {
+      for (const res of streams) res.write(': keep-alive\n\n');
+    }, HEARTBEAT_MS);
+    timer.unref();
+    heartbeat.unref();
+  };
+  const stopWatching = () => {
+    if (timer) clearInterval(timer);
+    if (heartbeat) clearInterval(heartbeat);
+    timer = heartbeat = null;
+  };
+
+  app.addHook('preClose', async () => {
+    unsubscribe();
+    stopWatching();
+    for (const res of streams) res.end();
+    streams.clear();
+  });
+
+  app.get(
+    '/snapshot',
+    {
+      schema: {
+        tags: ['sdk'],
+        summary: 'Published compiled features, catalogue and public JWT settings for local evaluation (ETag)',
+      },
+    },
+    async (request, reply) => {
+      const snapshot = await source.current();
+      const tag = `"${snapshot.etag}"`;
+      reply.header('etag', tag).header('cache-control', 'private, no-cache');
+      const inm = request.headers['if-none-match'];
+      if (inm?.split(',').some((t) => t.trim().replace(/^W\//, '') === tag || t.trim() === '*'))
+        return reply.status(304).send();
+      return snapshot;
+    },
+  );
+
+  app.get(
+    '/snapshot/stream',
+    { schema: { tags: ['sdk'], summary: 'Server-sent events: the snapshot ETag on connect and on every change' } },
+    async (request, reply) => {
+      const snapshot = await source.current();
+      if (streams.size === 0) etag = snapshot.etag;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      send(res, 'hello', { etag: snapshot.etag });
+      streams.add(res);
+      startWatching();
+      request.raw.on('close', () => {
+        streams.delete(res);
+        if (streams.size === 0) stopWatching();
+      });
+    },
+  );
+}
