@@ -3,7 +3,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 
 export interface Metrics {
   registry: Registry;
-  decisions: Counter<'feature' | 'decision'>;
+  /** `mode`: `live` (counted meters, logged samples), `dryRun` (dryRun: true) or `preview` (admin preview header). */
+  decisions: Counter<'feature' | 'decision' | 'mode'>;
   tokenFailures: Counter<'reason'>;
   latency: Histogram<'route'>;
   meterErrors: Counter<never>;
@@ -15,6 +16,13 @@ export interface Metrics {
   jwksLastSuccess: Gauge<never>;
 }
 
+export type DecisionMode = 'live' | 'dryRun' | 'preview';
+
+/** The `mode` label of a decision request. */
+export function decisionMode(input: { dryRun: boolean; preview?: unknown }): DecisionMode {
+  return input.preview !== undefined ? 'preview' : input.dryRun ? 'dryRun' : 'live';
+}
+
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -22,8 +30,8 @@ export function createMetrics(): Metrics {
     registry,
     decisions: new Counter({
       name: 'claimflow_decisions_total',
-      help: 'Decisions answered, by feature and decision',
-      labelNames: ['feature', 'decision'],
+      help: 'Decisions answered, by feature, decision and mode (live, dryRun, preview)',
+      labelNames: ['feature', 'decision', 'mode'],
       registers: [registry],
     }),
     tokenFailures: new Counter({

@@ -94,11 +94,7 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   await app.register(async (scope) => {
     // RFC 7396's media type; plain application/json is accepted too.
-    scope.addContentTypeParser(
-      'application/merge-patch+json',
-      { parseAs: 'string' },
-      scope.getDefaultJsonParser('error', 'error'),
-    );
+    scope.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.jsonBodyParser);
     scope.patch(
       '/settings/jwt',
       {

@@ -138,6 +138,15 @@ describe('PATCH /admin/v1/settings/jwt (JSON merge patch, RFC 7396)', () => {
     const poisoned = await call('PATCH', '/admin/v1/settings/jwt', '{"__proto__":{"issuer":"x"}}', MERGE);
     expect(poisoned.status).toBe(400);
     expect(poisoned.json().error.code).toBe('CF_REQUEST_INVALID');
+    // The merge-patch media type goes through the service's JSON parser: nesting is bounded before parsing.
+    const deep = await call(
+      'PATCH',
+      '/admin/v1/settings/jwt',
+      `{"issuer":${'['.repeat(500)}${']'.repeat(500)}}`,
+      MERGE,
+    );
+    expect(deep.status).toBe(422);
+    expect(deep.json().error.code).toBe('CF_JSON_TOO_DEEP');
     const anonymous = await fetch(`${base}/admin/v1/settings/jwt`, {
       method: 'PATCH',
       headers: { 'content-type': MERGE },
