@@ -157,6 +157,31 @@ describe('PATCH /admin/v1/settings/jwt (JSON merge patch, RFC 7396)', () => {
   });
 });
 
+describe('stored token cases after a settings change', () => {
+  it('the answer lists the suite cases whose token verified before and no longer does', async () => {
+    const token = await hs256({ sub: 'u1', iss: 'https://idp.example.com' }, { expiresIn: '10y' });
+    const suite = {
+      name: 'tokens',
+      cases: [
+        { name: 'signed', input: { token }, expect: { decision: 'paywall' } },
+        { name: 'claims', input: { claims: { sub: 'u2' } }, expect: { decision: 'paywall' } },
+      ],
+    };
+    expect((await call('PUT', '/admin/v1/features/article/suites/tokens', suite)).status).toBe(200);
+    const same = await call('PATCH', '/admin/v1/settings/jwt', { clockToleranceSec: 20 }, MERGE);
+    expect(same.json().tokenCases).toEqual({ checked: 1, failing: [] });
+    const moved = await call('PATCH', '/admin/v1/settings/jwt', { issuer: 'https://other.example.com' }, MERGE);
+    expect(moved.status).toBe(200);
+    expect(moved.json().tokenCases).toMatchObject({
+      checked: 1,
+      failing: [{ feature: 'article', suite: 'tokens', case: 'signed', status: 'invalid' }],
+    });
+    expect(moved.json().tokenCases.failing[0].reason).toMatch(/CF_TOKEN_ISSUER_INVALID|issuer/);
+    const unchanged = await call('PATCH', '/admin/v1/settings/jwt', {}, MERGE);
+    expect(unchanged.json()).toMatchObject({ changed: [], tokenCases: { checked: 0, failing: [] } });
+  });
+});
+
 describe('inline JWKS and JWKS URL at save', () => {
   it('refuses an inline key that cannot be imported, naming its index', async () => {
     const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
