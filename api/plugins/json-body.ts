@@ -4,15 +4,15 @@
  * `CF_JSON_TOO_DEEP` naming the field, before the text is parsed, so no schema, validator or store sees it.
  * Parsing itself stays Fastify's (secure-json-parse: `__proto__` and `constructor.prototype` keys are refused).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 import { ClaimflowError } from '../../engine';
 import { jsonDepthProblem } from '../lib/json-depth';
 
 export function installJsonBodyParser(app: FastifyInstance, options: { maxDepth: number }): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
+  const parser: FastifyBodyParser<string> = (request, body, done) => {
+    const text = body;
     if (text.trim().length === 0) return done(null, undefined);
     const deep = jsonDepthProblem(text, options.maxDepth);
     if (deep)
@@ -25,5 +25,15 @@ export function installJsonBodyParser(app: FastifyInstance, options: { maxDepth:
         undefined,
       );
     parseJson(request, text, done);
-  });
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parser);
+  // Routes that take another JSON media type (PATCH with application/merge-patch+json) parse it the same way.
+  app.decorate('jsonBodyParser', parser);
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The service's JSON body parser (empty body allowed, nesting bounded), for other JSON media types. */
+    jsonBodyParser: FastifyBodyParser<string>;
+  }
 }

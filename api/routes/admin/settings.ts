@@ -2,8 +2,9 @@
  * Admin: JWT integration settings (secrets never echoed), recording settings, node types.
  * `PUT /settings/jwt` replaces every field (omitted ones take their defaults) and needs `key`: verification is only
  * switched off by an explicit `{"kind":"none"}`. `PATCH /settings/jwt` is a JSON merge patch (RFC 7396) of the stored
- * settings. Both answer `{ settings, changed, keySet }`: the redacted settings, each changed field (a secret is named,
- * never shown) and the state of the key set (for a JWKS URL, the result of fetching it once, which never refuses).
+ * settings. Both answer `{ settings, changed, keySet, tokenCases }`: the redacted settings, each changed field (a
+ * secret is named, never shown), the state of the key set (for a JWKS URL, the result of fetching it once, which
+ * never refuses) and the stored suite cases whose token verified before the change and no longer does.
  */
 import type { FastifyInstance } from 'fastify';
 import { apply as applyMergePatch } from 'json-merge-patch';
@@ -13,6 +14,7 @@ import type { AppContext } from '../../app-context';
 import { type JwtSettings, JwtSettingsSaveSchema, redactJwtSettings } from '../../auth';
 import { settingsChanges } from '../../auth/lib/settings-changes';
 import { parse } from '../../lib/http-errors';
+import { tokenCasesNoLongerVerifying } from '../../replay/token-check';
 import { RecordingSettingsSchema } from '../../runtime/recording-settings';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -62,7 +64,13 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const after = ctx.runtime.settings;
     const keySet =
       after.key.kind === 'jwksUrl' ? await ctx.runtime.verifier.prefetchKeySet() : ctx.runtime.verifier.keySet();
-    return { settings: redactJwtSettings(after), changed: settingsChanges(before, after), keySet };
+    const changed = settingsChanges(before, after);
+    // Stored suite cases with a token that verified before this change and no longer do (each at its own clock).
+    const tokenCases =
+      changed.length === 0
+        ? { checked: 0, failing: [] }
+        : await tokenCasesNoLongerVerifying(ctx.store, after, { previous: before });
+    return { settings: redactJwtSettings(after), changed, keySet, tokenCases };
   };
 
   app.put(
@@ -94,11 +102,7 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   await app.register(async (scope) => {
     // RFC 7396's media type; plain application/json is accepted too.
-    scope.addContentTypeParser(
-      'application/merge-patch+json',
-      { parseAs: 'string' },
-      scope.getDefaultJsonParser('error', 'error'),
-    );
+    scope.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.jsonBodyParser);
     scope.patch(
       '/settings/jwt',
       {

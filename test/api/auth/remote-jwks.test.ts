@@ -56,21 +56,22 @@ describe('remote JWKS', () => {
   });
 
   it('an unknown-kid flood makes at most one JWKS fetch per cooldown', async () => {
-    const v = remote({ cooldownMs: 500 });
-    const flood = async () => {
-      const tokens = await Promise.all(
-        Array.from({ length: 50 }, () => signRs(valid(), keys.rsa.privateKey, { kid: randomUUID() })),
-      );
+    // Tokens are signed before the clock matters, so a busy machine cannot stretch a flood past the cooldown.
+    const batch = () =>
+      Promise.all(Array.from({ length: 50 }, () => signRs(valid(), keys.rsa.privateKey, { kid: randomUUID() })));
+    const [first, second, third] = await Promise.all([batch(), batch(), batch()]);
+    const v = remote({ cooldownMs: 2_000 });
+    const flood = async (tokens: string[]) => {
       const results = await Promise.all(tokens.map((t) => v.verify(t)));
       for (const [i, r] of results.entries()) expectRefused(r, 'CF_TOKEN_KEY_NOT_FOUND', tokens[i]);
     };
     const before = server.requests;
-    await flood(); // cold: one fetch serves all 50
+    await flood(first); // cold: one fetch serves all 50
     expect(server.requests - before).toBe(1);
-    await flood(); // cooling down: no fetch
+    await flood(second); // cooling down: no fetch
     expect(server.requests - before).toBe(1);
-    await sleep(550);
-    await flood(); // the cooldown is over: exactly one more
+    await sleep(2_100);
+    await flood(third); // the cooldown is over: exactly one more
     expect(server.requests - before).toBe(2);
     expect(v.stats().jwksFetches).toBe(2);
   });

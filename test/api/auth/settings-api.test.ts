@@ -138,6 +138,15 @@ describe('PATCH /admin/v1/settings/jwt (JSON merge patch, RFC 7396)', () => {
     const poisoned = await call('PATCH', '/admin/v1/settings/jwt', '{"__proto__":{"issuer":"x"}}', MERGE);
     expect(poisoned.status).toBe(400);
     expect(poisoned.json().error.code).toBe('CF_REQUEST_INVALID');
+    // The merge-patch media type goes through the service's JSON parser: nesting is bounded before parsing.
+    const deep = await call(
+      'PATCH',
+      '/admin/v1/settings/jwt',
+      `{"issuer":${'['.repeat(500)}${']'.repeat(500)}}`,
+      MERGE,
+    );
+    expect(deep.status).toBe(422);
+    expect(deep.json().error.code).toBe('CF_JSON_TOO_DEEP');
     const anonymous = await fetch(`${base}/admin/v1/settings/jwt`, {
       method: 'PATCH',
       headers: { 'content-type': MERGE },
@@ -145,6 +154,31 @@ describe('PATCH /admin/v1/settings/jwt (JSON merge patch, RFC 7396)', () => {
     });
     expect(anonymous.status).toBe(401);
     expect((await settings()).key).toEqual({ kind: 'secret', secretSet: true });
+  });
+});
+
+describe('stored token cases after a settings change', () => {
+  it('the answer lists the suite cases whose token verified before and no longer does', async () => {
+    const token = await hs256({ sub: 'u1', iss: 'https://idp.example.com' }, { expiresIn: '10y' });
+    const suite = {
+      name: 'tokens',
+      cases: [
+        { name: 'signed', input: { token }, expect: { decision: 'paywall' } },
+        { name: 'claims', input: { claims: { sub: 'u2' } }, expect: { decision: 'paywall' } },
+      ],
+    };
+    expect((await call('PUT', '/admin/v1/features/article/suites/tokens', suite)).status).toBe(200);
+    const same = await call('PATCH', '/admin/v1/settings/jwt', { clockToleranceSec: 20 }, MERGE);
+    expect(same.json().tokenCases).toEqual({ checked: 1, failing: [] });
+    const moved = await call('PATCH', '/admin/v1/settings/jwt', { issuer: 'https://other.example.com' }, MERGE);
+    expect(moved.status).toBe(200);
+    expect(moved.json().tokenCases).toMatchObject({
+      checked: 1,
+      failing: [{ feature: 'article', suite: 'tokens', case: 'signed', status: 'invalid' }],
+    });
+    expect(moved.json().tokenCases.failing[0].reason).toMatch(/CF_TOKEN_ISSUER_INVALID|issuer/);
+    const unchanged = await call('PATCH', '/admin/v1/settings/jwt', {}, MERGE);
+    expect(unchanged.json()).toMatchObject({ changed: [], tokenCases: { checked: 0, failing: [] } });
   });
 });
 
