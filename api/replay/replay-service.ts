@@ -19,6 +19,7 @@ import {
   type SuiteRun,
   type TokenStatus,
   visitorFromClaims,
+  visitorKey,
 } from '../../engine';
 
 export type Against = 'draft' | 'published' | number;
@@ -136,7 +137,7 @@ export function caseFacts(
     if (check.status === 'valid') claims = check.claims;
   }
   const visitor = visitorFromClaims(claims, target.identity, target.catalogue);
-  const visitorId = visitor.userId ?? c.input.visitorId ?? c.name;
+  const visitorId = visitorKey(visitor, c.input.visitorId ?? c.name);
   return decisionFacts({
     visitor,
     customerEntitlements: target.customerEntitlements,
