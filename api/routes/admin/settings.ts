@@ -2,8 +2,9 @@
  * Admin: JWT integration settings (secrets never echoed), recording settings, node types.
  * `PUT /settings/jwt` replaces every field (omitted ones take their defaults) and needs `key`: verification is only
  * switched off by an explicit `{"kind":"none"}`. `PATCH /settings/jwt` is a JSON merge patch (RFC 7396) of the stored
- * settings. Both answer `{ settings, changed, keySet }`: the redacted settings, each changed field (a secret is named,
- * never shown) and the state of the key set (for a JWKS URL, the result of fetching it once, which never refuses).
+ * settings. Both answer `{ settings, changed, keySet, tokenCases }`: the redacted settings, each changed field (a secret
+ * is named, never shown), the state of the key set (for a JWKS URL, the result of fetching it once, which never
+ * refuses) and the stored suite cases whose token no longer verifies (`tokenCasesNoLongerVerifying`).
  */
 import type { FastifyInstance } from 'fastify';
 import { apply as applyMergePatch } from 'json-merge-patch';
@@ -13,6 +14,7 @@ import type { AppContext } from '../../app-context';
 import { type JwtSettings, JwtSettingsSaveSchema, redactJwtSettings } from '../../auth';
 import { settingsChanges } from '../../auth/lib/settings-changes';
 import { parse } from '../../lib/http-errors';
+import { tokenCasesNoLongerVerifying } from '../../replay/token-check';
 import { RecordingSettingsSchema } from '../../runtime/recording-settings';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -62,7 +64,9 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const after = ctx.runtime.settings;
     const keySet =
       after.key.kind === 'jwksUrl' ? await ctx.runtime.verifier.prefetchKeySet() : ctx.runtime.verifier.keySet();
-    return { settings: redactJwtSettings(after), changed: settingsChanges(before, after), keySet };
+    // Stored suite cases whose token verified before this change and no longer does (null if the check itself failed).
+    const tokenCases = await tokenCasesNoLongerVerifying(ctx.store, after, { previous: before }).catch(() => null);
+    return { settings: redactJwtSettings(after), changed: settingsChanges(before, after), keySet, tokenCases };
   };
 
   app.put(
