@@ -74,6 +74,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   pool.on('error', () => {
     // an idle client lost its connection (server restart); the pool replaces it on next use
   });
+  // Every pooled connection always has an 'error' listener: a FATAL (pg_terminate_backend, server shutdown) can arrive
+  // while a client is checked out between two queries, and an unheard 'error' would end the process. Such a client
+  // is no longer queryable, so the pool discards it when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   try {
     await migrate(pool);
   } catch (error) {

@@ -396,6 +396,11 @@ describe('token cases at the case clock', () => {
       },
     });
     expect(rotated.statusCode).toBe(200);
+    // The settings answer itself names what the change broke.
+    expect(rotated.json().tokenCases).toMatchObject({
+      checked: 3,
+      failing: [{ feature: 'article', suite: 'tokens', case: 'gold inside its hour', status: 'invalid' }],
+    });
     const after = (await app.inject({ method: 'GET', url: '/admin/v1/suites/token-check', headers: admin })).json();
     expect(after.failing.map((f: { case: string; status: string }) => [f.case, f.status])).toEqual([
       ['gold inside its hour', 'invalid'],

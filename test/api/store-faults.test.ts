@@ -21,6 +21,7 @@ const SECRET = 'a-faults-test-secret-of-at-least-32-bytes';
 const admin = { 'x-claimflow-admin-key': ADMIN_KEY, 'content-type': 'application/json' };
 
 const cleanups: Array<() => Promise<void>> = [];
+const output = new Map<Service, () => string>();
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
@@ -85,6 +86,15 @@ async function start(databaseUrl: string): Promise<Service> {
     CLAIMFLOW_REFRESH_INTERVAL_MS: '300',
     LOG_LEVEL: 'fatal',
   });
+  // What the service printed (a crash's stack), for the failure message of a test that loses it.
+  let printed = '';
+  service.process.stderr?.on('data', (d: Buffer) => {
+    printed = (printed + d.toString()).slice(-4000);
+  });
+  service.process.stdout?.on('data', (d: Buffer) => {
+    printed = (printed + d.toString()).slice(-4000);
+  });
+  output.set(service, () => printed);
   cleanups.push(async () => {
     await service.stop('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
@@ -134,6 +144,8 @@ async function decide(service: Service, token: string) {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ feature: 'article' }),
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}; the service printed: ${output.get(service)?.() ?? ''}`);
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

@@ -69,7 +69,7 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const tokenCases =
       changed.length === 0
         ? { checked: 0, failing: [] }
-        : await tokenCasesNoLongerVerifying(ctx.store, after, { previous: before });
+        : await tokenCasesNoLongerVerifying(ctx.store, after, { previous: before }).catch(() => null);
     return { settings: redactJwtSettings(after), changed, keySet, tokenCases };
   };
 
