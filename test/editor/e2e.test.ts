@@ -220,9 +220,13 @@ describe('rule editor, end to end', () => {
     await tid('form-decision').fill('paywall');
     await tid('problems-none').waitFor();
 
-    // Publish.
-    await tid('publish-note').fill('Zephr tutorial rule');
+    // Publish: a dialog with the changes, a required note and the author.
     await tid('publish').click();
+    await tid('publish-dialog').waitFor();
+    await expect(tid('publish-confirm').isDisabled()).resolves.toBe(true);
+    await tid('publish-note').fill('Zephr tutorial rule');
+    await tid('publish-author').fill('Pat PM');
+    await tid('publish-confirm').click();
     await expect.poll(() => tid('message').textContent()).toContain('Published version 1');
     await shot('05-editor-published');
 
@@ -282,7 +286,10 @@ describe('rule editor, end to end', () => {
     await expect.poll(() => tid('view-mode').textContent()).toContain('comparing v1 → draft');
     await expect(page.locator('.react-flow__node[data-id="outcome-1"] .cf-node.diff-changed').count()).resolves.toBe(1);
     await tid('tab-node').click();
-    await expect.poll(() => tid('diff-list').textContent()).toContain('outcome-1 changed: decision');
+    await expect.poll(() => tid('diff-list').textContent()).toContain("Outcome 'softWall' changed");
+    await expect
+      .poll(() => tid('diff-list-node-outcome-1').textContent())
+      .toMatch(/decision"registrationWall"→"softWall"/);
     await shot('08-compare');
     await tid('back-to-draft').click();
     await tid('undo').click();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assignBucket, compileGraph, murmurhash3_32, prepareEvaluator, validateGraph } from '../../engine';
 import { bucketDataSchema, bucketLabel } from '../../engine/nodes/bucket/definition';
 import { nodeDefinition } from '../../engine/nodes/registry';
+import { facts } from './helpers';
 
 const ids = Array.from({ length: 100_000 }, (_, i) => `visitor-${i}`);
 
@@ -133,8 +134,8 @@ describe('bucket labels (stable ids apart from names)', () => {
     const a = prepareEvaluator(compileGraph(before));
     const b = prepareEvaluator(compileGraph(after));
     for (const bucket of ['b1', 'b2']) {
-      const facts = { userState: 'anonymous' as const, buckets: { split: bucket } };
-      expect(b.evaluate(facts).decision).toBe(a.evaluate(facts).decision);
+      const f = facts({ buckets: { split: bucket } });
+      expect(b.evaluate(f).decision).toBe(a.evaluate(f).decision);
     }
   });
 

@@ -15,5 +15,7 @@ export interface EditorNodeSpec {
   color: string;
   icon: string;
   summary(data: Record<string, unknown>): string;
+  /** The label people read for a branch when it is not the branch id itself (a split-test bucket's name). */
+  branchLabel?(data: Record<string, unknown>, branch: string): string;
   Form: ComponentType<FormProps> | null;
 }
