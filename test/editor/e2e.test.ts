@@ -158,7 +158,7 @@ describe('rule editor, end to end', () => {
     await tid('nav-features').click();
     await tid('feature-new-id').fill('article');
     await tid('feature-new-name').fill('Article access');
-    await tid('feature-new-entitlements').fill('premium');
+    await tid('feature-new-entitlements-premium').check();
     await tid('feature-create').click();
     await tid('canvas').waitFor();
     await page.locator('.react-flow__node[data-id="start"]').waitFor();

@@ -24,12 +24,14 @@ const onPath = () =>
   page.$$eval('.react-flow__node .cf-node.on-path', (els) =>
     els.map((e) => (e.closest('.react-flow__node') as HTMLElement).dataset.id),
   );
+/** expect.poll with room for a machine shared by many test runs. */
+const poll = <T>(fn: () => T | Promise<T>, message?: string) => expect.poll(fn, { timeout: 15_000, message });
 const edgeCount = () => page.locator('.react-flow__edge').count();
 
 async function select(nodeId: string): Promise<void> {
   await tid('tab-node').click();
   await tid('node-picker').selectOption(nodeId);
-  await expect.poll(() => tid('inspector').textContent()).toContain(nodeId);
+  await poll(() => tid('inspector').textContent()).toContain(nodeId);
 }
 
 async function connect(sourceNode: string, branch: string, targetNode: string): Promise<void> {
@@ -131,13 +133,13 @@ describe('what is shown is what is tested and published', () => {
   it('tests the canvas with unsaved edits, says so, and clears the stale path and messages on every edit', async () => {
     await openFeature(s, 'article');
     await runClaimsTest({ sub: 'reader-1' });
-    await expect.poll(() => tid('test-decision').textContent()).toBe('paywall');
+    await poll(() => tid('test-decision').textContent()).toBe('paywall');
     expect(await onPath()).toEqual(expect.arrayContaining(['start', 'state', 'alabama', 'paywall']));
     // The path shows only in the tab that produced it.
     await tid('tab-node').click();
-    await expect.poll(onPath).toEqual([]);
+    await poll(onPath).toEqual([]);
     await tid('tab-test').click();
-    await expect.poll(onPath).toContain('paywall');
+    await poll(onPath).toContain('paywall');
 
     // An unsaved edit: the old result and its path go at once.
     await select('paywall');
@@ -145,12 +147,12 @@ describe('what is shown is what is tested and published', () => {
     await tid('unsaved').waitFor();
     await tid('tab-test').click();
     await expect(tid('test-result').count()).resolves.toBe(0);
-    await expect.poll(onPath).toEqual([]);
+    await poll(onPath).toEqual([]);
     // The test runs on the canvas (before: the saved draft answered "paywall").
     await tid('test-run').click();
-    await expect.poll(() => tid('test-decision').textContent()).toBe('hardWall');
-    await expect.poll(() => tid('test-tested').textContent()).toContain('the canvas');
-    await expect.poll(() => tid('test-path').textContent()).toContain("Outcome 'hardWall'");
+    await poll(() => tid('test-decision').textContent()).toBe('hardWall');
+    await poll(() => tid('test-tested').textContent()).toContain('the canvas');
+    await poll(() => tid('test-path').textContent()).toContain("Outcome 'hardWall'");
   }, 60_000);
 
   it('publishes through a dialog: required note, old → new values, suites against the draft, impact', async () => {
@@ -168,9 +170,9 @@ describe('what is shown is what is tested and published', () => {
       });
     await tid('publish').click();
     await tid('publish-dialog').waitFor();
-    await expect.poll(() => tid('publish-diff-node-paywall').textContent()).toMatch(/"paywall"→"hardWall"/);
-    await expect.poll(() => tid('publish-suites').textContent()).toContain('Smoke: 1 passed, 0 failed');
-    await expect.poll(() => tid('publish-impact').textContent()).toContain('paywall → hardWall: 3');
+    await poll(() => tid('publish-diff-node-paywall').textContent()).toMatch(/"paywall"→"hardWall"/);
+    await poll(() => tid('publish-suites').textContent()).toContain('Smoke: 1 passed, 0 failed');
+    await poll(() => tid('publish-impact').textContent()).toContain('paywall → hardWall: 3');
     await expect(tid('publish-confirm').textContent()).resolves.toBe('Make version 2 live');
     await expect(tid('publish-confirm').isDisabled()).resolves.toBe(true);
     await tid('publish-note').fill('Harder wall for registered readers');
@@ -178,7 +180,7 @@ describe('what is shown is what is tested and published', () => {
     expect(await axeViolations(page)).toEqual([]);
     await s.shot('20-publish-dialog');
     await tid('publish-confirm').click();
-    await expect.poll(() => tid('message').textContent()).toContain('Published version 2');
+    await poll(() => tid('message').textContent()).toContain('Published version 2');
     const versions = await s.admin<{ version: number; author: string; note: string }[]>(
       'GET',
       '/features/article/versions',
@@ -187,24 +189,24 @@ describe('what is shown is what is tested and published', () => {
     // An edit clears the "published" message (it no longer describes the canvas).
     await select('regwall');
     await tid('form-name').fill('Sign-up wall');
-    await expect.poll(() => tid('message').count()).toBe(0);
+    await poll(() => tid('message').count()).toBe(0);
     await tid('undo').click();
   }, 60_000);
 
   it('after a rollback the header, canvas and feature list agree, and the draft can be reset to live', async () => {
     await tid('tab-versions').click();
     await tid('version-rollback-1').click();
-    await expect.poll(() => tid('message').textContent()).toContain('version 3 (a copy of 1) is live');
-    await expect.poll(() => tid('live-version').textContent()).toBe('live v3');
+    await poll(() => tid('message').textContent()).toContain('version 3 (a copy of 1) is live');
+    await poll(() => tid('live-version').textContent()).toBe('live v3');
     // The draft still holds the rolled-back change: the header says so instead of pretending it is live.
-    await expect.poll(() => tid('draft-differs').count()).toBe(1);
+    await poll(() => tid('draft-differs').count()).toBe(1);
     await tid('message-action').click();
-    await expect.poll(() => tid('draft-differs').count()).toBe(0);
+    await poll(() => tid('draft-differs').count()).toBe(0);
     await select('paywall');
     await expect(tid('form-decision').inputValue()).resolves.toBe('paywall');
     await tid('nav-features').click();
-    await expect.poll(() => tid('feature-row-article').textContent()).toContain('same as live');
-    await expect.poll(() => tid('feature-row-article').textContent()).toContain('v3');
+    await poll(() => tid('feature-row-article').textContent()).toContain('same as live');
+    await poll(() => tid('feature-row-article').textContent()).toContain('v3');
   }, 60_000);
 
   it('split-test buckets keep stable ids: renaming keeps edges, a new bucket connects at once', async () => {
@@ -212,18 +214,18 @@ describe('what is shown is what is tested and published', () => {
     const edges = await edgeCount();
     await select('copy');
     await tid('form-bucket-label-1').fill('Video');
-    await expect.poll(() => page.locator('.react-flow__edge-text').allTextContents()).toContain('Video');
+    await poll(() => page.locator('.react-flow__edge-text').allTextContents()).toContain('Video');
     expect(await edgeCount()).toBe(edges);
     await tid('problems-none').waitFor();
     await tid('form-bucket-add').click();
     await tid('handle-copy-b3').waitFor();
     await s.admin('GET', '/features/split'); // nothing saved yet: the new handle works without a reload
     await connect('copy', 'b3', 'wall');
-    await expect.poll(edgeCount).toBe(edges + 1);
+    await poll(edgeCount).toBe(edges + 1);
     await tid('undo').click();
     await tid('undo').click();
     await tid('undo').click();
-    await expect.poll(edgeCount).toBe(edges);
+    await poll(edgeCount).toBe(edges);
   }, 60_000);
 
   it('branch handles come from the kind: invalid data keeps the edges and shows a problem on the node', async () => {
@@ -232,9 +234,9 @@ describe('what is shown is what is tested and published', () => {
     await select('alabama');
     await tid('form-operator').selectOption('in');
     await tid('form-value').fill('');
-    await expect.poll(edgeCount).toBe(edges);
+    await poll(edgeCount).toBe(edges);
     await expect(tid('handle-alabama-yes').count()).resolves.toBe(1);
-    await expect.poll(() => tid('inspector-problems').count()).toBe(1);
+    await poll(() => tid('inspector-problems').count()).toBe(1);
     await tid('undo').click();
     await tid('undo').click();
   }, 60_000);
@@ -247,34 +249,34 @@ describe('test and replay every branch', () => {
     await tid('test-mode-claims').click();
     await tid('test-claims').fill('{}');
     await tid('test-bucket-copy').selectOption('b2');
-    await expect.poll(() => tid('test-visitor').inputValue()).not.toBe('');
+    await poll(() => tid('test-visitor').inputValue()).not.toBe('');
     await tid('test-run').click();
-    await expect.poll(() => tid('test-decision').textContent()).toBe('shortPaywall');
+    await poll(() => tid('test-decision').textContent()).toBe('shortPaywall');
     await tid('test-bucket-copy').selectOption('b1');
     await tid('test-trial-meter').selectOption('exhausted');
     await tid('test-clock').fill('2026-12-24T10:00');
     await tid('test-run').click();
-    await expect.poll(() => tid('test-decision').textContent()).toBe('paywall');
-    await expect.poll(onPath).toEqual(expect.arrayContaining(['copy', 'meter', 'wall']));
+    await poll(() => tid('test-decision').textContent()).toBe('paywall');
+    await poll(onPath).toEqual(expect.arrayContaining(['copy', 'meter', 'wall']));
     // The case carries everything the test used, so it passes when replayed at once.
     await tid('tab-replay').click();
     await tid('replay-case-name').fill('exhausted control');
     await tid('replay-add-case').click();
-    await expect.poll(() => tid('replay-suite').textContent()).toContain('(1)');
+    await poll(() => tid('replay-suite').textContent()).toContain('(1)');
     await tid('test-run').count();
     await tid('replay-against').selectOption('draft');
     await tid('replay-run').click();
-    await expect.poll(() => tid('replay-summary').textContent()).toBe('1 passed, 0 failed');
+    await poll(() => tid('replay-summary').textContent()).toBe('1 passed, 0 failed');
     // Change the canvas so the case fails: the failing case is shown with its path highlighted.
     await select('wall');
     await tid('form-decision').fill('hardWall');
     await tid('tab-replay').click();
     await tid('replay-run').click();
-    await expect.poll(() => tid('replay-summary').textContent()).toBe('0 passed, 1 failed');
-    await expect.poll(() => page.locator('.react-flow__node .cf-node.on-path.failing').count()).toBe(4);
-    await expect
-      .poll(() => tid('replay-case-path-exhausted control').textContent())
-      .toContain("Split test 'Paywall copy' → Trial meter 'Three free' → Outcome 'hardWall'");
+    await poll(() => tid('replay-summary').textContent()).toBe('0 passed, 1 failed');
+    await poll(() => page.locator('.react-flow__node .cf-node.on-path.failing').count()).toBe(4);
+    await poll(() => tid('replay-case-path-exhausted control').textContent()).toContain(
+      "Split test 'Paywall copy' → Trial meter 'Three free' → Outcome 'hardWall'",
+    );
     await s.shot('21-replay-failing-case');
   }, 60_000);
 });
@@ -286,30 +288,30 @@ describe('rules of real size', () => {
     await page.keyboard.press('/');
     await tid('search-input').waitFor();
     await page.keyboard.type('regionalOff');
-    await expect.poll(() => tid('search-results').textContent()).toContain("Outcome 'regionalOffer'");
-    await expect.poll(() => page.locator('.cf-node.match').count()).toBe(1);
+    await poll(() => tid('search-results').textContent()).toContain("Outcome 'regionalOffer'");
+    await poll(() => page.locator('.cf-node.match').count()).toBe(1);
     await s.shot('22-search');
     await page.keyboard.press('Enter');
-    await expect.poll(() => tid('inspector').textContent()).toContain('offer');
+    await poll(() => tid('inspector').textContent()).toContain('offer');
     await expect(tid('search').count()).resolves.toBe(0);
     await page.keyboard.press('Control+f');
     await tid('search-input').fill('Alabama');
     await page.keyboard.press('Enter');
-    await expect.poll(() => tid('inspector').textContent()).toContain('alabama');
+    await poll(() => tid('inspector').textContent()).toContain('alabama');
   }, 60_000);
 
   it('problems name their node by name; clicking one zooms to and selects it', async () => {
     await select('alabama');
     await tid('form-name').fill('Alabama readers');
     await tid('form-property').fill('');
-    await expect.poll(() => tid('problems-list').textContent()).toContain("JWT Token 'Alabama readers':");
+    await poll(() => tid('problems-list').textContent()).toContain("JWT Token 'Alabama readers':");
     await tid('fit').click();
     await select('start');
     await page.locator('[data-testid="problems-list"] button').first().click();
-    await expect.poll(() => tid('inspector').textContent()).toContain('alabama');
+    await poll(() => tid('inspector').textContent()).toContain('alabama');
     const zoom = await page.$eval('.react-flow__viewport', (el) => new DOMMatrix(getComputedStyle(el).transform).a);
     expect(zoom).toBeGreaterThan(0.99);
-    await expect.poll(() => tid('node-picker').textContent()).toContain("Outcome 'registrationWall'");
+    await poll(() => tid('node-picker').textContent()).toContain("Outcome 'registrationWall'");
     await tid('undo').click();
     await tid('undo').click();
   }, 60_000);
@@ -318,13 +320,10 @@ describe('rules of real size', () => {
     await openFeature(s, 'big');
     await tid('layout').click();
     // Every check's `yes` child (left handle) lies left of its `no` child (right handle): no crossings.
-    await expect
-      .poll(async () => {
-        const x = async (id: string) =>
-          (await page.locator(`.react-flow__node[data-id="${id}"]`).boundingBox())?.x ?? 0;
-        return (await x('out-3')) > (await x('check-4'));
-      })
-      .toBe(true);
+    await poll(async () => {
+      const x = async (id: string) => (await page.locator(`.react-flow__node[data-id="${id}"]`).boundingBox())?.x ?? 0;
+      return (await x('out-3')) > (await x('check-4'));
+    }).toBe(true);
     const positions = await page.$$eval('.react-flow__node', (els) =>
       Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.id, e.getBoundingClientRect().x])),
     );
@@ -352,7 +351,7 @@ describe('rules of real size', () => {
     await page.keyboard.press('Enter');
     await tid('palette-outcome').focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('.react-flow__node').count()).toBe(before + 2);
+    await poll(() => page.locator('.react-flow__node').count()).toBe(before + 2);
     const boxes = await page.$$eval('.react-flow__node', (els) =>
       els.map((e) => {
         const r = e.getBoundingClientRect();
@@ -380,10 +379,10 @@ describe('accessibility and polish', () => {
     await tid('shortcuts').waitFor();
     expect(await axeViolations(page)).toEqual([]);
     await page.keyboard.press('Escape');
-    await expect.poll(() => tid('shortcuts').count()).toBe(0);
+    await poll(() => tid('shortcuts').count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
     await tid('theme-toggle').click();
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     expect(await axeViolations(page)).toEqual([]);
     await s.shot('24-dark-mode');
     await tid('theme-toggle').click();

@@ -27,11 +27,13 @@ import { diffGraphs } from '../lib/graph-diff';
 import { autoLayout } from '../lib/layout';
 import { nextNodeId } from '../lib/node-ids';
 import { displayName, searchText } from '../lib/node-names';
+import { EDITOR_NODES } from '../nodes/registry';
 import { CanvasViewContext, createCanvasViewStore } from '../store/canvas-view';
 import { type FlowNode as FNode, fromFlow, toFlow, useGraphHistory } from '../store/graph-history';
 import { Canvas } from './Canvas';
 import { DiffList } from './DiffList';
 import { EditorToolbar } from './EditorToolbar';
+import { FeatureSettings } from './FeatureSettings';
 import { Inspector } from './Inspector';
 import { DRAG_TYPE, Palette } from './Palette';
 import { ProblemsPanel } from './ProblemsPanel';
@@ -71,7 +73,7 @@ function Editor({
   const history = useGraphHistory({ nodes: [], edges: [] });
   const { graph } = history;
   const server = useFeature(featureId);
-  const { feature, products, versions } = server;
+  const { feature, products, entitlements, versions } = server;
   const viewStore = useMemo(createCanvasViewStore, []);
   const [mode, setMode] = useState<Parameters<typeof useCanvasView>[0]['mode']>({ kind: 'edit' });
   const [tab, setTab] = useState<Tab>('node');
@@ -201,7 +203,7 @@ function Editor({
         id,
         type: kind,
         position: freePosition({ x: Math.round(wanted.x), y: Math.round(wanted.y) }, graph.nodes),
-        data: NODE_REGISTRY[kind].defaultData() as Record<string, unknown>,
+        data: (EDITOR_NODES[kind].defaultData?.() ?? NODE_REGISTRY[kind].defaultData()) as Record<string, unknown>,
         selected: true,
       };
       history.set({ nodes: [...graph.nodes.map((n) => ({ ...n, selected: false })), node], edges: graph.edges });
@@ -517,6 +519,13 @@ function Editor({
                     onChange={updateData}
                   />
                   {mode.kind === 'compare' ? <DiffList diff={mode.diff} /> : null}
+                  {!selected && mode.kind === 'edit' && feature ? (
+                    <FeatureSettings
+                      feature={feature}
+                      entitlements={entitlements}
+                      onSaved={() => void server.reload()}
+                    />
+                  ) : null}
                 </>
               ) : null}
               {tab === 'test' ? (

@@ -18,4 +18,6 @@ export interface EditorNodeSpec {
   /** The label people read for a branch when it is not the branch id itself (a split-test bucket's name). */
   branchLabel?(data: Record<string, unknown>, branch: string): string;
   Form: ComponentType<FormProps> | null;
+  /** Data a node added in the editor starts with, when it differs from the engine's default. */
+  defaultData?(): Record<string, unknown>;
 }

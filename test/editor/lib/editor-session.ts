@@ -133,7 +133,7 @@ export async function signIn(s: EditorSession): Promise<void> {
 export async function openFeature(s: EditorSession, id: string): Promise<void> {
   await s.page.goto(`${s.base}/#/features/${encodeURIComponent(id)}`);
   await s.page.reload();
-  await s.page.locator('.react-flow__node[data-id="start"]').waitFor();
+  await s.page.locator('.react-flow__node[data-id="start"]').waitFor({ timeout: 60_000 });
   await s.page.waitForTimeout(300);
 }
 
