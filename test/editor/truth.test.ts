@@ -393,3 +393,61 @@ describe('accessibility and polish', () => {
     }
   }, 90_000);
 });
+
+describe('forms', () => {
+  it('a new feature starts from a template with entitlements picked from the catalogue, editable in its settings', async () => {
+    await tid('nav-features').click();
+    await tid('feature-new-id').fill('metered');
+    await tid('feature-new-name').fill('Metered articles');
+    await tid('feature-new-template').selectOption('metered-trial');
+    await tid('feature-new-entitlements-premium').check();
+    await tid('feature-create').click();
+    await page.locator('.react-flow__node[data-id="meter"]').waitFor();
+    await poll(() => tid('feature-settings').count()).toBe(1);
+    await expect(tid('feature-settings-entitlements-premium').isChecked()).resolves.toBe(true);
+    await tid('feature-settings-entitlements-premium').uncheck();
+    await tid('feature-settings-save').click();
+    await poll(
+      async () => (await s.admin<{ customerEntitlements: string[] }>('GET', '/features/metered')).customerEntitlements,
+    ).toEqual([]);
+    // An entitlement the catalogue does not know (a typo made through the API) is shown as such.
+    await s.admin('PATCH', '/features/metered', { customerEntitlements: ['premum'] });
+    await page.reload();
+    await poll(() => tid('feature-settings-entitlements').textContent()).toContain('premum (not in the catalogue)');
+  }, 60_000);
+
+  it('schedule: every day by default, date-time and time-zone pickers; trial: a time zone', async () => {
+    await tid('palette-schedule').focus();
+    await page.keyboard.press('Enter');
+    await poll(() => tid('inspector').textContent()).toContain('schedule-1');
+    for (const d of ['mon', 'sat', 'sun']) await expect(tid(`form-day-${d}`).isChecked()).resolves.toBe(true);
+    expect(await tid('form-timezone').locator('option').count()).toBeGreaterThan(100);
+    await tid('form-timezone').selectOption('America/Chicago');
+    await tid('form-after').fill('2026-11-27T00:00');
+    await select('schedule-1');
+    const feature = await (async () => {
+      await tid('save-draft').click();
+      await poll(() => tid('unsaved').count()).toBe(0);
+      return s.admin<{ draft: { nodes: { id: string; data: Record<string, unknown> }[] } }>('GET', '/features/metered');
+    })();
+    const node = feature.draft.nodes.find((n) => n.id === 'schedule-1');
+    expect(node?.data).toMatchObject({ timeZone: 'America/Chicago', after: '2026-11-27T06:00:00Z' });
+    expect(node?.data.days).toHaveLength(7);
+    await select('meter');
+    await expect(tid('form-timezone').inputValue()).resolves.toBe('UTC');
+  }, 60_000);
+
+  it('settings errors stand beside their field in plain words; catalogue fields have labels', async () => {
+    await tid('nav-jwt').click();
+    await tid('jwt-key-kind').selectOption('secret');
+    await tid('jwt-key-value').fill('short');
+    await tid('jwt-save').click();
+    await poll(() => tid('jwt-error-key').count()).toBe(1);
+    const text = (await tid('jwt-error-key').textContent()) ?? '';
+    expect(text).not.toMatch(/body\./);
+    expect(text.length).toBeGreaterThan(5);
+    await tid('nav-catalogue').click();
+    await page.getByLabel('Claim values (from the JWT)').waitFor();
+    await poll(() => tid('product-row-gold').textContent()).toContain('Premium');
+  }, 60_000);
+});
