@@ -135,6 +135,10 @@ describe('what is shown is what is tested and published', () => {
     await runClaimsTest({ sub: 'reader-1' });
     await poll(() => tid('test-decision').textContent()).toBe('paywall');
     expect(await onPath()).toEqual(expect.arrayContaining(['start', 'state', 'alabama', 'paywall']));
+    // The canvas reads the evaluator's trace: each node on the path says what it saw.
+    await poll(() => page.locator('.react-flow__node[data-id="alabama"] .cf-node-trace').textContent()).toBe(
+      'saw nothing → no',
+    );
     // The path shows only in the tab that produced it.
     await tid('tab-node').click();
     await poll(onPath).toEqual([]);
@@ -449,5 +453,27 @@ describe('forms', () => {
     await tid('nav-catalogue').click();
     await page.getByLabel('Claim values (from the JWT)').waitFor();
     await poll(() => tid('product-row-gold').textContent()).toContain('Premium');
+  }, 60_000);
+});
+
+describe('publishing refusals', () => {
+  it('name the node by its name, and the sign-in page passes axe', async () => {
+    await openFeature(s, 'metered');
+    await tid('palette-outcome').focus();
+    await page.keyboard.press('Enter');
+    await poll(() => tid('inspector').textContent()).toContain('outcome-1');
+    await tid('form-name').fill('Forgotten wall');
+    await tid('publish').click();
+    await tid('publish-note').fill('try');
+    await tid('publish-author').fill('Pat PM');
+    await tid('publish-confirm').click();
+    await poll(() => tid('publish-problems').textContent()).toContain("Outcome 'Forgotten wall': ");
+    await tid('publish-cancel').click();
+    await tid('undo').click();
+    await tid('undo').click();
+    await tid('sign-out').click();
+    await tid('signin-key').waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await signIn(s);
   }, 60_000);
 });

@@ -363,7 +363,7 @@ function Editor({
     }
     const r = await api<TestResult>('POST', `${base}/test`, body);
     setTestResult({ ...r, tested, ranAt });
-    setHighlight({ path: r.path, from: 'test' });
+    setHighlight({ path: r.path, trace: r.trace, from: 'test' });
     if (r.version !== 'draft' && mode.kind === 'edit') void openVersion(r.version as number);
   };
 

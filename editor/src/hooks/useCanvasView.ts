@@ -18,6 +18,8 @@ export type CanvasMode =
 
 export interface Highlight {
   path: string[];
+  /** the evaluator's per-node trace of a test */
+  trace?: Record<string, { value: unknown; branch: string | null }>;
   /** the path of a failing replay case */
   failing?: boolean;
 }
@@ -60,6 +62,9 @@ export function useCanvasView(args: {
       const problem = nodeProblem.get(n.id);
       if (problem) v.problem = problem;
       if (matches.has(n.id)) v.match = true;
+      const t = highlight?.trace?.[n.id];
+      if (t && n.type !== 'start' && n.type !== 'outcome')
+        v.seen = `saw ${t.value === undefined ? 'nothing' : JSON.stringify(t.value)} → ${t.branch ?? 'no branch'}`;
       if (mode.kind === 'compare') {
         v.change = mode.diff.nodes[n.id]?.change;
         v.changedFields = mode.diff.nodes[n.id]?.fields;

@@ -44,6 +44,7 @@ function FlowNodeImpl({ id, type, data, selected }: NodeProps) {
         <span className="cf-node-id">{name ? def?.label : id}</span>
       </div>
       <div className="cf-node-summary">{spec?.summary(d) ?? ''}</div>
+      {view.seen ? <div className="cf-node-trace">{view.seen}</div> : null}
       {view.change === 'changed' && view.changedFields?.length ? (
         <div className="cf-node-changes">changed: {view.changedFields.join(', ')}</div>
       ) : null}

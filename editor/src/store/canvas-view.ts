@@ -15,6 +15,8 @@ export interface NodeView {
   changedFields?: string[];
   /** matches the search */
   match?: boolean;
+  /** what the node saw in the last test (from the evaluator's trace), e.g. `saw "Alabama" → yes` */
+  seen?: string;
 }
 
 export interface CanvasView {
@@ -37,6 +39,7 @@ function sameView(a: NodeView, b: NodeView): boolean {
     a.problem === b.problem &&
     a.change === b.change &&
     a.match === b.match &&
+    a.seen === b.seen &&
     (a.changedFields ?? []).join('\n') === (b.changedFields ?? []).join('\n')
   );
 }
