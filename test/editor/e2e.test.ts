@@ -3,14 +3,14 @@
  * sign in, configure JWT and the catalogue, draw the Zephr tutorial rule from the palette by dragging and connecting
  * handles, see a validation error and fix it, publish, test a token and see the path, then ask POST /v1/decisions.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Service, startService } from '../helpers/service';
+import { buildEditor } from './lib/editor-session';
 
 const root = join(import.meta.dirname, '..', '..');
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
@@ -81,21 +81,7 @@ async function select(nodeId: string): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
-  if (!process.env.CF_E2E_SKIP_BUILD || !existsSync(join(root, 'editor', 'dist', 'index.html'))) {
-    execFileSync(
-      process.execPath,
-      [
-        join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-        'build',
-        '--config',
-        join(root, 'editor', 'vite.config.ts'),
-      ],
-      {
-        cwd: root,
-        stdio: 'ignore',
-      },
-    );
-  }
+  buildEditor();
   base = await startServer();
   browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -3,49 +3,38 @@
  * server holds, `useGraphHistory` for the canvas, `useCanvasView` for what the canvas shows, `useShortcuts`,
  * `useClipboard`); this component wires them to the toolbar, canvas and panels.
  */
-import {
-  applyEdgeChanges,
-  applyNodeChanges,
-  type EdgeChange,
-  type NodeChange,
-  ReactFlowProvider,
-  useReactFlow,
-} from '@xyflow/react';
+import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { isNodeKind, type NodeKind } from '../../../engine/nodes/kinds';
-import { NODE_REGISTRY } from '../../../engine/nodes/registry';
 import { validateGraph } from '../../../engine/validate/validate-graph';
-import { api, describeError, type Graph, type Problem, type TestResult } from '../api/client';
+import { api, describeError, type Graph, type Problem } from '../api/client';
 import { type Highlight, useCanvasView } from '../hooks/useCanvasView';
 import { useClipboard } from '../hooks/useClipboard';
 import { useFeature } from '../hooks/useFeature';
+import { useGraphEditing } from '../hooks/useGraphEditing';
 import { useReadableFit } from '../hooks/useReadableFit';
 import { type Shortcut, useShortcuts } from '../hooks/useShortcuts';
-import { connectionProblem } from '../lib/connection-rules';
-import { freePosition } from '../lib/free-space';
-import { diffGraphs } from '../lib/graph-diff';
+import { type TestRun, useTestRun } from '../hooks/useTestRun';
+import { type EditorMessage, useVersions } from '../hooks/useVersions';
 import { autoLayout } from '../lib/layout';
-import { nextNodeId } from '../lib/node-ids';
 import { displayName, searchText } from '../lib/node-names';
-import { EDITOR_NODES } from '../nodes/registry';
 import { CanvasViewContext, createCanvasViewStore } from '../store/canvas-view';
-import { type FlowNode as FNode, fromFlow, toFlow, useGraphHistory } from '../store/graph-history';
+import { fromFlow, toFlow, useGraphHistory } from '../store/graph-history';
 import { Canvas } from './Canvas';
 import { DiffList } from './DiffList';
 import { EditorToolbar } from './EditorToolbar';
 import { FeatureSettings } from './FeatureSettings';
 import { Inspector } from './Inspector';
-import { DRAG_TYPE, Palette } from './Palette';
+import { Palette } from './Palette';
 import { ProblemsPanel } from './ProblemsPanel';
 import { PublishDialog } from './PublishDialog';
 import { ReplayPanel } from './ReplayPanel';
 import { SearchBox } from './SearchBox';
 import { ShortcutsHelp } from './ShortcutsHelp';
-import { emptyTestInput, type TestInput, TestPanel, testRequestBody } from './TestPanel';
+import { TestPanel } from './TestPanel';
 import { VersionsPanel } from './VersionsPanel';
 
 export type Tab = 'node' | 'test' | 'versions' | 'replay';
-type Message = { kind: 'ok' | 'error'; text: string; action?: { label: string; run(): void } };
+type Message = EditorMessage;
 
 export function FeatureEditor(props: { featureId: string; onDirtyChange(dirty: boolean): void; onBack(): void }) {
   return (
@@ -69,19 +58,15 @@ function Editor({
   onDirtyChange(dirty: boolean): void;
   onBack(): void;
 }) {
-  const flow = useReactFlow();
   const history = useGraphHistory({ nodes: [], edges: [] });
   const { graph } = history;
   const server = useFeature(featureId);
   const { feature, products, entitlements, versions } = server;
   const viewStore = useMemo(createCanvasViewStore, []);
-  const [mode, setMode] = useState<Parameters<typeof useCanvasView>[0]['mode']>({ kind: 'edit' });
   const [tab, setTab] = useState<Tab>('node');
   const [highlight, setHighlight] = useState<(Highlight & { from: Tab }) | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const [publishing, setPublishing] = useState(false);
-  const [testInput, setTestInput] = useState<TestInput>(emptyTestInput);
-  const [testResult, setTestResult] = useState<(TestResult & { tested: string; ranAt: string }) | null>(null);
   const [search, setSearch] = useState<string | null>(null);
   const [help, setHelp] = useState(false);
   const [minimap, setMinimap] = useState(true);
@@ -103,14 +88,9 @@ function Editor({
 
   const stored = useMemo(() => fromFlow(graph), [graph]);
   const key = useMemo(() => semanticKey(stored), [stored]);
-  // Every edit makes the last test, the highlighted path and "published" messages stale.
+  const versionsView = useVersions({ featureId, stored, history, reload: server.reload, fit, setMessage });
+  const { mode, setMode, openVersion } = versionsView;
   const [lastKey, setLastKey] = useState(key);
-  if (key !== lastKey) {
-    setLastKey(key);
-    setTestResult(null);
-    setHighlight(null);
-    if (message?.kind === 'ok') setMessage(null);
-  }
 
   const problems = useMemo(
     () =>
@@ -148,122 +128,42 @@ function Editor({
   const { readOnly } = canvas;
   const selected = mode.kind === 'edit' ? (graph.nodes.find((n) => n.selected) ?? null) : null;
 
-  const onNodesChange = useCallback(
-    (changes: NodeChange<FNode>[]) => {
-      if (readOnly) return;
-      const structural = changes.some((c) => c.type === 'remove' || c.type === 'add');
-      const dragEnd = changes.some((c) => c.type === 'position' && c.dragging === false);
-      const meaningful = changes.filter(
-        (c) => !(c.type === 'remove' && graph.nodes.find((n) => n.id === c.id)?.type === 'start'),
-      );
-      const nodes = applyNodeChanges(meaningful, graph.nodes);
-      const removed = new Set(meaningful.filter((c) => c.type === 'remove').map((c) => (c as { id: string }).id));
-      const edges = removed.size
-        ? graph.edges.filter((e) => !removed.has(e.source) && !removed.has(e.target))
-        : graph.edges;
-      history.set({ nodes, edges }, structural || dragEnd);
-    },
-    [graph, history, readOnly],
-  );
-
-  const onEdgesChange = useCallback(
-    (changes: EdgeChange[]) => {
-      if (readOnly) return;
-      const structural = changes.some((c) => c.type === 'remove');
-      history.set({ nodes: graph.nodes, edges: applyEdgeChanges(changes, graph.edges) }, structural);
-    },
-    [graph, history, readOnly],
-  );
-
-  const isValidConnection = useCallback(
-    (c: { source: string | null; target: string | null; sourceHandle?: string | null }) =>
-      !readOnly && connectionProblem(stored, c) === null,
-    [stored, readOnly],
-  );
-
-  const onConnect = useCallback(
-    (c: { source: string | null; target: string | null; sourceHandle?: string | null }) => {
-      const problem = connectionProblem(stored, c);
-      if (problem) return setMessage({ kind: 'error', text: `Not connected: ${problem}.` });
-      const handle = c.sourceHandle ?? null;
-      const id = `e-${c.source}-${handle ?? 'out'}`;
-      history.set({
-        nodes: graph.nodes,
-        edges: [...graph.edges, { id, source: c.source as string, target: c.target as string, sourceHandle: handle }],
-      });
-    },
-    [stored, graph, history],
-  );
-
-  /** Adds a node of `kind` near `wanted` (flow coordinates), in free space, selected. */
-  const addNode = useCallback(
-    (kind: NodeKind, wanted: { x: number; y: number }) => {
-      const id = nextNodeId(kind, graph.nodes);
-      const node: FNode = {
-        id,
-        type: kind,
-        position: freePosition({ x: Math.round(wanted.x), y: Math.round(wanted.y) }, graph.nodes),
-        data: (EDITOR_NODES[kind].defaultData?.() ?? NODE_REGISTRY[kind].defaultData()) as Record<string, unknown>,
-        selected: true,
-      };
-      history.set({ nodes: [...graph.nodes.map((n) => ({ ...n, selected: false })), node], edges: graph.edges });
-      setTab('node');
-    },
-    [graph, history],
-  );
-
-  const onDrop = useCallback(
-    (e: React.DragEvent) => {
-      e.preventDefault();
-      const kind = e.dataTransfer.getData(DRAG_TYPE);
-      if (readOnly || !isNodeKind(kind)) return;
-      addNode(kind, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
-    },
-    [flow, readOnly, addNode],
-  );
-
-  const addAtCentre = useCallback(
-    (kind: NodeKind) => {
-      if (readOnly) return;
-      const el = canvasElement()?.getBoundingClientRect();
-      const centre = el ? { x: el.left + el.width / 2, y: el.top + el.height / 2 } : { x: 400, y: 300 };
-      const p = flow.screenToFlowPosition(centre);
-      addNode(kind, { x: p.x - 100, y: p.y - 40 });
-    },
-    [flow, readOnly, addNode, canvasElement],
-  );
-
-  const updateData = useCallback(
-    (id: string, data: Record<string, unknown>) =>
-      history.set({ ...graph, nodes: graph.nodes.map((n) => (n.id === id ? { ...n, data } : n)) }),
-    [graph, history],
-  );
-
-  /** Selects a node (or an edge's source), zooms to it and shows its settings. */
-  const selectNode = useCallback(
-    (nodeId?: string, edgeId?: string) => {
-      const target = nodeId ?? graph.edges.find((e) => e.id === edgeId)?.source;
-      if (!target) return;
-      history.set({ ...graph, nodes: graph.nodes.map((n) => ({ ...n, selected: n.id === target })) }, false);
-      const n = graph.nodes.find((x) => x.id === target);
-      if (n) {
-        const w = n.measured?.width ?? 200;
-        const h = n.measured?.height ?? 80;
-        flow.setCenter(n.position.x + w / 2, n.position.y + h / 2, {
-          zoom: Math.max(flow.getZoom(), 1),
-          duration: 200,
-        });
-      }
-      setTab('node');
-    },
-    [graph, history, flow],
-  );
+  const editing = useGraphEditing({
+    history,
+    stored,
+    readOnly,
+    canvasElement,
+    onRefused: useCallback((text: string) => setMessage({ kind: 'error', text }), []),
+    onFocusNode: useCallback(() => setTab('node'), []),
+  });
+  const { selectNode, updateData, addAtCentre } = editing;
 
   const saveDraft = useCallback(async () => {
     await api('PUT', `${base}/draft`, { graph: stored });
     history.markSaved();
     await server.reload();
   }, [base, stored, history, server.reload]);
+
+  const test = useTestRun({
+    featureId,
+    dirty: history.dirty,
+    saveDraft,
+    onResult: useCallback(
+      (r: TestRun) => {
+        setHighlight({ path: r.path, trace: r.trace, from: 'test' });
+        if (r.version !== 'draft' && mode.kind === 'edit') void openVersion(r.version as number);
+      },
+      [mode.kind, openVersion],
+    ),
+  });
+
+  // Every edit makes the last test, the highlighted path and "published" messages stale.
+  if (key !== lastKey) {
+    setLastKey(key);
+    test.clear();
+    setHighlight(null);
+    if (message?.kind === 'ok') setMessage(null);
+  }
 
   const save = useCallback(async () => {
     try {
@@ -273,73 +173,6 @@ function Editor({
       setMessage({ kind: 'error', text: describeError(e) });
     }
   }, [saveDraft]);
-
-  const openVersion = useCallback(
-    async (version: number) => {
-      try {
-        const v = await api<{ graph: Graph }>('GET', `${base}/versions/${version}`);
-        setMode({ kind: 'version', version, graph: v.graph });
-        setTimeout(fit, 50);
-      } catch (e) {
-        setMessage({ kind: 'error', text: describeError(e) });
-      }
-    },
-    [base, fit],
-  );
-
-  /** Replaces the canvas and the saved draft with a version's graph (after a rollback, on request). */
-  const resetDraftTo = useCallback(
-    async (version: number) => {
-      try {
-        const v = await api<{ graph: Graph }>('GET', `${base}/versions/${version}`);
-        await api('PUT', `${base}/draft`, { graph: v.graph });
-        history.reset(toFlow(v.graph));
-        setMode({ kind: 'edit' });
-        await server.reload();
-        setMessage({ kind: 'ok', text: `The draft is now version ${version}, as live.` });
-        setTimeout(fit, 50);
-      } catch (e) {
-        setMessage({ kind: 'error', text: describeError(e) });
-      }
-    },
-    [base, history, server.reload, fit],
-  );
-
-  const rollback = async (version: number) => {
-    if (!window.confirm(`Publish a copy of version ${version} as the new live version?`)) return;
-    try {
-      const out = await api<{ version: number }>('POST', `${base}/rollback`, { version, author: 'editor' });
-      const f = await server.reload();
-      setMessage({
-        kind: 'ok',
-        text: `Rolled back: version ${out.version} (a copy of ${version}) is live.${
-          f?.draftDiffers || history.dirty ? ' Your draft still holds the changes you rolled back.' : ''
-        }`,
-        action:
-          f?.draftDiffers || history.dirty
-            ? { label: `Reset the draft to version ${out.version}`, run: () => void resetDraftTo(out.version) }
-            : undefined,
-      });
-    } catch (e) {
-      setMessage({ kind: 'error', text: describeError(e) });
-    }
-  };
-
-  const compare = async (a: string, b: string) => {
-    const graphOf = async (v: string): Promise<Graph> =>
-      v === 'draft' ? stored : (await api<{ graph: Graph }>('GET', `${base}/versions/${v}`)).graph;
-    try {
-      const [ga, gb] = await Promise.all([graphOf(a), graphOf(b)]);
-      setMode({
-        kind: 'compare',
-        label: `${a === 'draft' ? 'draft' : `v${a}`} → ${b === 'draft' ? 'draft' : `v${b}`}`,
-        diff: diffGraphs(ga, gb),
-      });
-      setTimeout(fit, 50);
-    } catch (e) {
-      setMessage({ kind: 'error', text: describeError(e) });
-    }
-  };
 
   const layout = async () => {
     try {
@@ -351,22 +184,6 @@ function Editor({
   };
 
   /** Tests what is on the canvas: unsaved edits are saved as the draft first, so the draft tested is the canvas. */
-  const runTest = async (input: TestInput, against: string) => {
-    const body = testRequestBody(input, against);
-    // The clock is always sent, so the same input can be replayed later at the same time.
-    const ranAt = (body.now as string | undefined) ?? new Date().toISOString();
-    body.now = ranAt;
-    let tested = against === 'draft' ? 'the canvas (the saved draft)' : `version ${against}`;
-    if (against === 'draft' && history.dirty) {
-      await saveDraft();
-      tested = 'the canvas (its unsaved changes were saved as the draft first)';
-    }
-    const r = await api<TestResult>('POST', `${base}/test`, body);
-    setTestResult({ ...r, tested, ranAt });
-    setHighlight({ path: r.path, trace: r.trace, from: 'test' });
-    if (r.version !== 'draft' && mode.kind === 'edit') void openVersion(r.version as number);
-  };
-
   const clipboard = useClipboard(graph, history.set);
   const shortcuts: Shortcut[] = [
     { keys: 'mod+z', description: 'Undo', run: () => !readOnly && history.undo() },
@@ -389,21 +206,6 @@ function Editor({
     },
   ];
   useShortcuts(shortcuts, !publishing);
-
-  const currentCase = () => {
-    if (!testResult) return null;
-    try {
-      const body = testRequestBody(testInput, 'draft');
-      const { against: _a, ...input } = body;
-      // Everything the test used, so the case decides the same when replayed.
-      return {
-        input: { ...input, visitorId: input.visitorId ?? 'test-visitor', now: input.now ?? testResult.ranAt },
-        decision: testResult.decision,
-      };
-    } catch {
-      return null;
-    }
-  };
 
   const errors = problems.filter((p) => p.severity === 'error').length;
   const unfinished = problems.length - errors;
@@ -452,7 +254,7 @@ function Editor({
         ) : null}
         <div className="workspace">
           <Palette disabled={readOnly} onAdd={addAtCentre} />
-          <div className="canvas" data-testid="canvas" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+          <div className="canvas" data-testid="canvas" onDragOver={(e) => e.preventDefault()} onDrop={editing.onDrop}>
             {search !== null ? (
               <SearchBox
                 query={search}
@@ -470,10 +272,10 @@ function Editor({
               edges={canvas.edges}
               readOnly={readOnly}
               minimap={minimap}
-              onNodesChange={onNodesChange}
-              onEdgesChange={onEdgesChange}
-              onConnect={onConnect}
-              isValidConnection={isValidConnection}
+              onNodesChange={editing.onNodesChange}
+              onEdgesChange={editing.onEdgesChange}
+              onConnect={editing.onConnect}
+              isValidConnection={editing.isValidConnection}
               onNodeDragStart={history.snapshot}
             />
           </div>
@@ -532,10 +334,10 @@ function Editor({
                 <TestPanel
                   graph={stored}
                   versions={versions}
-                  input={testInput}
-                  onInput={setTestInput}
-                  result={testResult}
-                  onRun={runTest}
+                  input={test.input}
+                  onInput={test.setInput}
+                  result={test.result}
+                  onRun={test.run}
                 />
               ) : null}
               {tab === 'versions' ? (
@@ -543,8 +345,8 @@ function Editor({
                   versions={versions}
                   published={feature?.publishedVersion ?? null}
                   onOpen={openVersion}
-                  onRollback={rollback}
-                  onCompare={compare}
+                  onRollback={versionsView.rollback}
+                  onCompare={versionsView.compare}
                 />
               ) : null}
               {tab === 'replay' ? (
@@ -556,7 +358,7 @@ function Editor({
                   beforeRun={async () => {
                     if (history.dirty) await saveDraft();
                   }}
-                  currentCase={currentCase}
+                  currentCase={test.currentCase}
                 />
               ) : null}
             </div>

@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { ApiError, api, describeError, type Graph, type Problem } from '../api/client';
+import { currentAuthor, rememberAuthor } from '../lib/author';
 import { diffGraphs, type GraphDiff } from '../lib/graph-diff';
 import { DiffList } from './DiffList';
 
@@ -19,8 +20,6 @@ interface Impact {
   changed: number;
   transitions: { from: string | null; to: string | null; count: number }[];
 }
-
-const AUTHOR_KEY = 'claimflow.author';
 
 export function PublishDialog(props: {
   featureId: string;
@@ -38,7 +37,7 @@ export function PublishDialog(props: {
   const [suites, setSuites] = useState<SuiteRunSummary[] | null>(null);
   const [impact, setImpact] = useState<Impact | 'off' | null>(null);
   const [note, setNote] = useState('');
-  const [author, setAuthor] = useState(() => localStorage.getItem(AUTHOR_KEY) ?? '');
+  const [author, setAuthor] = useState(currentAuthor);
   const [error, setError] = useState<string | null>(null);
   const [refused, setRefused] = useState<Problem[] | null>(null);
   const [busy, setBusy] = useState(false);
@@ -84,7 +83,7 @@ export function PublishDialog(props: {
     setError(null);
     setRefused(null);
     try {
-      localStorage.setItem(AUTHOR_KEY, author.trim());
+      rememberAuthor(author.trim());
       const out = await api<{ version: number }>('POST', `${base}/publish`, {
         note: note.trim(),
         author: author.trim(),

@@ -3,7 +3,7 @@
  * helpers to seed state through the admin API, drive the editor and check accessibility with axe-core.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -28,15 +28,48 @@ export interface EditorSession {
 }
 
 let built = false;
-/** Builds the editor once per process (skipped with CF_E2E_SKIP_BUILD=1 when a build exists). */
+
+/**
+ * Builds the editor once per test run, whichever browser test file asks first: test files run in parallel workers
+ * that share `editor/dist`, so a lock directory serializes the builds and a stamp naming the run (the vitest main
+ * process) lets later files skip theirs. CF_E2E_SKIP_BUILD=1 reuses an existing build.
+ */
 export function buildEditor(): void {
   if (built) return;
-  if (process.env.CF_E2E_SKIP_BUILD && existsSync(join(root, 'editor', 'dist', 'index.html'))) return;
-  execFileSync(
-    process.execPath,
-    [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(root, 'editor', 'vite.config.ts')],
-    { cwd: root, stdio: 'ignore' },
-  );
+  const dist = join(root, 'editor', 'dist');
+  if (process.env.CF_E2E_SKIP_BUILD && existsSync(join(dist, 'index.html'))) return;
+  const lock = join(root, 'editor', '.build-lock');
+  const stamp = join(dist, '.built-by-run');
+  const run = String(process.ppid);
+  const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock left by a crashed run is older than any build takes.
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 180_000)
+        rmSync(lock, { recursive: true, force: true });
+      else sleep(250);
+    }
+  }
+  try {
+    if (!(existsSync(stamp) && readFileSync(stamp, 'utf8') === run)) {
+      execFileSync(
+        process.execPath,
+        [
+          join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+          'build',
+          '--config',
+          join(root, 'editor', 'vite.config.ts'),
+        ],
+        { cwd: root, stdio: 'ignore' },
+      );
+      writeFileSync(stamp, run);
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
   built = true;
 }
 
