@@ -107,10 +107,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }));
+  const metrics = createMetrics();
   const runtime = new Runtime(store, app.log);
+  runtime.verifierOptions = {
+    onJwksFetch: (event) => {
+      metrics.jwksFetches.inc({ result: event.result });
+      if (event.result === 'success') metrics.jwksLastSuccess.set(event.at / 1000);
+    },
+  };
   await runtime.load();
   runtime.start(options.refreshIntervalMs ?? 5_000);
-  const metrics = createMetrics();
   const decideDeps: DecideDeps = {
     runtime,
     store,
@@ -156,10 +162,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/healthz', { schema: { tags: ['service'], summary: 'The process is up' } }, async () => ({ ok: true }));
-  app.get('/readyz', { schema: { tags: ['service'], summary: 'The store answers' } }, async (_request, reply) => {
-    const ready = await store.ready().catch(() => false);
-    return reply.status(ready ? 200 : 503).send({ ready, store: store.kind, features: runtime.features.size });
-  });
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['service'],
+        summary: 'Ready to serve: the store schema answers a real query and the key set is usable',
+      },
+    },
+    async (_request, reply) => {
+      const [storeCheck, keySet] = await Promise.all([storeReadiness(store), keySetReadiness(runtime)]);
+      const ready = storeCheck.ok && keySet.ok;
+      return reply
+        .status(ready ? 200 : 503)
+        .send({ ready, store: store.kind, features: runtime.features.size, checks: { store: storeCheck, keySet } });
+    },
+  );
   app.get('/metrics', { schema: { tags: ['service'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
@@ -216,6 +234,56 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (ownsStore) await store.close();
   });
   return app;
+}
+
+/** How long one readiness check may take before it counts as failed. */
+const READINESS_TIMEOUT_MS = 3_000;
+
+function withinTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${READINESS_TIMEOUT_MS} ms`)),
+      READINESS_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The store is ready when it answers and its schema answers real queries (the change sequence, the settings table). */
+async function storeReadiness(store: Store) {
+  const started = performance.now();
+  try {
+    const [answers] = await withinTimeout(
+      Promise.all([store.ready(), store.getChangeSeq(), store.getSetting('jwt')]),
+      'the store',
+    );
+    if (!answers) throw new Error('the store readiness check failed');
+    return { ok: true, kind: store.kind, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, kind: store.kind, detail: `the store schema cannot be queried: ${message.slice(0, 200)}` };
+  }
+}
+
+/** The key set is ready unless it cannot be loaded, or a JWKS URL was never fetched successfully (tried again here). */
+async function keySetReadiness(runtime: Runtime) {
+  let status = runtime.verifier.keySet();
+  if (!status.ready && status.kind === 'jwksUrl')
+    status = await withinTimeout(runtime.verifier.prefetchKeySet(), 'the JWKS endpoint').catch(() => status);
+  return {
+    ok: status.ready,
+    kind: status.kind,
+    detail: status.detail,
+    ...(status.remote
+      ? {
+          url: status.remote.url,
+          lastSuccessAt:
+            status.remote.lastSuccessAt === null ? null : new Date(status.remote.lastSuccessAt).toISOString(),
+          lastFailure: status.remote.lastFailure,
+        }
+      : {}),
+  };
 }
 
 declare module 'fastify' {

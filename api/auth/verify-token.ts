@@ -13,7 +13,13 @@ import {
 import { LRUCache } from 'lru-cache';
 import type { ErrorCode } from '../../engine/errors/catalogue';
 import type { JwtSettings } from './jwt-settings';
-import { createRemoteKeyResolver } from './lib/remote-jwks';
+import { jsonMemberProblem } from './lib/duplicate-members';
+import {
+  createRemoteKeyResolver,
+  type JwksFetchEvent,
+  type RemoteKeyResolver,
+  type RemoteKeySetStatus,
+} from './lib/remote-jwks';
 import { TokenRefusal, translateJoseError } from './lib/translate-jose-error';
 
 /** Tokens longer than this many bytes are refused before any parsing. */
@@ -37,10 +43,24 @@ export interface VerifierStats {
   jwksFetches: number;
 }
 
+/** Whether the configured key can verify tokens now (readiness, the settings answer). */
+export interface KeySetStatus {
+  kind: JwtSettings['key']['kind'];
+  /** False when the key cannot be loaded, or a remote key set was never fetched successfully. */
+  ready: boolean;
+  detail: string;
+  /** The keys endpoint's fetch history (kind jwksUrl only). */
+  remote?: RemoteKeySetStatus;
+}
+
 export interface TokenVerifier {
   /** Never throws and never rejects; `claims` of a valid result are deeply frozen (they are shared with the cache). */
   verify(token: string): Promise<VerifyResult>;
   stats(): VerifierStats;
+  /** The key set's state, without any I/O. */
+  keySet(): KeySetStatus;
+  /** For a JWKS URL: fetches the key set now (outside the failure backoff) and reports; never rejects. */
+  prefetchKeySet(): Promise<KeySetStatus>;
   /** Drops the cache. The verifier keeps working (requests in flight may still use it). */
   close(): void;
 }
@@ -50,6 +70,8 @@ export interface TokenVerifierOptions {
   cacheSize?: number;
   /** The clock, in epoch milliseconds, for exp/nbf checks. Default Date.now. */
   now?: () => number;
+  /** Told how each request to a JWKS keys endpoint ended (metrics). */
+  onJwksFetch?: (event: JwksFetchEvent) => void;
 }
 
 interface Cached {
@@ -58,7 +80,7 @@ interface Cached {
   exp: number | undefined;
 }
 
-type KeyResolver = JWTVerifyGetKey | { broken: string };
+type KeyResolver = JWTVerifyGetKey | { broken: string } | RemoteKeyResolver;
 
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const NESTED_CTY = /^(application\/)?jwt$/i;
@@ -74,13 +96,28 @@ function withoutToken(result: VerifyResult, token: string): VerifyResult {
   return leaks || result.reason.includes(token) ? { ...result, reason: 'the token could not be verified' } : result;
 }
 
-function decodeHeader(token: string): Record<string, unknown> | null {
+const decodePart = (part: string) => Buffer.from(part, 'base64url').toString('utf8');
+
+function decodeHeader(text: string): Record<string, unknown> | null {
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
+    const parsed: unknown = JSON.parse(text);
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/** RFC 7515 §5.2: a header or payload whose JSON repeats a member name is refused (JSON.parse would keep the last). */
+function memberProblem(token: string, headerText: string): VerifyResult | null {
+  const [, payloadPart] = token.split('.');
+  for (const [where, text] of [
+    ['header', headerText],
+    ['payload', decodePart(payloadPart)],
+  ] as const) {
+    const problem = jsonMemberProblem(text);
+    if (problem) return fail('CF_TOKEN_MALFORMED', `the token ${where} is refused: ${problem}`);
+  }
+  return null;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -105,7 +142,9 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
   // Entries of a remote key set live no longer than the key set itself, so a withdrawn key stops verifying.
   const ttl = settings.key.kind === 'jwksUrl' ? settings.key.cacheMaxAgeMs : 0;
   const cache = cacheSize > 0 ? new LRUCache<string, Cached>({ max: cacheSize, ...(ttl ? { ttl } : {}) }) : null;
-  const resolver = buildKeyResolver(settings, () => counters.jwksFetches++);
+  const built = buildKeyResolver(settings, () => counters.jwksFetches++, options.onJwksFetch);
+  const remote = built !== null && 'prefetch' in built ? built : null;
+  const resolver = remote ? remote.getKey : (built as JWTVerifyGetKey | { broken: string } | null);
   const verifyOptions: JWTVerifyOptions = {
     algorithms: [...settings.algorithms],
     issuer: settings.issuer,
@@ -118,8 +157,11 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
   async function verifyUncached(token: string): Promise<VerifyResult> {
     if (resolver === null) return fail('CF_TOKEN_NOT_CONFIGURED', 'JWT verification is not configured');
     if ('broken' in resolver) return fail('CF_TOKEN_NOT_CONFIGURED', resolver.broken);
-    const header = decodeHeader(token);
+    const headerText = decodePart(token.slice(0, token.indexOf('.')));
+    const header = decodeHeader(headerText);
     if (!header) return fail('CF_TOKEN_MALFORMED', 'the token header is not a base64url JSON object');
+    const duplicate = memberProblem(token, headerText);
+    if (duplicate) return duplicate;
     if (typeof header.alg !== 'string' || header.alg === '')
       return fail('CF_TOKEN_MALFORMED', 'the token header has no alg');
     if (!(settings.algorithms as readonly string[]).includes(header.alg))
@@ -138,6 +180,27 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
     const { alg, kid } = result.protectedHeader;
     const h: TokenHeader = deepFreeze(typeof kid === 'string' ? { alg: alg as string, kid } : { alg: alg as string });
     return { status: 'valid', claims, header: h };
+  }
+
+  function keySet(): KeySetStatus {
+    const kind = settings.key.kind;
+    if (resolver === null) return { kind, ready: true, detail: 'verification is off: every visitor is anonymous' };
+    if (!remote && 'broken' in resolver) return { kind, ready: false, detail: resolver.broken };
+    if (!remote) return { kind, ready: true, detail: `the ${kind} key is loaded` };
+    const r = remote.status();
+    if (r.lastSuccessAt !== null)
+      return {
+        kind,
+        ready: true,
+        detail: `${r.keys} keys fetched at ${new Date(r.lastSuccessAt).toISOString()}`,
+        remote: r,
+      };
+    return {
+      kind,
+      ready: false,
+      detail: `the key set was never fetched successfully${r.lastFailure ? `: ${r.lastFailure}` : ''}`,
+      remote: r,
+    };
   }
 
   async function verify(token: string): Promise<VerifyResult> {
@@ -175,6 +238,11 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
       }
     },
     stats: () => ({ ...counters }),
+    keySet,
+    async prefetchKeySet() {
+      if (remote) await remote.prefetch();
+      return keySet();
+    },
     close() {
       cache?.clear();
     },
@@ -204,7 +272,11 @@ async function verifyWithCandidates(
 }
 
 /** The key lookup for the settings: keys only ever come from the settings, never from token headers. */
-function buildKeyResolver(settings: JwtSettings, onFetch: () => void): KeyResolver | null {
+function buildKeyResolver(
+  settings: JwtSettings,
+  onFetch: () => void,
+  onResult?: (event: JwksFetchEvent) => void,
+): KeyResolver | null {
   const key = settings.key;
   try {
     switch (key.kind) {
@@ -236,7 +308,7 @@ function buildKeyResolver(settings: JwtSettings, onFetch: () => void): KeyResolv
       case 'jwks':
         return createLocalJWKSet({ keys: key.jwks.keys as never[] }) as unknown as JWTVerifyGetKey;
       case 'jwksUrl':
-        return createRemoteKeyResolver({ ...key, onFetch });
+        return createRemoteKeyResolver({ ...key, onFetch, onResult });
     }
   } catch (error) {
     return { broken: `the configured ${key.kind} key cannot be loaded: ${translateJoseError(error).reason}` };

@@ -19,6 +19,7 @@ import {
   type TokenStatus,
   trialMeters,
   visitorFromClaims,
+  visitorKey,
 } from '../../engine';
 import type { TokenFound } from '../auth';
 import type { LiveFeature, Runtime } from '../runtime/runtime';
@@ -101,17 +102,20 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
     });
   }
   const visitor = visitorFromClaims(claims, runtime.settings, runtime.catalogue);
+  // A verified token without a usable user id: the visitor is still registered or a customer, keyed by the cookie.
+  if (visitor.userIdProblem !== null) metrics.tokensWithoutUserId.inc({ problem: visitor.userIdProblem });
   let setVisitorId: string | null = null;
-  let visitorId = visitor.userId;
-  if (visitorId === null) {
+  let anonymousKey = '';
+  if (visitor.userId === null) {
     const cookie = input.visitorCookie;
-    if (cookie && /^[A-Za-z0-9-]{8,64}$/.test(cookie)) visitorId = `anon:${cookie}`;
+    if (cookie && /^[A-Za-z0-9-]{8,64}$/.test(cookie)) anonymousKey = `anon:${cookie}`;
     else {
       const fresh = randomUUID();
       if (!input.dryRun) setVisitorId = fresh;
-      visitorId = `anon:${fresh}`;
+      anonymousKey = `anon:${fresh}`;
     }
   }
+  const visitorId = visitorKey(visitor, anonymousKey);
   const request = requestFacts(input.context, input.userAgent);
   const now = Date.now();
 

@@ -1,5 +1,5 @@
 /** Prometheus metrics of one service instance (own registry, so several apps can live in one process). */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -8,6 +8,12 @@ export interface Metrics {
   tokenFailures: Counter<'reason'>;
   latency: Histogram<'route'>;
   meterErrors: Counter<never>;
+  /** Verified tokens without a usable foreign user id (a wrong `foreignUserIdProperty` shows here). */
+  tokensWithoutUserId: Counter<'problem'>;
+  /** Requests to the JWKS keys endpoint, by result (`success`, `http_error`, `timeout`, ...). */
+  jwksFetches: Counter<'result'>;
+  /** Epoch seconds of the last successful JWKS fetch (absent until one succeeds). */
+  jwksLastSuccess: Gauge<never>;
 }
 
 export type DecisionMode = 'live' | 'dryRun' | 'preview';
@@ -44,6 +50,23 @@ export function createMetrics(): Metrics {
     meterErrors: new Counter({
       name: 'claimflow_meter_errors_total',
       help: 'Trial meter reads or writes that failed (the configured failure side was applied)',
+      registers: [registry],
+    }),
+    tokensWithoutUserId: new Counter({
+      name: 'claimflow_tokens_without_user_id_total',
+      help: 'Verified visitor tokens without a usable foreign user id (missing, empty, object, array, boolean), by problem',
+      labelNames: ['problem'],
+      registers: [registry],
+    }),
+    jwksFetches: new Counter({
+      name: 'claimflow_jwks_fetches_total',
+      help: 'Requests to the JWKS keys endpoint, by result (success, http_error, redirect, invalid, too_large, timeout, unreachable)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    jwksLastSuccess: new Gauge({
+      name: 'claimflow_jwks_last_success_timestamp_seconds',
+      help: 'When the JWKS keys endpoint was last fetched successfully (Unix time, seconds)',
       registers: [registry],
     }),
   };
