@@ -3,7 +3,7 @@
  * otherwise stops at that zoom and shows the top of the rule (the start), centred on it. Leaves room for the minimap.
  */
 import { useReactFlow } from '@xyflow/react';
-import { useCallback, useRef } from 'react';
+import { useCallback } from 'react';
 
 /** Node titles are 13 px at zoom 1 (styles.css `.cf-node-title`). */
 export const TITLE_PX = 13;
@@ -14,19 +14,10 @@ const MINIMAP_HEIGHT = 160;
 
 export function useReadableFit(canvas: () => HTMLElement | null, minimap: boolean) {
   const flow = useReactFlow();
-  const fitRef = useRef<(() => void) | null>(null);
-  const waits = useRef(0);
-  const fit = useCallback(() => {
+  return useCallback(() => {
     const el = canvas();
     const nodes = flow.getNodes();
     if (!el || nodes.length === 0) return;
-    // Right after a load nodes are not measured yet: fit once they are (at most ~2 s later).
-    if (nodes.some((n) => !n.measured?.width) && waits.current < 20) {
-      waits.current++;
-      setTimeout(() => fitRef.current?.(), 100);
-      return;
-    }
-    waits.current = 0;
     const { width: W, height: H } = el.getBoundingClientRect();
     const b = flow.getNodesBounds(nodes);
     const availW = W - 2 * PAD;
@@ -46,6 +37,4 @@ export function useReadableFit(canvas: () => HTMLElement | null, minimap: boolea
     const y = PAD - b.y * z;
     void flow.setViewport({ x, y, zoom: z }, { duration: 200 });
   }, [flow, canvas, minimap]);
-  fitRef.current = fit;
-  return fit;
 }
