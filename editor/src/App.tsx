@@ -1,36 +1,45 @@
-/** The editor shell: sign-in, navigation between features, a feature, JWT settings and the catalogue. */
-import { useEffect, useState } from 'react';
+/**
+ * The editor shell: sign-in, navigation, theme, and the pages. Pages are listed once in `PAGES` (hash, nav label,
+ * component) and loaded on demand, so adding a page is one entry and each page is its own chunk.
+ */
+import { type ComponentType, lazy, Suspense, useEffect, useState } from 'react';
 import { getKey, setKey } from './api/client';
-import { CataloguePage } from './components/CataloguePage';
-import { FeatureEditor } from './components/FeatureEditor';
 import { FeatureList } from './components/FeatureList';
-import { JwtSettingsPage } from './components/JwtSettingsPage';
 import { SignIn } from './components/SignIn';
+import { useTheme } from './hooks/useTheme';
 
-type Route = { page: 'features' } | { page: 'feature'; id: string } | { page: 'jwt' } | { page: 'catalogue' };
+const FeatureEditor = lazy(() => import('./components/FeatureEditor').then((m) => ({ default: m.FeatureEditor })));
+const JwtSettingsPage = lazy(() =>
+  import('./components/JwtSettingsPage').then((m) => ({ default: m.JwtSettingsPage })),
+);
+const CataloguePage = lazy(() => import('./components/CataloguePage').then((m) => ({ default: m.CataloguePage })));
+
+/** Pages without parameters, in navigation order. */
+const PAGES: { page: string; hash: string; label: string; testId: string; Component: ComponentType }[] = [
+  { page: 'catalogue', hash: 'catalogue', label: 'Catalogue', testId: 'nav-catalogue', Component: CataloguePage },
+  { page: 'jwt', hash: 'settings/jwt', label: 'JWT settings', testId: 'nav-jwt', Component: JwtSettingsPage },
+];
+
+type Route = { page: 'features' } | { page: 'feature'; id: string } | { page: string };
 
 function parseHash(): Route {
   const h = window.location.hash.replace(/^#\/?/, '');
   if (h.startsWith('features/')) return { page: 'feature', id: decodeURIComponent(h.slice('features/'.length)) };
-  if (h === 'settings/jwt') return { page: 'jwt' };
-  if (h === 'catalogue') return { page: 'catalogue' };
-  return { page: 'features' };
+  const simple = PAGES.find((p) => p.hash === h);
+  return simple ? { page: simple.page } : { page: 'features' };
 }
 
 function hashOf(r: Route): string {
-  return r.page === 'feature'
-    ? `#/features/${encodeURIComponent(r.id)}`
-    : r.page === 'jwt'
-      ? '#/settings/jwt'
-      : r.page === 'catalogue'
-        ? '#/catalogue'
-        : '#/';
+  if ('id' in r) return `#/features/${encodeURIComponent(r.id)}`;
+  const simple = PAGES.find((p) => p.page === r.page);
+  return simple ? `#/${simple.hash}` : '#/';
 }
 
 export function App() {
   const [signedIn, setSignedIn] = useState(getKey() !== null);
   const [route, setRoute] = useState<Route>(parseHash());
   const [dirty, setDirty] = useState(false);
+  const theme = useTheme();
 
   useEffect(() => {
     const onHash = () => setRoute(parseHash());
@@ -52,12 +61,23 @@ export function App() {
     setRoute(r);
   };
 
+  const themeButton = (
+    <button
+      className="link"
+      data-testid="theme-toggle"
+      aria-label={theme.effective === 'dark' ? 'Switch to light mode' : 'Switch to dark mode'}
+      onClick={theme.toggle}
+    >
+      {theme.effective === 'dark' ? '☀ Light' : '☾ Dark'}
+    </button>
+  );
   if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  const simple = PAGES.find((p) => p.page === route.page);
   return (
     <div className="app">
       <header className="topbar">
         <strong className="brand">Claimflow</strong>
-        <nav>
+        <nav aria-label="Main">
           <button
             className={route.page === 'features' || route.page === 'feature' ? 'active' : ''}
             data-testid="nav-features"
@@ -65,22 +85,19 @@ export function App() {
           >
             Features
           </button>
-          <button
-            className={route.page === 'catalogue' ? 'active' : ''}
-            data-testid="nav-catalogue"
-            onClick={() => go({ page: 'catalogue' })}
-          >
-            Catalogue
-          </button>
-          <button
-            className={route.page === 'jwt' ? 'active' : ''}
-            data-testid="nav-jwt"
-            onClick={() => go({ page: 'jwt' })}
-          >
-            JWT settings
-          </button>
+          {PAGES.map((p) => (
+            <button
+              key={p.page}
+              className={route.page === p.page ? 'active' : ''}
+              data-testid={p.testId}
+              onClick={() => go({ page: p.page })}
+            >
+              {p.label}
+            </button>
+          ))}
         </nav>
         <span className="spacer" />
+        {themeButton}
         <a href="/docs" target="_blank" rel="noreferrer">
           API docs
         </a>
@@ -96,17 +113,18 @@ export function App() {
         </button>
       </header>
       <main>
-        {route.page === 'features' ? <FeatureList onOpen={(id) => go({ page: 'feature', id })} /> : null}
-        {route.page === 'feature' ? (
-          <FeatureEditor
-            key={route.id}
-            featureId={route.id}
-            onDirtyChange={setDirty}
-            onBack={() => go({ page: 'features' })}
-          />
-        ) : null}
-        {route.page === 'jwt' ? <JwtSettingsPage /> : null}
-        {route.page === 'catalogue' ? <CataloguePage /> : null}
+        <Suspense fallback={<p className="muted page">Loading…</p>}>
+          {route.page === 'features' ? <FeatureList onOpen={(id) => go({ page: 'feature', id })} /> : null}
+          {'id' in route ? (
+            <FeatureEditor
+              key={route.id}
+              featureId={route.id}
+              onDirtyChange={setDirty}
+              onBack={() => go({ page: 'features' })}
+            />
+          ) : null}
+          {simple ? <simple.Component /> : null}
+        </Suspense>
       </main>
     </div>
   );

@@ -3,14 +3,14 @@
  * sign in, configure JWT and the catalogue, draw the Zephr tutorial rule from the palette by dragging and connecting
  * handles, see a validation error and fix it, publish, test a token and see the path, then ask POST /v1/decisions.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Service, startService } from '../helpers/service';
+import { buildEditor } from './lib/editor-session';
 
 const root = join(import.meta.dirname, '..', '..');
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
@@ -81,21 +81,7 @@ async function select(nodeId: string): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
-  if (!process.env.CF_E2E_SKIP_BUILD || !existsSync(join(root, 'editor', 'dist', 'index.html'))) {
-    execFileSync(
-      process.execPath,
-      [
-        join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-        'build',
-        '--config',
-        join(root, 'editor', 'vite.config.ts'),
-      ],
-      {
-        cwd: root,
-        stdio: 'ignore',
-      },
-    );
-  }
+  buildEditor();
   base = await startServer();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -158,7 +144,7 @@ describe('rule editor, end to end', () => {
     await tid('nav-features').click();
     await tid('feature-new-id').fill('article');
     await tid('feature-new-name').fill('Article access');
-    await tid('feature-new-entitlements').fill('premium');
+    await tid('feature-new-entitlements-premium').check();
     await tid('feature-create').click();
     await tid('canvas').waitFor();
     await page.locator('.react-flow__node[data-id="start"]').waitFor();
@@ -220,9 +206,13 @@ describe('rule editor, end to end', () => {
     await tid('form-decision').fill('paywall');
     await tid('problems-none').waitFor();
 
-    // Publish.
-    await tid('publish-note').fill('Zephr tutorial rule');
+    // Publish: a dialog with the changes, a required note and the author.
     await tid('publish').click();
+    await tid('publish-dialog').waitFor();
+    await expect(tid('publish-confirm').isDisabled()).resolves.toBe(true);
+    await tid('publish-note').fill('Zephr tutorial rule');
+    await tid('publish-author').fill('Pat PM');
+    await tid('publish-confirm').click();
     await expect.poll(() => tid('message').textContent()).toContain('Published version 1');
     await shot('05-editor-published');
 
@@ -284,7 +274,10 @@ describe('rule editor, end to end', () => {
     await expect.poll(() => tid('view-mode').textContent()).toContain('comparing v1 → draft');
     await expect(page.locator('.react-flow__node[data-id="outcome-1"] .cf-node.diff-changed').count()).resolves.toBe(1);
     await tid('tab-node').click();
-    await expect.poll(() => tid('diff-list').textContent()).toContain('outcome-1 changed: decision');
+    await expect.poll(() => tid('diff-list').textContent()).toContain("Outcome 'softWall' changed");
+    await expect
+      .poll(() => tid('diff-list-node-outcome-1').textContent())
+      .toMatch(/decision"registrationWall"→"softWall"/);
     await shot('08-compare');
     await tid('back-to-draft').click();
     await tid('undo').click();

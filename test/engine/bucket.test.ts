@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { assignBucket, murmurhash3_32 } from '../../engine';
+import { assignBucket, compileGraph, murmurhash3_32, prepareEvaluator, validateGraph } from '../../engine';
+import { bucketDataSchema, bucketLabel } from '../../engine/nodes/bucket/definition';
+import { nodeDefinition } from '../../engine/nodes/registry';
+import { facts } from './helpers';
 
 const ids = Array.from({ length: 100_000 }, (_, i) => `visitor-${i}`);
 
@@ -98,5 +101,64 @@ describe('assignBucket', () => {
     }
     expect(moved / ids.length).toBeGreaterThan(0.09);
     expect(moved / ids.length).toBeLessThan(0.11);
+  });
+});
+
+describe('bucket labels (stable ids apart from names)', () => {
+  const graph = (buckets: unknown[]) => ({
+    nodes: [
+      { id: 'start', type: 'start', position: { x: 0, y: 0 }, data: {} },
+      { id: 'split', type: 'bucket', position: { x: 0, y: 0 }, data: { testId: 't', buckets } },
+      { id: 'o1', type: 'outcome', position: { x: 0, y: 0 }, data: { decision: 'one' } },
+      { id: 'o2', type: 'outcome', position: { x: 0, y: 0 }, data: { decision: 'two' } },
+    ],
+    edges: [
+      { id: 'e0', source: 'start', target: 'split', sourceHandle: null },
+      { id: 'e1', source: 'split', target: 'o1', sourceHandle: 'b1' },
+      { id: 'e2', source: 'split', target: 'o2', sourceHandle: 'b2' },
+    ],
+  });
+
+  it('branches by id, so renaming a label keeps every edge valid and every decision the same', () => {
+    const before = graph([
+      { id: 'b1', label: 'Control', weight: 50 },
+      { id: 'b2', label: 'Short copy', weight: 50 },
+    ]);
+    const after = graph([
+      { id: 'b1', label: 'Control (long copy)', weight: 50 },
+      { id: 'b2', label: 'Video', weight: 50 },
+    ]);
+    expect(validateGraph(before, { mode: 'publish' }).ok).toBe(true);
+    expect(validateGraph(after, { mode: 'publish' }).ok).toBe(true);
+    expect(nodeDefinition('bucket').branches(bucketDataSchema.parse(after.nodes[1].data))).toEqual(['b1', 'b2']);
+    const a = prepareEvaluator(compileGraph(before));
+    const b = prepareEvaluator(compileGraph(after));
+    for (const bucket of ['b1', 'b2']) {
+      const f = facts({ buckets: { split: bucket } });
+      expect(b.evaluate(f).decision).toBe(a.evaluate(f).decision);
+    }
+  });
+
+  it('keeps graphs saved before labels valid (the id is the label) and refuses two buckets with one name', () => {
+    expect(
+      validateGraph(
+        graph([
+          { id: 'b1', weight: 1 },
+          { id: 'b2', weight: 1 },
+        ]),
+        { mode: 'publish' },
+      ).ok,
+    ).toBe(true);
+    expect(bucketLabel({ id: 'b1' })).toBe('b1');
+    const dup = validateGraph(
+      graph([
+        { id: 'b1', label: 'Same', weight: 1 },
+        { id: 'b2', label: 'Same', weight: 1 },
+      ]),
+      { mode: 'publish' },
+    );
+    expect(dup.problems).toContainEqual(
+      expect.objectContaining({ code: 'CF_NODE_DATA_INVALID', nodeId: 'split', field: 'data.buckets.1.label' }),
+    );
   });
 });

@@ -117,6 +117,8 @@ export interface TestResult {
   entitlements: string[];
   path: string[];
   reasons: string[];
+  /** Per node on the path: what it tested, the value it saw and the branch it took. */
+  trace?: Record<string, { order: number; tested: string; value: unknown; branch: string | null }>;
   version: number | 'draft';
   token: { status: string; reason: string | null };
 }

@@ -92,30 +92,39 @@ export function CataloguePage() {
                 setEnt({ id: '', name: '', parentId: '' });
             }}
           >
-            <input
-              data-testid="entitlement-id"
-              placeholder="id, e.g. premium"
-              value={ent.id}
-              onChange={(e) => setEnt({ ...ent, id: e.target.value })}
-            />
-            <input
-              data-testid="entitlement-name"
-              placeholder="name"
-              value={ent.name}
-              onChange={(e) => setEnt({ ...ent, name: e.target.value })}
-            />
-            <select
-              data-testid="entitlement-parent"
-              value={ent.parentId}
-              onChange={(e) => setEnt({ ...ent, parentId: e.target.value })}
-            >
-              <option value="">(top level)</option>
-              {entitlements.map((x) => (
-                <option key={x.id} value={x.id}>
-                  under {x.name}
-                </option>
-              ))}
-            </select>
+            <label className="field">
+              <span className="field-label">Id</span>
+              <input
+                data-testid="entitlement-id"
+                placeholder="id, e.g. premium"
+                value={ent.id}
+                onChange={(e) => setEnt({ ...ent, id: e.target.value })}
+              />
+            </label>
+            <label className="field">
+              <span className="field-label">Name</span>
+              <input
+                data-testid="entitlement-name"
+                placeholder="name"
+                value={ent.name}
+                onChange={(e) => setEnt({ ...ent, name: e.target.value })}
+              />
+            </label>
+            <label className="field">
+              <span className="field-label">Parent</span>
+              <select
+                data-testid="entitlement-parent"
+                value={ent.parentId}
+                onChange={(e) => setEnt({ ...ent, parentId: e.target.value })}
+              >
+                <option value="">(top level)</option>
+                {entitlements.map((x) => (
+                  <option key={x.id} value={x.id}>
+                    under {x.name}
+                  </option>
+                ))}
+              </select>
+            </label>
             <button className="primary" data-testid="entitlement-save" disabled={!ent.id.trim()}>
               Save entitlement
             </button>
@@ -129,7 +138,9 @@ export function CataloguePage() {
                 <th>Product</th>
                 <th>Claim values</th>
                 <th>Entitlements</th>
-                <th />
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -139,7 +150,7 @@ export function CataloguePage() {
                     {p.name} <code>{p.id}</code>
                   </td>
                   <td>{p.claimValues.join(', ')}</td>
-                  <td>{p.entitlementIds.join(', ')}</td>
+                  <td>{p.entitlementIds.map((id) => entitlements.find((x) => x.id === id)?.name ?? id).join(', ')}</td>
                   <td>
                     <button
                       className="link"
@@ -182,25 +193,35 @@ export function CataloguePage() {
               if (ok) setProd({ id: '', name: '', claimValues: '', entitlementIds: [] });
             }}
           >
-            <input
-              data-testid="product-id"
-              placeholder="id, e.g. gold"
-              value={prod.id}
-              onChange={(e) => setProd({ ...prod, id: e.target.value })}
-            />
-            <input
-              data-testid="product-name"
-              placeholder="name"
-              value={prod.name}
-              onChange={(e) => setProd({ ...prod, name: e.target.value })}
-            />
-            <input
-              data-testid="product-claim-values"
-              placeholder="claim values, comma separated"
-              value={prod.claimValues}
-              onChange={(e) => setProd({ ...prod, claimValues: e.target.value })}
-            />
-            <div className="checks row">
+            <label className="field">
+              <span className="field-label">Id</span>
+              <input
+                data-testid="product-id"
+                placeholder="id, e.g. gold"
+                value={prod.id}
+                onChange={(e) => setProd({ ...prod, id: e.target.value })}
+              />
+            </label>
+            <label className="field">
+              <span className="field-label">Name</span>
+              <input
+                data-testid="product-name"
+                placeholder="name"
+                value={prod.name}
+                onChange={(e) => setProd({ ...prod, name: e.target.value })}
+              />
+            </label>
+            <label className="field">
+              <span className="field-label">Claim values (from the JWT)</span>
+              <input
+                data-testid="product-claim-values"
+                placeholder="claim values, comma separated"
+                value={prod.claimValues}
+                onChange={(e) => setProd({ ...prod, claimValues: e.target.value })}
+              />
+            </label>
+            <fieldset className="checks row">
+              <legend className="field-label">Entitlements it grants</legend>
               {entitlements.map((x) => (
                 <label key={x.id} className="check">
                   <input
@@ -219,7 +240,7 @@ export function CataloguePage() {
                   {x.name}
                 </label>
               ))}
-            </div>
+            </fieldset>
             <button className="primary" data-testid="product-save" disabled={!prod.id.trim()}>
               Save product
             </button>

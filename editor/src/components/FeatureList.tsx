@@ -1,18 +1,27 @@
 /** Features: create, rename, open; each shows its published version and whether the draft differs. */
 import { useCallback, useEffect, useState } from 'react';
-import { api, describeError, type FeatureSummary } from '../api/client';
+import { api, describeError, type Entitlement, type FeatureSummary } from '../api/client';
+import { TEMPLATES } from '../templates';
+import { EntitlementPicker } from './EntitlementPicker';
 
 export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
   const [features, setFeatures] = useState<FeatureSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [id, setId] = useState('');
   const [name, setName] = useState('');
-  const [entitlements, setEntitlements] = useState('');
+  const [entitlements, setEntitlements] = useState<string[]>([]);
+  const [catalogue, setCatalogue] = useState<Entitlement[]>([]);
+  const [template, setTemplate] = useState('');
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
 
   const load = useCallback(async () => {
     try {
-      setFeatures(await api<FeatureSummary[]>('GET', '/features'));
+      const [f, e] = await Promise.all([
+        api<FeatureSummary[]>('GET', '/features'),
+        api<Entitlement[]>('GET', '/entitlements'),
+      ]);
+      setFeatures(f);
+      setCatalogue(e);
     } catch (e) {
       setError(describeError(e));
     }
@@ -28,15 +37,15 @@ export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
       await api('POST', '/features', {
         id: id.trim(),
         name: name.trim() || id.trim(),
-        customerEntitlements: entitlements
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
+        customerEntitlements: entitlements,
       });
       const created = id.trim();
+      const start = TEMPLATES.find((t) => t.id === template);
+      if (start) await api('PUT', `/features/${encodeURIComponent(created)}/draft`, { graph: start.graph });
+      setTemplate('');
       setId('');
       setName('');
-      setEntitlements('');
+      setEntitlements([]);
       onOpen(created);
     } catch (err) {
       setError(describeError(err));
@@ -70,7 +79,9 @@ export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
             <th>Id</th>
             <th>Live version</th>
             <th>Draft</th>
-            <th />
+            <th>
+              <span className="sr-only">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -153,15 +164,23 @@ export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
           />
         </label>
         <label className="field">
-          <span className="field-label">Customer entitlements</span>
-          <input
-            data-testid="feature-new-entitlements"
-            placeholder="premium"
-            value={entitlements}
-            onChange={(e) => setEntitlements(e.target.value)}
-          />
-          <span className="field-hint">visitors holding one of these are “customers” of this feature</span>
+          <span className="field-label">Start from</span>
+          <select data-testid="feature-new-template" value={template} onChange={(e) => setTemplate(e.target.value)}>
+            <option value="">an empty rule</option>
+            {TEMPLATES.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}: {t.description}
+              </option>
+            ))}
+          </select>
         </label>
+        <EntitlementPicker
+          entitlements={catalogue}
+          value={entitlements}
+          onChange={setEntitlements}
+          legend="Customers hold one of these entitlements"
+          testId="feature-new-entitlements"
+        />
         <button className="primary" data-testid="feature-create" disabled={!id.trim()}>
           Create and open
         </button>

@@ -1,8 +1,10 @@
-/** Settings of the selected node: the node kind's own form from the editor registry. */
+/** Settings of the selected node: its name, then the node kind's own form from the editor registry. */
 
 import type { NodeKind } from '../../../engine/nodes/kinds';
 import { NODE_REGISTRY } from '../../../engine/nodes/registry';
 import type { Problem, Product } from '../api/client';
+import { displayName } from '../lib/node-names';
+import { Field } from '../nodes/fields';
 import { EDITOR_NODES } from '../nodes/registry';
 import type { FlowNode } from '../store/graph-history';
 
@@ -20,13 +22,39 @@ export function Inspector(props: {
   const spec = EDITOR_NODES[kind];
   const Form = spec.Form;
   const own = props.problems.filter((p) => p.nodeId === node.id);
-  const { __view, ...data } = node.data as Record<string, unknown>;
+  const data = node.data as Record<string, unknown>;
   return (
     <div className="inspector" data-testid="inspector">
       <h3>
-        <span className="cf-icon">{spec.icon}</span> {NODE_REGISTRY[kind].label} <code>{node.id}</code>
+        <span className="cf-icon" aria-hidden="true">
+          {spec.icon}
+        </span>{' '}
+        {displayName(node)} <code>{node.id}</code>
       </h3>
       <p className="muted small">{NODE_REGISTRY[kind].description}</p>
+      {own.length ? (
+        <ul className="problems compact" data-testid="inspector-problems">
+          {own.map((p, i) => (
+            <li key={i} className={p.severity}>
+              {p.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {kind !== 'start' ? (
+        <Field label="Name" hint="shown on the canvas, in problems, tests, replays and diffs">
+          <input
+            data-testid="form-name"
+            value={typeof data.name === 'string' ? data.name : ''}
+            readOnly={props.readOnly}
+            placeholder={NODE_REGISTRY[kind].label}
+            onChange={(e) => {
+              const { name: _old, ...rest } = data;
+              props.onChange(node.id, e.target.value ? { ...rest, name: e.target.value } : rest);
+            }}
+          />
+        </Field>
+      ) : null}
       {Form ? (
         <Form
           key={node.id}
@@ -39,15 +67,6 @@ export function Inspector(props: {
       ) : (
         <p className="muted">This node has no settings.</p>
       )}
-      {own.length ? (
-        <ul className="problems compact">
-          {own.map((p, i) => (
-            <li key={i} className={p.severity}>
-              {p.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 /** JWT integration settings, like Zephr's page: key, algorithms, issuer, audience, tolerance, sources, mapping. */
 import { useEffect, useState } from 'react';
 import { api, describeError } from '../api/client';
+import { type FieldError, fieldError } from '../lib/field-errors';
 
 const KINDS = [
   { value: 'secret', label: 'Shared secret (HS256/384/512)' },
@@ -52,6 +53,14 @@ export function JwtSettingsPage() {
   const [s, setS] = useState<Settings | null>(null);
   const [keyText, setKeyText] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [badField, setBadField] = useState<FieldError | null>(null);
+  /** The error beside the field it is about (a path starting with `prefix`). */
+  const errAt = (prefix: string) =>
+    badField?.field && (badField.field === prefix || badField.field.startsWith(`${prefix}.`)) ? (
+      <span className="field-error" role="alert" data-testid={`jwt-error-${prefix}`}>
+        {badField.message}
+      </span>
+    ) : null;
   const [saved, setSaved] = useState(false);
   useEffect(() => {
     api<Settings>('GET', '/settings/jwt').then(setS, (e) => setError(describeError(e)));
@@ -65,6 +74,7 @@ export function JwtSettingsPage() {
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
     setError(null);
+    setBadField(null);
     let key: Record<string, unknown> = { kind };
     if (kind === 'secret') key = keyText ? { kind, secret: keyText } : { kind, keep: true };
     else if (kind === 'spki' || kind === 'x509') key = { kind, pem: keyText || s.key.pem };
@@ -81,7 +91,9 @@ export function JwtSettingsPage() {
       setKeyText('');
       setSaved(true);
     } catch (err) {
-      setError(describeError(err));
+      const f = fieldError(err);
+      if (f.field) setBadField(f);
+      else setError(f.message);
     }
   };
   return (
@@ -139,6 +151,7 @@ export function JwtSettingsPage() {
               />
             )}
             <span className="field-hint">{kind === 'secret' ? 'never shown again after saving' : ''}</span>
+            {errAt('key')}
           </label>
         )}
         <div className="field">
@@ -160,6 +173,7 @@ export function JwtSettingsPage() {
               </label>
             ))}
           </div>
+          {errAt('algorithms')}
         </div>
       </section>
       <section className="card grid2">
@@ -170,6 +184,7 @@ export function JwtSettingsPage() {
             value={list(s.issuer)}
             onChange={(e) => set({ issuer: unlist(e.target.value) })}
           />
+          {errAt('issuer')}
         </label>
         <label className="field">
           <span className="field-label">Audience (aud)</span>
@@ -178,6 +193,7 @@ export function JwtSettingsPage() {
             value={list(s.audience)}
             onChange={(e) => set({ audience: unlist(e.target.value) })}
           />
+          {errAt('audience')}
         </label>
         <label className="field">
           <span className="field-label">Clock tolerance (seconds)</span>
@@ -189,6 +205,7 @@ export function JwtSettingsPage() {
             value={s.clockToleranceSec}
             onChange={(e) => set({ clockToleranceSec: Number(e.target.value) })}
           />
+          {errAt('clockToleranceSec')}
         </label>
         <label className="field">
           <span className="field-label">When a token is invalid or expired</span>
@@ -200,6 +217,7 @@ export function JwtSettingsPage() {
             <option value="anonymous">treat the visitor as anonymous</option>
             <option value="reject">answer 401</option>
           </select>
+          {errAt('invalidTokenMode')}
         </label>
       </section>
       <section className="card grid2">
@@ -211,6 +229,7 @@ export function JwtSettingsPage() {
             value={s.tokenSources.cookie ?? ''}
             onChange={(e) => set({ tokenSources: { ...s.tokenSources, cookie: e.target.value || null } })}
           />
+          {errAt('tokenSources.cookie')}
         </label>
         <label className="field">
           <span className="field-label">Custom header</span>
@@ -220,6 +239,7 @@ export function JwtSettingsPage() {
             value={s.tokenSources.header ?? ''}
             onChange={(e) => set({ tokenSources: { ...s.tokenSources, header: e.target.value || null } })}
           />
+          {errAt('tokenSources.header')}
         </label>
         <label className="check">
           <input
@@ -241,6 +261,7 @@ export function JwtSettingsPage() {
             onChange={(e) => set({ productsClaim: e.target.value })}
           />
           <span className="field-hint">a claim holding a product value or a list of them, e.g. prodsub</span>
+          {errAt('productsClaim')}
         </label>
         <label className="field">
           <span className="field-label">Foreign user id property</span>
@@ -249,6 +270,7 @@ export function JwtSettingsPage() {
             value={s.foreignUserIdProperty}
             onChange={(e) => set({ foreignUserIdProperty: e.target.value })}
           />
+          {errAt('foreignUserIdProperty')}
         </label>
         <label className="field">
           <span className="field-label">Foreign key system</span>
@@ -257,6 +279,7 @@ export function JwtSettingsPage() {
             value={s.foreignKeySystem}
             onChange={(e) => set({ foreignKeySystem: e.target.value })}
           />
+          {errAt('foreignKeySystem')}
         </label>
       </section>
       {error ? (

@@ -1,20 +1,23 @@
-/** The palette: every node type, dragged onto the canvas. */
-import { NODE_KINDS } from '../../../engine/nodes/kinds';
+/** The palette: every node type, dragged onto the canvas, or (keyboard) Enter adds it at the view's centre. */
+import { NODE_KINDS, type NodeKind } from '../../../engine/nodes/kinds';
 import { NODE_REGISTRY } from '../../../engine/nodes/registry';
 import { EDITOR_NODES } from '../nodes/registry';
 
 export const DRAG_TYPE = 'application/claimflow-node';
 
-export function Palette({ disabled }: { disabled: boolean }) {
+export function Palette({ disabled, onAdd }: { disabled: boolean; onAdd(kind: NodeKind): void }) {
   return (
     <aside className="palette" aria-label="Node palette">
       <h4>Nodes</h4>
       {NODE_KINDS.filter((k) => k !== 'start').map((kind) => (
-        <div
+        <button
+          type="button"
           key={kind}
           className={`palette-item${disabled ? ' disabled' : ''}`}
           data-testid={`palette-${kind}`}
           draggable={!disabled}
+          disabled={disabled}
+          onClick={() => onAdd(kind)}
           title={NODE_REGISTRY[kind].description}
           style={{ ['--accent' as string]: EDITOR_NODES[kind].color }}
           onDragStart={(e) => {
@@ -22,14 +25,18 @@ export function Palette({ disabled }: { disabled: boolean }) {
             e.dataTransfer.effectAllowed = 'move';
           }}
         >
-          <span className="cf-icon">{EDITOR_NODES[kind].icon}</span>
+          <span className="cf-icon" aria-hidden="true">
+            {EDITOR_NODES[kind].icon}
+          </span>
           <span>
             <strong>{NODE_REGISTRY[kind].label}</strong>
             <small>{NODE_REGISTRY[kind].description}</small>
           </span>
-        </div>
+        </button>
       ))}
-      <p className="muted small">Drag a node onto the canvas, then connect a labelled branch to the next node.</p>
+      <p className="muted small">
+        Drag a node onto the canvas (or focus it and press Enter), then connect a labelled branch to the next node.
+      </p>
     </aside>
   );
 }

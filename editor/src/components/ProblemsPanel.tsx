@@ -1,11 +1,14 @@
-/** Validation problems of the draft, as you edit; clicking one selects its node. */
+/** Validation problems of the draft, as you edit, each naming its node by name; clicking one zooms to the node. */
 import type { Problem } from '../api/client';
 
 export function ProblemsPanel({
   problems,
+  names,
   onSelect,
 }: {
   problems: Problem[];
+  /** node id -> human name */
+  names: Map<string, string>;
   onSelect(nodeId: string | undefined, edgeId: string | undefined): void;
 }) {
   const errors = problems.filter((p) => p.severity === 'error').length;
@@ -37,6 +40,7 @@ export function ProblemsPanel({
         {problems.map((p, i) => (
           <li key={`${p.code}-${i}`} className={p.severity}>
             <button className="link" data-testid={`problem-${i}`} onClick={() => onSelect(p.nodeId, p.edgeId)}>
+              {p.nodeId && names.has(p.nodeId) ? <strong>{names.get(p.nodeId)}: </strong> : null}
               {p.message}
             </button>
             <code className="muted small">{p.code}</code>

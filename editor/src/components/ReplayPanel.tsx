@@ -26,7 +26,11 @@ function tokenText(token: CaseResult['token']): string {
 export function ReplayPanel(props: {
   featureId: string;
   versions: VersionSummary[];
-  onHighlight(path: string[]): void;
+  /** node id -> human name */
+  names: Map<string, string>;
+  onHighlight(path: string[], failing: boolean): void;
+  /** Called before a run: saves unsaved canvas edits, so "draft" is what the canvas shows. */
+  beforeRun(): Promise<void>;
   /** The test panel's current input as a replay case input, with the decision it got. */
   currentCase: (() => { input: Record<string, unknown>; decision: string | null } | null) | null;
 }) {
@@ -37,6 +41,11 @@ export function ReplayPanel(props: {
   const [results, setResults] = useState<{ summary: string; results: CaseResult[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [caseName, setCaseName] = useState('');
+  const [shown, setShown] = useState<string | null>(null);
+  const show = (r: CaseResult) => {
+    setShown(r.name);
+    props.onHighlight(r.actual.path, !r.pass);
+  };
 
   const load = useCallback(async () => {
     try {
@@ -54,6 +63,7 @@ export function ReplayPanel(props: {
   const run = async () => {
     setError(null);
     try {
+      if (against === 'draft') await props.beforeRun();
       const out = await api<{ run: { summary: string; results: CaseResult[] } }>(
         'POST',
         `${base}/${encodeURIComponent(suite)}/run`,
@@ -62,6 +72,10 @@ export function ReplayPanel(props: {
         },
       );
       setResults(out.run);
+      // The first failing case is shown at once, its path highlighted.
+      const firstFailing = out.run.results.find((r) => !r.pass);
+      if (firstFailing) show(firstFailing);
+      else setShown(null);
     } catch (e) {
       setError(describeError(e));
     }
@@ -91,7 +105,7 @@ export function ReplayPanel(props: {
   return (
     <div className="replay" data-testid="replay-panel">
       <div className="inline">
-        <select data-testid="replay-suite" value={suite} onChange={(e) => setSuite(e.target.value)}>
+        <select data-testid="replay-suite" aria-label="Suite" value={suite} onChange={(e) => setSuite(e.target.value)}>
           {suites.length === 0 ? <option value="">no suites yet</option> : null}
           {suites.map((s) => (
             <option key={s.id} value={s.id}>
@@ -99,7 +113,12 @@ export function ReplayPanel(props: {
             </option>
           ))}
         </select>
-        <select data-testid="replay-against" value={against} onChange={(e) => setAgainst(e.target.value)}>
+        <select
+          data-testid="replay-against"
+          aria-label="Replay against"
+          value={against}
+          onChange={(e) => setAgainst(e.target.value)}
+        >
           <option value="draft">draft</option>
           <option value="published">published</option>
           {props.versions.map((v) => (
@@ -115,6 +134,7 @@ export function ReplayPanel(props: {
       <div className="inline">
         <input
           data-testid="replay-case-name"
+          aria-label="Name of the new case"
           placeholder="case name"
           value={caseName}
           onChange={(e) => setCaseName(e.target.value)}
@@ -135,11 +155,12 @@ export function ReplayPanel(props: {
           </p>
           <ul className="cases">
             {results.results.map((r) => (
-              <li key={r.name} className={r.pass ? 'pass' : 'fail'}>
+              <li key={r.name} className={`${r.pass ? 'pass' : 'fail'}${shown === r.name ? ' shown' : ''}`}>
                 <button
                   className="link"
                   data-testid={`replay-case-${r.name}`}
-                  onClick={() => props.onHighlight(r.actual.path)}
+                  aria-pressed={shown === r.name}
+                  onClick={() => show(r)}
                 >
                   {r.pass ? '✓' : '✗'} {r.name}
                 </button>
@@ -152,6 +173,12 @@ export function ReplayPanel(props: {
                 >
                   {tokenText(r.token)}
                 </span>
+                {!r.pass && shown === r.name ? (
+                  <div className="small" data-testid={`replay-case-path-${r.name}`}>
+                    path: {r.actual.path.map((id) => props.names.get(id) ?? id).join(' → ')}
+                    {r.mismatches.length ? <div className="muted">{r.mismatches.join('; ')}</div> : null}
+                  </div>
+                ) : null}
               </li>
             ))}
           </ul>

@@ -3,8 +3,15 @@ import type { Graph, GraphEdge, GraphNode } from '../api/client';
 
 export type Change = 'added' | 'removed' | 'changed' | 'same';
 
+/** One changed setting: its dotted path and the old and new values as JSON text (undefined: absent). */
+export interface FieldChange {
+  field: string;
+  before: string | undefined;
+  after: string | undefined;
+}
+
 export interface GraphDiff {
-  nodes: Record<string, { change: Change; fields: string[] }>;
+  nodes: Record<string, { change: Change; fields: string[]; values: FieldChange[] }>;
   edges: Record<string, Change>;
   /** Union of both graphs, for showing on one canvas (removed items taken from the old one). */
   merged: Graph;
@@ -17,14 +24,17 @@ function flatten(value: unknown, prefix: string, out: Record<string, string>): v
   } else out[prefix] = JSON.stringify(value);
 }
 
-function changedFields(a: GraphNode, b: GraphNode): string[] {
-  if (a.type !== b.type) return ['type'];
+function changedFields(a: GraphNode, b: GraphNode): FieldChange[] {
+  if (a.type !== b.type) return [{ field: 'type', before: a.type, after: b.type }];
   const fa: Record<string, string> = {};
   const fb: Record<string, string> = {};
   flatten(a.data ?? {}, '', fa);
   flatten(b.data ?? {}, '', fb);
   const keys = new Set([...Object.keys(fa), ...Object.keys(fb)]);
-  return [...keys].filter((k) => fa[k] !== fb[k]).sort();
+  return [...keys]
+    .filter((k) => fa[k] !== fb[k])
+    .sort()
+    .map((field) => ({ field, before: fa[field], after: fb[field] }));
 }
 
 const edgeKey = (e: GraphEdge) => `${e.source}|${e.sourceHandle ?? ''}`;
@@ -37,17 +47,18 @@ export function diffGraphs(before: Graph, after: Graph): GraphDiff {
   for (const n of after.nodes) {
     const old = beforeNodes.get(n.id);
     if (!old) {
-      nodes[n.id] = { change: 'added', fields: [] };
+      nodes[n.id] = { change: 'added', fields: [], values: [] };
       summary.added++;
     } else {
-      const fields = changedFields(old, n);
-      nodes[n.id] = { change: fields.length ? 'changed' : 'same', fields };
+      const values = changedFields(old, n);
+      const fields = values.map((v) => v.field);
+      nodes[n.id] = { change: fields.length ? 'changed' : 'same', fields, values };
       if (fields.length) summary.changed++;
     }
   }
   for (const n of before.nodes) {
     if (!afterNodes.has(n.id)) {
-      nodes[n.id] = { change: 'removed', fields: [] };
+      nodes[n.id] = { change: 'removed', fields: [], values: [] };
       summary.removed++;
     }
   }

@@ -1,21 +1,61 @@
-/** Auto-layout with dagre: top to bottom, nodes spaced by their size. */
-import dagre from '@dagrejs/dagre';
+/**
+ * Auto-layout with ELK's layered algorithm, top to bottom. Every branch is a port fixed where its handle is drawn
+ * (left to right in the kind's branch order), so a tree lays out with no crossing edges. ELK is loaded on first use
+ * (its own chunk).
+ */
+import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import { branchesOf } from '../nodes/branches';
 import type { FlowGraph } from '../store/graph-history';
 
-export function autoLayout(graph: FlowGraph): FlowGraph {
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'TB', nodesep: 40, ranksep: 70 });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const n of graph.nodes) g.setNode(n.id, { width: n.measured?.width ?? 200, height: n.measured?.height ?? 80 });
-  for (const e of graph.edges) g.setEdge(e.source, e.target);
-  dagre.layout(g);
+const W = 220;
+const H = 90;
+const portOut = (node: string, branch: string | null | undefined) => `${node}::out::${branch ?? ''}`;
+
+/** The ELK graph of a flow graph: one north input port per node, south output ports in branch order. */
+export function elkGraph(graph: FlowGraph): ElkNode {
+  const children: ElkNode[] = graph.nodes.map((n) => {
+    const width = n.measured?.width ?? W;
+    const height = n.measured?.height ?? H;
+    const branches: (string | null)[] = n.type === 'start' ? [null] : branchesOf(String(n.type), n.data);
+    return {
+      id: n.id,
+      width,
+      height,
+      layoutOptions: { 'elk.portConstraints': 'FIXED_POS' },
+      ports: [
+        { id: `${n.id}::in`, x: width / 2, y: 0, width: 1, height: 1 },
+        ...branches.map((b, i) => ({
+          id: portOut(n.id, b),
+          x: (width * (i + 0.5)) / branches.length,
+          y: height,
+          width: 1,
+          height: 1,
+        })),
+      ],
+    };
+  });
+  const ports = new Set(children.flatMap((c) => (c.ports ?? []).map((p) => p.id)));
+  const edges: ElkExtendedEdge[] = graph.edges
+    .filter((e) => ports.has(portOut(e.source, e.sourceHandle)) && ports.has(`${e.target}::in`))
+    .map((e) => ({ id: e.id, sources: [portOut(e.source, e.sourceHandle)], targets: [`${e.target}::in`] }));
   return {
-    ...graph,
-    nodes: graph.nodes.map((n) => {
-      const p = g.node(n.id);
-      const w = n.measured?.width ?? 200;
-      const h = n.measured?.height ?? 80;
-      return { ...n, position: { x: Math.round(p.x - w / 2), y: Math.round(p.y - h / 2) } };
-    }),
+    id: 'root',
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'DOWN',
+      'elk.spacing.nodeNode': '40',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '70',
+      'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+      'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+    },
+    children,
+    edges,
   };
+}
+
+export async function autoLayout(graph: FlowGraph): Promise<FlowGraph> {
+  const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
+  const out = await new ELK().layout(elkGraph(graph));
+  const at = new Map((out.children ?? []).map((c) => [c.id, { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) }]));
+  return { ...graph, nodes: graph.nodes.map((n) => ({ ...n, position: at.get(n.id) ?? n.position })) };
 }

@@ -1,4 +1,9 @@
-/** The branches (source handles) a node shows: from the engine's definition, even while its data is half filled. */
+/**
+ * The branches (source handles) a node shows come from its kind, never from whether its data is valid: a half-filled
+ * node keeps its handles and edges, and its invalid data is a problem on the node. A kind's `branches` reads only
+ * what names its branches (split-test bucket ids), so it is asked with the raw data; data too broken even for that
+ * (no bucket list at all) shows no branch handles.
+ */
 import { isNodeKind } from '../../../engine/nodes/kinds';
 import { nodeDefinition } from '../../../engine/nodes/registry';
 
@@ -7,10 +12,10 @@ export function branchesOf(kind: string, data: Record<string, unknown>): string[
   const def = nodeDefinition(kind);
   const parsed = def.dataSchema.safeParse(data);
   if (parsed.success) return [...def.branches(parsed.data)];
-  if (kind === 'bucket') {
-    const buckets = Array.isArray(data.buckets) ? (data.buckets as { id?: unknown }[]) : [];
-    return buckets.map((b) => String(b.id ?? '')).filter(Boolean);
+  try {
+    const raw = def.branches(data as never);
+    return [...new Set(raw.filter((b): b is string => typeof b === 'string' && b.length > 0))];
+  } catch {
+    return [];
   }
-  const fallback = def.dataSchema.safeParse(def.defaultData());
-  return fallback.success ? [...def.branches(fallback.data)] : [];
 }

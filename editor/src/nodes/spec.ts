@@ -15,5 +15,9 @@ export interface EditorNodeSpec {
   color: string;
   icon: string;
   summary(data: Record<string, unknown>): string;
+  /** The label people read for a branch when it is not the branch id itself (a split-test bucket's name). */
+  branchLabel?(data: Record<string, unknown>, branch: string): string;
   Form: ComponentType<FormProps> | null;
+  /** Data a node added in the editor starts with, when it differs from the engine's default. */
+  defaultData?(): Record<string, unknown>;
 }

@@ -1,9 +1,18 @@
-/** `bucket` ("Split test"): a sticky weighted split; one branch per bucket id. */
+/**
+ * `bucket` ("Split test"): a sticky weighted split; one branch per bucket id. A bucket's `id` is stable (it names the
+ * branch edges leave by and the value sites see); its optional `label` is what people read and may change freely
+ * without touching edges. Graphs saved before labels existed stay valid: the id doubles as the label.
+ */
 import { z } from 'zod';
 import { compareCondition } from '../lib/conditions';
 import { defineNode } from '../node-definition';
 
 export const BUCKET_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** What a person reads for a bucket: its label, else its id. */
+export function bucketLabel(bucket: { id: string; label?: string }): string {
+  return bucket.label ?? bucket.id;
+}
 
 export const bucketDataSchema = z
   .object({
@@ -12,6 +21,12 @@ export const bucketDataSchema = z
       .array(
         z.object({
           id: z.string().regex(BUCKET_ID, 'bucket ids use letters, digits, _ and - (at most 64)'),
+          label: z
+            .string()
+            .trim()
+            .min(1, 'name the bucket')
+            .max(80, 'bucket names have at most 80 characters')
+            .optional(),
           weight: z.number().positive('weights must be positive').finite(),
         }),
       )
@@ -20,10 +35,15 @@ export const bucketDataSchema = z
   })
   .superRefine((data, ctx) => {
     const seen = new Set<string>();
+    const labels = new Set<string>();
     data.buckets.forEach((b, i) => {
       if (seen.has(b.id))
         ctx.addIssue({ code: 'custom', path: ['buckets', i, 'id'], message: `duplicate bucket "${b.id}"` });
       seen.add(b.id);
+      const label = bucketLabel(b);
+      if (b.label !== undefined && labels.has(label))
+        ctx.addIssue({ code: 'custom', path: ['buckets', i, 'label'], message: `two buckets are named "${label}"` });
+      labels.add(label);
     });
   });
 
@@ -35,8 +55,8 @@ export const bucketNode = defineNode({
   terminal: false,
   defaultData: () => ({
     buckets: [
-      { id: 'a', weight: 50 },
-      { id: 'b', weight: 50 },
+      { id: 'a', label: 'A', weight: 50 },
+      { id: 'b', label: 'B', weight: 50 },
     ],
   }),
   branches: (data) => data.buckets.map((b) => b.id),

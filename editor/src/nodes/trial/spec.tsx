@@ -1,4 +1,5 @@
 import { Field, Select, Text } from '../fields';
+import { timeZones } from '../lib/zoned-time';
 import type { EditorNodeSpec, FormProps } from '../spec';
 
 function TrialForm({ data, onChange, readOnly }: FormProps) {
@@ -40,6 +41,20 @@ function TrialForm({ data, onChange, readOnly }: FormProps) {
           ]}
           onChange={(v) => onChange({ ...data, counting: v })}
         />
+      </Field>
+      <Field label="Time zone" hint="where calendar days, weeks and months begin">
+        <select
+          data-testid="form-timezone"
+          value={typeof data.timeZone === 'string' ? data.timeZone : 'UTC'}
+          disabled={readOnly}
+          onChange={(e) => onChange({ ...data, timeZone: e.target.value })}
+        >
+          {timeZones().map((z) => (
+            <option key={z} value={z}>
+              {z}
+            </option>
+          ))}
+        </select>
       </Field>
       <Field label="Tracker" hint="meters with the same tracker share one count across features">
         <Text

@@ -1,0 +1,48 @@
+/**
+ * The Test tab's state: the input being edited and the last run (its exact request and result). A run tests the
+ * canvas (unsaved edits are saved as the draft first) or a version; `currentCase` turns the last run into a replay
+ * case carrying everything it used (visitor id, meters, clock), so the case decides the same when replayed.
+ */
+import { useCallback, useState } from 'react';
+import { api, type TestResult } from '../api/client';
+import { DEFAULT_VISITOR, emptyTestInput, type TestInput, testRequestBody } from '../components/TestPanel';
+
+export type TestRun = TestResult & { tested: string };
+
+export function useTestRun(args: {
+  featureId: string;
+  dirty: boolean;
+  saveDraft(): Promise<void>;
+  onResult(result: TestRun): void;
+}) {
+  const { featureId, dirty, saveDraft, onResult } = args;
+  const [input, setInput] = useState<TestInput>(emptyTestInput);
+  const [last, setLast] = useState<{ body: Record<string, unknown>; result: TestRun } | null>(null);
+
+  const run = useCallback(
+    async (given: TestInput, against: string) => {
+      const body = testRequestBody(given, against);
+      // The clock is always sent, so the same input can be replayed later at the same time.
+      body.now = (body.now as string | undefined) ?? new Date().toISOString();
+      let tested = against === 'draft' ? 'the canvas (the saved draft)' : `version ${against}`;
+      if (against === 'draft' && dirty) {
+        await saveDraft();
+        tested = 'the canvas (its unsaved changes were saved as the draft first)';
+      }
+      const r = await api<TestResult>('POST', `/features/${encodeURIComponent(featureId)}/test`, body);
+      const result = { ...r, tested };
+      setLast({ body, result });
+      onResult(result);
+    },
+    [featureId, dirty, saveDraft, onResult],
+  );
+
+  const currentCase = useCallback(() => {
+    if (!last) return null;
+    const { against: _against, ...input } = last.body;
+    return { input: { visitorId: DEFAULT_VISITOR, ...input }, decision: last.result.decision };
+  }, [last]);
+
+  const clear = useCallback(() => setLast(null), []);
+  return { input, setInput, result: last?.result ?? null, run, currentCase, clear };
+}
