@@ -1,6 +1,6 @@
 /** One node on the canvas: title, summary, a target handle on top and one labelled source handle per branch. */
-import { Handle, type NodeProps, Position } from '@xyflow/react';
-import { memo } from 'react';
+import { Handle, type NodeProps, Position, useUpdateNodeInternals } from '@xyflow/react';
+import { memo, useEffect } from 'react';
 import type { NodeKind } from '../../../engine/nodes/kinds';
 import { NODE_REGISTRY } from '../../../engine/nodes/registry';
 import { branchesOf } from './branches';
@@ -21,6 +21,14 @@ function FlowNodeImpl({ id, type, data, selected }: NodeProps) {
   const d = data as Record<string, unknown> & { __view?: NodeView };
   const view = d.__view ?? {};
   const branches = branchesOf(kind, d);
+  // Branch handles come and go with the data (bucket ids, switch case labels): xyflow must re-measure them, or a
+  // renamed handle cannot be connected.
+  const updateNodeInternals = useUpdateNodeInternals();
+  const branchKey = branches.join('\u0000');
+  useEffect(() => {
+    void branchKey;
+    updateNodeInternals(id);
+  }, [id, branchKey, updateNodeInternals]);
   const classes = [
     'cf-node',
     selected ? 'selected' : '',

@@ -142,7 +142,7 @@ function SwitchForm({ data, onChange, readOnly }: FormProps) {
 
 export const switchSpec: EditorNodeSpec = {
   color: '#9333ea',
-  icon: '⑂',
+  icon: '≡',
   summary: (d) => {
     const cases = (Array.isArray(d.cases) ? d.cases : []) as Case[];
     return d.property
