@@ -14,6 +14,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { ClaimflowError } from '../engine';
 import type { AppContext } from './app-context';
 import type { DecideDeps } from './decisions/decide';
+import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
 import { createMetrics } from './decisions/metrics';
 import { compiledFor } from './features/feature-service';
 import { errorBody } from './lib/http-errors';
@@ -57,6 +58,10 @@ export interface AppOptions {
   adminAuthWindowMs?: number;
   refreshIntervalMs?: number;
   meterFailureMode?: 'allow' | 'deny';
+  /** The hot path's evaluator (default fast); json-rules-engine runs the exported rules themselves. */
+  evaluator?: EvaluatorMode;
+  /** Share of live decisions checked again by json-rules-engine off the hot path (0..1, default 0). */
+  shadowSample?: number;
   /** Folder of the built editor; default `editor/dist` when it exists. null: do not serve it. */
   editorDir?: string | null;
 }
@@ -123,6 +128,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics,
     meterFailureMode: options.meterFailureMode ?? 'deny',
     log: app.log,
+    evaluator: createDecisionEvaluator(options.evaluator ?? 'fast'),
+    shadow: createShadowChecker(options.shadowSample ?? 0, (r) => {
+      metrics.shadowChecks.inc({ result: r.agreed ? 'agree' : 'disagree' });
+      if (!r.agreed)
+        app.log.warn(
+          {
+            feature: r.featureId,
+            version: r.version,
+            livePath: r.livePath,
+            shadowPath: r.shadowPath,
+            liveDecision: r.liveDecision,
+            shadowDecision: r.shadowDecision,
+          },
+          'shadow check: json-rules-engine disagrees with the fast evaluator',
+        );
+    }),
     loadPreview: (featureId, against) => compiledFor(store, runtime, featureId, against),
   };
   const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps };

@@ -40,6 +40,8 @@ try {
     adminAuthWindowMs: config.adminAuthWindowMs,
     refreshIntervalMs: config.refreshIntervalMs,
     meterFailureMode: config.meterFailureMode,
+    evaluator: config.evaluator,
+    shadowSample: config.shadowSample,
     logger: { level: config.logLevel },
   });
   stage = 'listen';

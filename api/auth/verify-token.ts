@@ -1,5 +1,7 @@
-/** Verifies visitor tokens with jose against the configured key only; never throws; caches successes by token hash. */
-import { createHash } from 'node:crypto';
+/**
+ * Verifies visitor tokens with jose against the configured key only; never throws. Successes are cached by the token
+ * itself (bounded by entries and bytes), and concurrent verifications of one token share one signature check.
+ */
 import {
   type CryptoKey,
   createLocalJWKSet,
@@ -39,6 +41,8 @@ export type VerifyResult =
 export interface VerifierStats {
   cacheHits: number;
   cacheMisses: number;
+  /** Verifications that waited for the same token's check already in progress instead of checking it again. */
+  coalesced: number;
   /** Requests actually sent to the JWKS keys endpoint (0 for every other key kind). */
   jwksFetches: number;
 }
@@ -68,6 +72,8 @@ export interface TokenVerifier {
 export interface TokenVerifierOptions {
   /** Verified tokens remembered (LRU); 0 disables the cache. Default 10 000. */
   cacheSize?: number;
+  /** Bytes the cache may hold (tokens and claims, estimated from the token's length). Default 32 MiB. */
+  cacheMaxBytes?: number;
   /** The clock, in epoch milliseconds, for exp/nbf checks. Default Date.now. */
   now?: () => number;
   /** Told how each request to a JWKS keys endpoint ended (metrics). */
@@ -81,6 +87,11 @@ interface Cached {
 }
 
 type KeyResolver = JWTVerifyGetKey | { broken: string } | RemoteKeyResolver;
+
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+/** A cached entry's estimated footprint: the token string (2 bytes a character) plus its decoded claims and overhead. */
+const cachedBytes = (token: string) => token.length * 3 + 256;
+const HMAC_HASH: Record<string, string | undefined> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
 
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const NESTED_CTY = /^(application\/)?jwt$/i;
@@ -136,12 +147,24 @@ const errorCode = (error: unknown) => (error as { code?: unknown } | null)?.code
  */
 export function createTokenVerifier(settings: JwtSettings, options: TokenVerifierOptions = {}): TokenVerifier {
   const now = options.now ?? Date.now;
-  const counters: VerifierStats = { cacheHits: 0, cacheMisses: 0, jwksFetches: 0 };
+  const counters: VerifierStats = { cacheHits: 0, cacheMisses: 0, coalesced: 0, jwksFetches: 0 };
   const tolerance = settings.clockToleranceSec;
   const cacheSize = Math.max(0, Math.floor(options.cacheSize ?? 10_000));
   // Entries of a remote key set live no longer than the key set itself, so a withdrawn key stops verifying.
   const ttl = settings.key.kind === 'jwksUrl' ? settings.key.cacheMaxAgeMs : 0;
-  const cache = cacheSize > 0 ? new LRUCache<string, Cached>({ max: cacheSize, ...(ttl ? { ttl } : {}) }) : null;
+  // Keyed by the token itself: a Map lookup hashes the string once, far cheaper than a SHA-256 per request, and the
+  // byte bound keeps 10 000 maximal (8 KiB) tokens from holding more than `cacheMaxBytes`.
+  const cache =
+    cacheSize > 0
+      ? new LRUCache<string, Cached>({
+          max: cacheSize,
+          maxSize: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES,
+          sizeCalculation: (_value, token) => cachedBytes(token),
+          ...(ttl ? { ttl } : {}),
+        })
+      : null;
+  // Verifications in progress, by token: concurrent requests carrying the same new token wait for one check.
+  const inFlight = new Map<string, Promise<VerifyResult>>();
   const built = buildKeyResolver(settings, () => counters.jwksFetches++, options.onJwksFetch);
   const remote = built !== null && 'prefetch' in built ? built : null;
   const resolver = remote ? remote.getKey : (built as JWTVerifyGetKey | { broken: string } | null);
@@ -209,23 +232,32 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
       return fail('CF_TOKEN_TOO_LARGE', `the token is larger than ${MAX_TOKEN_BYTES} bytes`);
     if (!COMPACT.test(token))
       return fail('CF_TOKEN_MALFORMED', 'the token is not a compact JWS (three base64url parts)');
-    const key = createHash('sha256').update(token).digest('hex');
-    const hit = cache?.get(key);
+    const hit = cache?.get(token);
     if (hit) {
       if (hit.exp !== undefined && hit.exp <= Math.floor(now() / 1000) - tolerance) {
-        cache?.delete(key);
+        cache?.delete(token);
         return fail('CF_TOKEN_EXPIRED', 'the token has expired (exp is in the past)');
       }
       counters.cacheHits++;
       return { status: 'valid', claims: hit.claims, header: hit.header };
     }
-    counters.cacheMisses++;
-    const result = await verifyUncached(token);
-    if (result.status === 'valid' && cache) {
-      const exp = typeof result.claims.exp === 'number' ? result.claims.exp : undefined;
-      cache.set(key, { claims: result.claims, header: result.header, exp });
+    const pending = inFlight.get(token);
+    if (pending) {
+      counters.coalesced++;
+      return pending;
     }
-    return result;
+    counters.cacheMisses++;
+    const check = verifyUncached(token)
+      .then((result) => {
+        if (result.status === 'valid' && cache) {
+          const exp = typeof result.claims.exp === 'number' ? result.claims.exp : undefined;
+          cache.set(token, { claims: result.claims, header: result.header, exp });
+        }
+        return result;
+      })
+      .finally(() => inFlight.delete(token));
+    inFlight.set(token, check);
+    return check;
   }
 
   return {
@@ -283,8 +315,20 @@ function buildKeyResolver(
       case 'none':
         return null;
       case 'secret': {
+        // Imported once per algorithm as a CryptoKey: given raw bytes, jose would import the key on every verification.
         const bytes = new TextEncoder().encode(key.secret);
-        return async () => bytes;
+        const imported = new Map<string, Promise<CryptoKey>>();
+        return async (header) => {
+          const alg = String(header.alg);
+          let k = imported.get(alg);
+          if (!k) {
+            const hash = HMAC_HASH[alg];
+            if (!hash) throw new TokenRefusal('CF_TOKEN_KEY_NOT_FOUND', `a shared secret cannot verify ${alg}`);
+            k = crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash }, false, ['verify']);
+            imported.set(alg, k);
+          }
+          return k;
+        };
       }
       case 'spki':
       case 'x509': {

@@ -36,6 +36,8 @@ export const ConfigSchema = z
     keepAliveTimeoutMs: ms(100, 600_000, 72_000),
     adminAuthMaxFailures: z.coerce.number().int().min(1).max(100_000).default(20),
     adminAuthWindowMs: ms(1_000, 86_400_000, 60_000),
+    evaluator: z.enum(['fast', 'json-rules-engine']).default('fast'),
+    shadowSample: z.coerce.number().min(0, 'between 0 and 1').max(1, 'between 0 and 1').default(0),
   })
   .refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, {
     message: 'the header timeout cannot be longer than the request timeout',
@@ -62,6 +64,8 @@ const ENV: Record<string, keyof Config> = {
   CLAIMFLOW_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
   CLAIMFLOW_ADMIN_AUTH_MAX_FAILURES: 'adminAuthMaxFailures',
   CLAIMFLOW_ADMIN_AUTH_WINDOW_MS: 'adminAuthWindowMs',
+  CLAIMFLOW_EVALUATOR: 'evaluator',
+  CLAIMFLOW_SHADOW_SAMPLE: 'shadowSample',
 };
 
 /** Loads the configuration; returns the problems (one line each, naming the variable) instead of throwing. */

@@ -13,7 +13,6 @@ import {
   decisionFacts,
   type Facts,
   meterWindowStart,
-  prepareEvaluator,
   type RequestContext,
   requestFacts,
   type TokenStatus,
@@ -24,6 +23,7 @@ import {
 import type { TokenFound } from '../auth';
 import type { LiveFeature, Runtime } from '../runtime/runtime';
 import type { Store } from '../store/store';
+import { createDecisionEvaluator, type DecisionEvaluator, type Evaluation } from './evaluators';
 import { decisionMode, type Metrics } from './metrics';
 import { recordSample } from './record';
 
@@ -70,6 +70,18 @@ export interface DecideDeps {
   metrics: Metrics;
   meterFailureMode: 'allow' | 'deny';
   log: { warn(obj: unknown, msg?: string): void };
+  /** The evaluator of the hot path (default: the fast one). */
+  evaluator?: DecisionEvaluator;
+  /** Shadow checks of a sample of live decisions by json-rules-engine (see evaluators.ts). */
+  shadow?: {
+    maybeCheck(
+      featureId: string,
+      version: number | 'draft',
+      compiled: CompiledFeature,
+      facts: Facts,
+      live: Evaluation,
+    ): void;
+  };
   /** Compiles a draft or loads a version for previews. */
   loadPreview?: (
     featureId: string,
@@ -135,7 +147,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       trials: {},
     });
     const counting = !input.dryRun && input.preview === undefined;
-    const decision = await evaluateWithMeters(
+    const decision: Evaluation = await evaluateWithMeters(
       deps,
       featureId,
       compiled,
@@ -145,6 +157,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       counting,
     );
     metrics.decisions.inc({ feature: featureId, decision: decision.decision ?? 'none', mode: decisionMode(input) });
+    if (counting) deps.shadow?.maybeCheck(featureId, target.version, compiled, facts, decision);
     answers.push({
       feature: featureId,
       decision: decision.decision,
@@ -183,6 +196,18 @@ async function targetOf(
   return live.published;
 }
 
+const fastEvaluator = createDecisionEvaluator('fast');
+const metersByFeature = new WeakMap<CompiledFeature, { featureId: string; meters: ReturnType<typeof trialMeters> }>();
+
+/** The trial meters of a compiled version, found once per version instead of on every decision. */
+function metersOf(compiled: CompiledFeature, featureId: string) {
+  const hit = metersByFeature.get(compiled);
+  if (hit && hit.featureId === featureId) return hit.meters;
+  const meters = trialMeters(compiled, featureId);
+  metersByFeature.set(compiled, { featureId, meters });
+  return meters;
+}
+
 async function evaluateWithMeters(
   deps: DecideDeps,
   featureId: string,
@@ -191,10 +216,10 @@ async function evaluateWithMeters(
   visitorId: string,
   contentId: string | null,
   counting: boolean,
-) {
-  const evaluator = prepareEvaluator(compiled);
-  const meters = trialMeters(compiled, featureId);
-  if (meters.length === 0) return evaluator.evaluate(facts);
+): Promise<Evaluation> {
+  const evaluator = deps.evaluator ?? fastEvaluator;
+  const meters = metersOf(compiled, featureId);
+  if (meters.length === 0) return evaluator.evaluate(compiled, facts);
   const requests = new Map(
     meters.map((m) => [
       m.nodeId,
@@ -223,7 +248,7 @@ async function evaluateWithMeters(
     }),
   );
   for (let round = 0; ; round++) {
-    const decision = evaluator.evaluate(facts);
+    const decision = await evaluator.evaluate(compiled, facts);
     if (!counting || round > meters.length) return decision;
     let retry = false;
     for (const m of meters) {
