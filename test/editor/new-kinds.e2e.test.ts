@@ -208,6 +208,8 @@ describe('switch and conditions nodes, end to end', () => {
     await connect('conditions-1', 'no', 'outcome-4');
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(6);
     await tid('layout').click();
+    await tid('fit').click();
+    await page.waitForTimeout(400);
     await tid('problems-none').waitFor();
     await shot('04-graph');
 
