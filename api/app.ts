@@ -32,8 +32,10 @@ import { replayRoutes } from './routes/admin/replay';
 import { settingsRoutes } from './routes/admin/settings';
 import { decisionRoutes, PREVIEW_HEADER } from './routes/public/decisions';
 import { Runtime } from './runtime/runtime';
+import { scheduleMeterPruning } from './store/meters/prune-schedule';
+import { openRedisMeterStore } from './store/meters/redis-meter-store';
 import { openStore } from './store/open-store';
-import type { Store } from './store/store';
+import type { MeterStore, Store } from './store/store';
 
 export interface AppOptions {
   dataDir: string;
@@ -62,6 +64,12 @@ export interface AppOptions {
   evaluator?: EvaluatorMode;
   /** Share of live decisions checked again by json-rules-engine off the hot path (0..1, default 0). */
   shadowSample?: number;
+  /** `redis://...`: count trial meters in Redis instead of the store. */
+  meterUrl?: string;
+  /** Use this meter store (it is then not closed with the app). */
+  meterStore?: MeterStore;
+  /** How often expired meter uses are pruned (ms, default one hour; 0: never). */
+  meterPruneIntervalMs?: number;
   /** Folder of the built editor; default `editor/dist` when it exists. null: do not serve it. */
   editorDir?: string | null;
 }
@@ -122,9 +130,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   await runtime.load();
   runtime.start(options.refreshIntervalMs ?? 5_000);
+  const ownsMeters = options.meterStore === undefined && options.meterUrl !== undefined;
+  const meters =
+    options.meterStore ??
+    (options.meterUrl ? await openRedisMeterStore({ url: options.meterUrl, requireConnection: false }) : undefined);
+  const meterStats = (meters ?? store).meterBatchStats;
+  if (meterStats) metrics.watchMeterBatches(() => meterStats());
+  const stopPruning = scheduleMeterPruning({
+    meters: store,
+    everyMs: options.meterPruneIntervalMs ?? 3_600_000,
+    onPruned: (rows) => metrics.metersPruned.inc(rows),
+    onError: (err) => app.log.warn({ err }, 'pruning expired meter uses failed'),
+  });
   const decideDeps: DecideDeps = {
     runtime,
     store,
+    meters,
     metrics,
     meterFailureMode: options.meterFailureMode ?? 'deny',
     log: app.log,
@@ -252,6 +273,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onClose', async () => {
     runtime.stop();
+    stopPruning();
+    if (ownsMeters) await meters?.close();
     if (ownsStore) await store.close();
   });
   return app;

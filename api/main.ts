@@ -42,6 +42,8 @@ try {
     meterFailureMode: config.meterFailureMode,
     evaluator: config.evaluator,
     shadowSample: config.shadowSample,
+    meterUrl: config.meterUrl,
+    meterPruneIntervalMs: config.meterPruneIntervalMs,
     logger: { level: config.logLevel },
   });
   stage = 'listen';
@@ -70,7 +72,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const address = server.server.address();
 console.log(
-  `claimflow: listening on http://${config.host}:${address && typeof address === 'object' ? address.port : config.port} (store: ${server.claimflow.store.kind}, data: ${dataDir})`,
+  `claimflow: listening on http://${config.host}:${address && typeof address === 'object' ? address.port : config.port} (store: ${server.claimflow.store.kind}, meters: ${server.claimflow.decideDeps.meters?.kind ?? server.claimflow.store.kind}, data: ${dataDir})`,
 );
 
 /** Creates the data directory, checks it is writable, and returns the admin key (generated at the first start). */

@@ -30,6 +30,11 @@ export const ConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     refreshIntervalMs: z.coerce.number().int().min(100).max(600_000).default(5_000),
     meterFailureMode: z.enum(['allow', 'deny']).default('deny'),
+    meterUrl: z
+      .string()
+      .regex(/^rediss?:\/\//, 'CLAIMFLOW_METER_URL must start with redis:// or rediss://')
+      .optional(),
+    meterPruneIntervalMs: ms(0, 86_400_000, 3_600_000),
     jsonMaxDepth: z.coerce.number().int().min(8).max(256).default(64),
     headersTimeoutMs: ms(100, 600_000, 10_000),
     requestTimeoutMs: ms(100, 3_600_000, 30_000),
@@ -58,6 +63,8 @@ const ENV: Record<string, keyof Config> = {
   LOG_LEVEL: 'logLevel',
   CLAIMFLOW_REFRESH_INTERVAL_MS: 'refreshIntervalMs',
   CLAIMFLOW_METER_FAILURE_MODE: 'meterFailureMode',
+  CLAIMFLOW_METER_URL: 'meterUrl',
+  CLAIMFLOW_METER_PRUNE_INTERVAL_MS: 'meterPruneIntervalMs',
   CLAIMFLOW_JSON_MAX_DEPTH: 'jsonMaxDepth',
   CLAIMFLOW_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
   CLAIMFLOW_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',

@@ -1,9 +1,9 @@
 /**
  * The decision service: token -> verify (jose) -> visitor (products, entitlements, user id) -> facts per feature
  * (split-test buckets, trial meters) -> fast evaluator. One verification serves every feature of a batch.
- * Trial meters: the meter state is read before evaluating; when the decision's path goes through a trial node's
- * `allowed` branch, one use is counted atomically; if another request took the last use meanwhile, the feature is
- * evaluated again with that meter exhausted. Dry runs, tests and previews never count.
+ * Trial meters: when the decision's path goes through a trial node's `allowed` branch, one use is counted atomically
+ * (group-committed); if the meter was exhausted, the feature is evaluated again with that meter exhausted. Dry runs,
+ * tests and previews never count. Metered answers carry the remaining allowance per trial node passed.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -16,13 +16,16 @@ import {
   type RequestContext,
   requestFacts,
   type TokenStatus,
+  type TrialMeter,
   trialMeters,
   visitorFromClaims,
   visitorKey,
 } from '../../engine';
 import type { TokenFound } from '../auth';
+import type { MeterRemaining } from '../contract/meters';
 import type { LiveFeature, Runtime } from '../runtime/runtime';
-import type { Store } from '../store/store';
+import { meterExpiry } from '../store/meters/expiry';
+import type { MeterRequest, MeterResult, MeterStore, Store } from '../store/store';
 import { createDecisionEvaluator, type DecisionEvaluator, type Evaluation } from './evaluators';
 import { decisionMode, type Metrics } from './metrics';
 import { recordSample } from './record';
@@ -43,6 +46,8 @@ export interface DecisionAnswer {
   path: string[];
   version: number | 'draft';
   token: { status: TokenStatus; reason: string | null };
+  /** Metered decisions: the remaining allowance of each trial node the path passed (api/contract/meters.ts). */
+  meters?: MeterRemaining[];
 }
 
 export interface DecideInput {
@@ -67,6 +72,8 @@ export interface DecideOutput {
 export interface DecideDeps {
   runtime: Runtime;
   store: Store;
+  /** Where trial meters count (default: the store; Redis with CLAIMFLOW_METER_URL). */
+  meters?: MeterStore;
   metrics: Metrics;
   meterFailureMode: 'allow' | 'deny';
   log: { warn(obj: unknown, msg?: string): void };
@@ -147,7 +154,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       trials: {},
     });
     const counting = !input.dryRun && input.preview === undefined;
-    const decision: Evaluation = await evaluateWithMeters(
+    const { decision, meters } = await evaluateWithMeters(
       deps,
       featureId,
       compiled,
@@ -168,6 +175,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       path: decision.path,
       version: target.version,
       token: { status: outcome.status, reason: outcome.reason },
+      ...(meters.length > 0 ? { meters } : {}),
     });
     if (counting && typeof target.version === 'number') {
       recordSample(
@@ -196,11 +204,20 @@ async function targetOf(
   return live.published;
 }
 
+/**
+ * Evaluates with the trial meters of the feature and answers the remaining allowance of each trial node passed.
+ * Counting (live decisions): every meter is assumed allowed, the feature is evaluated, and each trial node the path
+ * passes by `allowed` is counted (one store call, group-committed with concurrent ones); a meter the store finds
+ * exhausted is set so and the feature evaluated again. No read before the write: one store round trip per meter
+ * passed. A tracker counts at most one use per decision: a later node on the path naming a tracker an earlier node
+ * already counted does not count again; it sees the count including this view and is allowed within its own
+ * allowance. Not counting (dry runs, previews): the meters are read and nothing is recorded.
+ */
 const fastEvaluator = createDecisionEvaluator('fast');
-const metersByFeature = new WeakMap<CompiledFeature, { featureId: string; meters: ReturnType<typeof trialMeters> }>();
+const metersByFeature = new WeakMap<CompiledFeature, { featureId: string; meters: TrialMeter[] }>();
 
 /** The trial meters of a compiled version, found once per version instead of on every decision. */
-function metersOf(compiled: CompiledFeature, featureId: string) {
+function metersOf(compiled: CompiledFeature, featureId: string): TrialMeter[] {
   const hit = metersByFeature.get(compiled);
   if (hit && hit.featureId === featureId) return hit.meters;
   const meters = trialMeters(compiled, featureId);
@@ -216,58 +233,97 @@ async function evaluateWithMeters(
   visitorId: string,
   contentId: string | null,
   counting: boolean,
-): Promise<Evaluation> {
+): Promise<{ decision: Evaluation; meters: MeterRemaining[] }> {
   const evaluator = deps.evaluator ?? fastEvaluator;
   const meters = metersOf(compiled, featureId);
-  if (meters.length === 0) return evaluator.evaluate(compiled, facts);
-  const requests = new Map(
-    meters.map((m) => [
-      m.nodeId,
-      {
-        tracker: m.tracker,
-        visitor: visitorId,
-        windowStart: meterWindowStart(m, facts.now as number),
-        now: facts.now as number,
-        allowance: m.data.allowance,
-        contentId,
-        counting: m.data.counting,
-      },
-    ]),
-  );
+  if (meters.length === 0) return { decision: await evaluator.evaluate(compiled, facts), meters: [] };
+  const meterStore = deps.meters ?? deps.store;
+  const byNode = new Map(meters.map((m) => [m.nodeId, m]));
+  const now = facts.now as number;
+  const request = (m: TrialMeter): MeterRequest => {
+    const windowStart = meterWindowStart(m, now);
+    return {
+      tracker: m.tracker,
+      visitor: visitorId,
+      windowStart,
+      now,
+      allowance: m.data.allowance,
+      contentId,
+      counting: m.data.counting,
+      expiresAt: meterExpiry(m.period, windowStart, now),
+    };
+  };
   const failed = deps.meterFailureMode === 'allow' ? 'allowed' : 'exhausted';
-  await Promise.all(
-    meters.map(async (m) => {
-      try {
-        const state = await deps.store.peekMeter(requests.get(m.nodeId) as never);
-        facts.trials[m.nodeId] = state.allowed ? 'allowed' : 'exhausted';
-      } catch (error) {
-        deps.metrics.meterErrors.inc();
-        deps.log.warn({ err: error, featureId, node: m.nodeId }, 'trial meter unavailable');
-        facts.trials[m.nodeId] = failed;
-      }
-    }),
-  );
-  for (let round = 0; ; round++) {
-    const decision = await evaluator.evaluate(compiled, facts);
-    if (!counting || round > meters.length) return decision;
-    let retry = false;
-    for (const m of meters) {
-      if (decision.branches[m.nodeId] !== 'allowed') continue;
-      try {
-        const result = await deps.store.consumeMeter(requests.get(m.nodeId) as never);
-        if (!result.allowed) {
-          facts.trials[m.nodeId] = 'exhausted';
-          retry = true;
+  /** Uses in the window after this decision, per node; null when the store could not be reached. */
+  const used = new Map<string, number | null>();
+  const unavailable = (error: unknown, m: TrialMeter) => {
+    deps.metrics.meterErrors.inc();
+    deps.log.warn({ err: error, featureId, node: m.nodeId }, 'trial meter unavailable');
+    used.set(m.nodeId, null);
+    facts.trials[m.nodeId] = failed;
+  };
+
+  let decision: Evaluation;
+  if (!counting) {
+    await Promise.all(
+      meters.map(async (m) => {
+        try {
+          const state = await meterStore.peekMeter(request(m));
+          facts.trials[m.nodeId] = state.allowed ? 'allowed' : 'exhausted';
+          used.set(m.nodeId, state.used);
+        } catch (error) {
+          unavailable(error, m);
         }
-      } catch (error) {
-        deps.metrics.meterErrors.inc();
-        deps.log.warn({ err: error, featureId, node: m.nodeId }, 'trial meter unavailable');
-        if (failed === 'exhausted') {
-          facts.trials[m.nodeId] = 'exhausted';
-          retry = true;
+      }),
+    );
+    decision = await evaluator.evaluate(compiled, facts);
+  } else {
+    for (const m of meters) facts.trials[m.nodeId] = 'allowed';
+    const settled = new Set<string>();
+    const countedBy = new Map<string, MeterResult>(); // tracker -> the use this decision recorded on it
+    for (;;) {
+      decision = await evaluator.evaluate(compiled, facts);
+      let retry = false;
+      for (const nodeId of decision.path) {
+        const m = byNode.get(nodeId); // in path order: the first node naming a tracker is the one that counts
+        if (!m || decision.branches[nodeId] !== 'allowed' || settled.has(nodeId)) continue;
+        settled.add(nodeId);
+        try {
+          const earlier = countedBy.get(m.tracker);
+          let allowed: boolean;
+          if (earlier) {
+            const state = await meterStore.peekMeter(request(m));
+            allowed = state.allowed || (earlier.counted && state.used <= m.data.allowance);
+            used.set(m.nodeId, state.used);
+          } else {
+            const result = await meterStore.consumeMeter(request(m));
+            if (result.allowed) countedBy.set(m.tracker, result);
+            allowed = result.allowed;
+            used.set(m.nodeId, result.used);
+          }
+          if (!allowed) {
+            facts.trials[m.nodeId] = 'exhausted';
+            retry = true;
+          }
+        } catch (error) {
+          unavailable(error, m);
+          if (failed === 'exhausted') retry = true;
         }
+        // The path changes at an exhausted meter: the nodes after it may no longer be passed, so none counts now.
+        if (retry) break;
       }
+      if (!retry) break;
     }
-    if (!retry) return decision;
   }
+  const passed: MeterRemaining[] = [];
+  for (const nodeId of decision.path) {
+    const m = byNode.get(nodeId);
+    if (!m) continue;
+    const n = used.get(nodeId);
+    const allowance = m.data.allowance;
+    const remaining =
+      n === null ? null : decision.branches[nodeId] === 'exhausted' ? 0 : Math.max(0, allowance - (n ?? 0));
+    passed.push({ node: nodeId, tracker: m.tracker, allowance, remaining });
+  }
+  return { decision, meters: passed };
 }

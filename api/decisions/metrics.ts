@@ -23,6 +23,9 @@ export interface Metrics {
   latency: HotHistogram<'route'>;
   meterErrors: Counter<never>;
   shadowChecks: Counter<'result'>;
+  metersPruned: Counter<never>;
+  /** Reports the group-commit counts of the meter store (batches written, uses in them) at each scrape. */
+  watchMeterBatches(stats: () => { batches: number; requests: number }): void;
   /** Verified tokens without a usable foreign user id (a wrong `foreignUserIdProperty` shows here). */
   tokensWithoutUserId: Counter<'problem'>;
   /** Requests to the JWKS keys endpoint, by result (`success`, `http_error`, `timeout`, ...). */
@@ -116,7 +119,27 @@ function hotHistogram<L extends string>(
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  let batchStats: () => { batches: number; requests: number } = () => ({ batches: 0, requests: 0 });
+  new Gauge({
+    name: 'claimflow_meter_batches',
+    help: 'Group-commit batches of trial meter uses written by this instance (uses / batches = mean batch size)',
+    registers: [registry],
+    collect() {
+      this.set(batchStats().batches);
+    },
+  });
+  new Gauge({
+    name: 'claimflow_meter_batched_uses',
+    help: 'Trial meter uses written in group-commit batches by this instance',
+    registers: [registry],
+    collect() {
+      this.set(batchStats().requests);
+    },
+  });
   return {
+    watchMeterBatches: (stats) => {
+      batchStats = stats;
+    },
     registry,
     decisions: hotCounter(
       {
@@ -150,6 +173,11 @@ export function createMetrics(): Metrics {
       name: 'claimflow_shadow_checks_total',
       help: 'Live decisions evaluated again by json-rules-engine (CLAIMFLOW_SHADOW_SAMPLE), by result (agree, disagree)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    metersPruned: new Counter({
+      name: 'claimflow_meter_uses_pruned_total',
+      help: 'Expired trial meter uses removed from the store by this instance (one instance of a group prunes at a time)',
       registers: [registry],
     }),
     tokensWithoutUserId: new Counter({

@@ -12,6 +12,7 @@ export type {
   Feature,
   MeterRequest,
   MeterResult,
+  MeterStore,
   Product,
   Store,
   Suite,

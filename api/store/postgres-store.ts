@@ -4,8 +4,10 @@
  *   number, insert of the immutable version, pointer update, change row, NOTIFY on `claimflow_changes` (delivered to
  *   the other instances at commit, never for a rolled-back publish). The change row is numbered under a global
  *   transaction-scoped advisory lock, so change numbers commit in order and `changesSince` is a gap-free cursor.
- * - A trial meter use is counted by one SQL function call: `pg_advisory_xact_lock` on (tracker, visitor), count, and
- *   insert, in the statement's own transaction, so concurrent decisions on any instance count exactly.
+ * - Trial meter uses are group-committed: the uses gathered within a millisecond (or a few dozen) are counted by one
+ *   SQL function call taking arrays, in one transaction and one commit: `pg_advisory_xact_lock` on every (tracker,
+ *   visitor) of the batch in sorted order (no deadlock between concurrent batches of any instance), then count and
+ *   insert per use in request order. Each caller is answered after the commit; a failed batch rejects every caller.
  * - The entitlement tree and the catalogue are checked under table locks inside their write transactions.
  * - Catalogue references: deleting a product locks its row (FOR UPDATE) before looking for users; publishing and
  *   saving a draft lock the rows of the products the graph names (FOR SHARE), so one waits for the other and a
@@ -38,8 +40,9 @@ import {
   toVersion,
   toVersionSummary,
 } from './lib/rows';
+import { groupCommit } from './meters/group-commit';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres';
-import type { ChangeEvent, MeterRequest, Store } from './store';
+import type { ChangeEvent, MeterRequest, MeterResult, Store } from './store';
 
 export const CHANGES_CHANNEL = 'claimflow_changes';
 const MIGRATION_LOCK = 727_100_001;
@@ -54,6 +57,8 @@ export interface PostgresStoreOptions {
   url: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /** Group commit of meter uses: most uses per batch (default 64) and longest wait for companions (ms, default 1). */
+  meterBatch?: { maxBatch?: number; maxWaitMs?: number; maxInFlight?: number };
   /**
    * Open the LISTEN connection at open (default true), so every publish committed after `openPostgresStore` resolves
    * reaches `onChange` listeners. With false it opens on the first `onChange`.
@@ -196,6 +201,30 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     );
     return { already: row?.hit === true, used: Number(row?.n ?? 0) };
   };
+
+  const meterBatches = groupCommit<MeterRequest, MeterResult>({
+    ...options.meterBatch,
+    write: async (batch) => {
+      const rows = await all(pool, 'SELECT * FROM claimflow_consume_meters($1, $2, $3, $4, $5, $6, $7, $8)', [
+        batch.map((r) => r.tracker),
+        batch.map((r) => r.visitor),
+        batch.map((r) => r.windowStart),
+        batch.map((r) => r.now),
+        batch.map((r) => r.allowance),
+        batch.map((r) => r.contentId),
+        batch.map((r) => r.counting === 'uniqueContent'),
+        batch.map((r) => r.expiresAt ?? null),
+      ]);
+      const out: MeterResult[] = new Array(batch.length);
+      for (const row of rows)
+        out[Number(row.idx) - 1] = {
+          allowed: row.allowed === true,
+          used: Number(row.used),
+          counted: row.counted === true,
+        };
+      return out;
+    },
+  });
 
   const store: Store = {
     kind: 'postgres',
@@ -490,23 +519,33 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       );
     },
     async consumeMeter(req) {
-      const row = await one(pool, 'SELECT * FROM claimflow_consume_meter($1, $2, $3, $4, $5, $6, $7)', [
-        req.tracker,
-        req.visitor,
-        req.windowStart,
-        req.now,
-        req.allowance,
-        req.contentId,
-        req.counting === 'uniqueContent',
-      ]);
-      return { allowed: row?.allowed === true, used: Number(row?.used ?? 0), counted: row?.counted === true };
+      if (closed) throw new Error('Cannot use a pool after calling end on the pool');
+      return meterBatches.submit(req);
     },
+    meterBatchStats: () => meterBatches.stats(),
     async peekMeter(req) {
       const state = await meterState(pool, req);
       return { allowed: state.already || state.used < req.allowance, used: state.used };
     },
-    async pruneMeters(olderThan) {
-      await pool.query('DELETE FROM meter_uses WHERE at < $1', [olderThan]);
+    async pruneMeters(now, leaseMs) {
+      if (leaseMs !== undefined) {
+        // The lease row: the first instance of the group to move it prunes; the others skip until it expires.
+        const won = await pool.query(
+          'UPDATE meter_prune_lease SET pruned_at = $1 WHERE id = 1 AND (pruned_at = 0 OR pruned_at <= $2)',
+          [now, now - leaseMs],
+        );
+        if ((won.rowCount ?? 0) === 0) return null;
+      }
+      // In slices, so no transaction holds many row locks or runs long next to the metered writes.
+      let removed = 0;
+      for (;;) {
+        const r = await pool.query(
+          'DELETE FROM meter_uses WHERE ctid = ANY(ARRAY(SELECT ctid FROM meter_uses WHERE expires_at <= $1 LIMIT 5000))',
+          [now],
+        );
+        removed += r.rowCount ?? 0;
+        if ((r.rowCount ?? 0) < 5000) return removed;
+      }
     },
     async ready() {
       try {

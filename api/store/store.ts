@@ -71,6 +71,11 @@ export interface MeterRequest {
   allowance: number;
   contentId: string | null;
   counting: 'uniqueContent' | 'pageViews';
+  /**
+   * When a use recorded by this request stops counting for its meter (epoch ms), so it can be pruned after; null or
+   * absent: never (lifetime meters).
+   */
+  expiresAt?: number | null;
 }
 
 export interface MeterResult {
@@ -78,6 +83,33 @@ export interface MeterResult {
   used: number;
   /** True when this call recorded a use. */
   counted: boolean;
+}
+
+/**
+ * Where trial meter uses are counted: the Store itself (SQLite, PostgreSQL) or a dedicated meter store (Redis).
+ * Errors: CF_STORE_UNAVAILABLE when the backend cannot be reached.
+ */
+export interface MeterStore {
+  readonly kind: string;
+  /**
+   * Atomic check-and-count of a trial meter use for (tracker, visitor): uses at or after `windowStart` count (a use
+   * stamped a little after `now` by an instance whose clock runs ahead counts too, so meters stay exact under skew).
+   * Concurrent calls are group-committed (one transaction and one commit per batch); each answer comes after its
+   * batch committed, and a failed batch rejects every call in it.
+   */
+  consumeMeter(req: MeterRequest): Promise<MeterResult>;
+  /** The meter state without recording anything. */
+  peekMeter(req: MeterRequest): Promise<{ allowed: boolean; used: number }>;
+  /**
+   * Forgets the uses whose `expiresAt` is at or before `now` and answers how many were removed. With `leaseMs`, it
+   * prunes only when no instance sharing the store pruned within the last `leaseMs` (null: skipped, another did).
+   */
+  pruneMeters(now: number, leaseMs?: number): Promise<number | null>;
+  /** Group-commit batches written so far by this instance and the uses they held (absent: no batching). */
+  meterBatchStats?(): { batches: number; requests: number };
+  /** True when the backend answers; never throws. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
 }
 
 export interface ChangeEvent {
@@ -159,15 +191,10 @@ export interface Store {
   /** Keeps only the newest `maxRows` entries of the feature. */
   trimDecisionLog(featureId: string, maxRows: number): Promise<void>;
 
-  /**
-   * Atomic check-and-count of a trial meter use for (tracker, visitor): uses at or after `windowStart` count (a use
-   * stamped a little after `now` by an instance whose clock runs ahead counts too, so meters stay exact under skew).
-   */
-  consumeMeter(req: MeterRequest): Promise<MeterResult>;
-  /** The meter state without recording anything. */
-  peekMeter(req: MeterRequest): Promise<{ allowed: boolean; used: number }>;
-  /** Forgets meter uses stamped before `olderThan` (epoch ms). */
-  pruneMeters(olderThan: number): Promise<void>;
+  consumeMeter: MeterStore['consumeMeter'];
+  peekMeter: MeterStore['peekMeter'];
+  pruneMeters: MeterStore['pruneMeters'];
+  meterBatchStats?: MeterStore['meterBatchStats'];
 
   /** True when the backend answers a trivial query (for /readyz); never throws. */
   ready(): Promise<boolean>;

@@ -49,7 +49,7 @@ export function unavailable(error: unknown, kind: Store['kind']): ClaimflowError
 export function guardStore(store: Store): Store {
   const guarded: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(store)) {
-    if (typeof value !== 'function' || name === 'onChange' || name === 'close' || name === 'ready') {
+    if (typeof value !== 'function' || ['onChange', 'close', 'ready', 'meterBatchStats'].includes(name)) {
       guarded[name] = value;
       continue;
     }

@@ -39,4 +39,35 @@ export const POSTGRES_MIGRATIONS: string[] = [
      INSERT INTO meter_uses (tracker, visitor, at, content_id) VALUES (p_tracker, p_visitor, p_now, p_content);
      RETURN QUERY SELECT true, n + 1, true;
    END $$;`,
+  // Group commit: one call counts a batch of uses (any visitors) in one transaction. The advisory locks of every
+  // (tracker, visitor) in the batch are taken first, in sorted order, so concurrent batches cannot deadlock; the uses
+  // are then checked and recorded in request order, so a visitor appearing twice sees its own first use.
+  // `expires_at` (epoch ms, NULL: never) is when a use stops counting for the meter that recorded it (pruning).
+  `ALTER TABLE meter_uses ADD COLUMN expires_at BIGINT;
+   CREATE INDEX meter_uses_expiry ON meter_uses(expires_at) WHERE expires_at IS NOT NULL;
+   CREATE TABLE meter_prune_lease (id INTEGER PRIMARY KEY, pruned_at BIGINT NOT NULL);
+   INSERT INTO meter_prune_lease (id, pruned_at) VALUES (1, 0);
+   CREATE FUNCTION claimflow_consume_meters(p_trackers TEXT[], p_visitors TEXT[], p_windows BIGINT[], p_nows BIGINT[],
+     p_allowances INTEGER[], p_contents TEXT[], p_unique BOOLEAN[], p_expires BIGINT[])
+     RETURNS TABLE (idx INTEGER, allowed BOOLEAN, used INTEGER, counted BOOLEAN) LANGUAGE plpgsql AS $$
+   DECLARE k RECORD; n INTEGER; hit BOOLEAN;
+   BEGIN
+     FOR k IN SELECT DISTINCT hashtext(t) AS a, hashtext(v) AS b FROM unnest(p_trackers, p_visitors) AS x(t, v)
+       ORDER BY 1, 2 LOOP
+       PERFORM pg_advisory_xact_lock(k.a, k.b);
+     END LOOP;
+     FOR i IN 1 .. coalesce(array_length(p_trackers, 1), 0) LOOP
+       SELECT count(*), coalesce(bool_or(p_unique[i] AND p_contents[i] IS NOT NULL AND m.content_id = p_contents[i]), false)
+         INTO n, hit FROM meter_uses m WHERE m.tracker = p_trackers[i] AND m.visitor = p_visitors[i] AND m.at >= p_windows[i];
+       idx := i;
+       IF hit THEN allowed := true; used := n; counted := false;
+       ELSIF n >= p_allowances[i] THEN allowed := false; used := n; counted := false;
+       ELSE
+         INSERT INTO meter_uses (tracker, visitor, at, content_id, expires_at)
+           VALUES (p_trackers[i], p_visitors[i], p_nows[i], p_contents[i], p_expires[i]);
+         allowed := true; used := n + 1; counted := true;
+       END IF;
+       RETURN NEXT;
+     END LOOP;
+   END $$;`,
 ];

@@ -24,4 +24,9 @@ export const SQLITE_MIGRATIONS: string[] = [
    CREATE INDEX decision_log_feature ON decision_log(feature_id, id);
    CREATE TABLE meter_uses (tracker TEXT NOT NULL, visitor TEXT NOT NULL, at INTEGER NOT NULL, content_id TEXT);
    CREATE INDEX meter_uses_key ON meter_uses(tracker, visitor, at);`,
+  // `expires_at` (epoch ms, NULL: never): when a use stops counting for the meter that recorded it (pruning).
+  `ALTER TABLE meter_uses ADD COLUMN expires_at INTEGER;
+   CREATE INDEX meter_uses_expiry ON meter_uses(expires_at) WHERE expires_at IS NOT NULL;
+   CREATE TABLE meter_prune_lease (id INTEGER PRIMARY KEY, pruned_at INTEGER NOT NULL);
+   INSERT INTO meter_prune_lease (id, pruned_at) VALUES (1, 0);`,
 ];
