@@ -1,22 +1,13 @@
-/** The node kinds of the graph DSL: defined once here and imported by every layer. */
+/** The node kinds of the graph DSL: the keys of the node registry, imported by every layer. */
+import { NODE_REGISTRY } from './registry';
 
-export const NODE_KINDS = [
-  'start',
-  'userState',
-  'jwtClaim',
-  'product',
-  'request',
-  'schedule',
-  'bucket',
-  'trial',
-  'outcome',
-] as const;
+export type NodeKind = keyof typeof NODE_REGISTRY;
 
-export type NodeKind = (typeof NODE_KINDS)[number];
+/** Every kind, in registry (palette) order. */
+export const NODE_KINDS = Object.keys(NODE_REGISTRY) as [NodeKind, ...NodeKind[]];
 
 export function isNodeKind(value: unknown): value is NodeKind {
-  return typeof value === 'string' && (NODE_KINDS as readonly string[]).includes(value);
+  return typeof value === 'string' && Object.hasOwn(NODE_REGISTRY, value);
 }
 
-export const USER_STATES = ['anonymous', 'registered', 'customer'] as const;
-export type UserState = (typeof USER_STATES)[number];
+export { USER_STATES, type UserState } from './userState/states';

@@ -1,7 +1,6 @@
 /** The contract every node type fulfils: schema, branches, compiled condition and fast evaluation. */
 import type { z } from 'zod';
 import type { Facts } from '../facts/facts';
-import type { NodeKind } from './kinds';
 
 /** A json-rules-engine condition as plain JSON (what the compiled artifact holds). */
 export type RuleCondition =
@@ -22,8 +21,9 @@ export interface PreparedNode {
   test(facts: Facts): NodeStep;
 }
 
-export interface NodeDefinition<D> {
-  readonly kind: NodeKind;
+export interface NodeDefinition<D, K extends string = string> {
+  /** The registry key of this definition (checked by the registry's type). */
+  readonly kind: K;
   /** Name shown in the editor palette. */
   readonly label: string;
   readonly description: string;
@@ -42,6 +42,6 @@ export interface NodeDefinition<D> {
 }
 
 /** Helper that keeps the data type of a definition inferred from its schema. */
-export function defineNode<D>(definition: NodeDefinition<D>): NodeDefinition<D> {
+export function defineNode<D, K extends string>(definition: NodeDefinition<D, K>): NodeDefinition<D, K> {
   return definition;
 }

@@ -1,9 +1,15 @@
 import { Engine, type RuleProperties } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
-import { ClaimflowError, CompiledFeatureSchema, compileGraph, registerClaimflowOperators } from '../../engine';
+import {
+  ClaimflowError,
+  CompiledFeatureSchema,
+  compileGraph,
+  evaluate,
+  registerClaimflowOperators,
+} from '../../engine';
 import { facts, loadJson } from './helpers';
 
-const EXAMPLES = ['zephr-tutorial', 'split-test', 'metered-trial'];
+const EXAMPLES = ['zephr-tutorial', 'split-test', 'metered-trial', 'switch-plans', 'stacked-conditions'];
 
 describe('compileGraph', () => {
   for (const name of EXAMPLES) {
@@ -40,6 +46,34 @@ describe('compileGraph', () => {
     registerClaimflowOperators(engine);
     const { events } = await engine.run(facts({ userState: 'registered', claims: { state: 'Alabama' } }));
     expect(events.map((e) => e.params?.decision)).toEqual(['regionalOffer']);
+  });
+
+  it('runs switch and conditions graphs on stock json-rules-engine with the same decisions as the fast evaluator', async () => {
+    const cases: [string, Parameters<typeof facts>[0], string][] = [
+      ['switch-plans', { claims: { org: { plan: 'platinum' } } }, 'fullArticle'],
+      ['switch-plans', { claims: { org: { plan: ['x', 'silver'] } } }, 'teaser'],
+      ['switch-plans', { claims: {} }, 'registrationWall'],
+      ['switch-plans', { claims: { org: { plan: 'free' } } }, 'paywall'],
+      ['stacked-conditions', { claims: { state: 'Alabama', age: 18 }, request: { device: 'tablet' } }, 'regionalOffer'],
+      [
+        'stacked-conditions',
+        { claims: { state: 'Alabama', age: 17 }, request: { query: { utm_source: 'n' } } },
+        'freeTrial',
+      ],
+      ['stacked-conditions', { claims: { 'https://example.com/roles': ['tester'] } }, 'freeTrial'],
+      ['stacked-conditions', { claims: { state: 'Texas', age: 40 }, request: { device: 'mobile' } }, 'paywall'],
+    ];
+    for (const [name, input, decision] of cases) {
+      const compiled = compileGraph(loadJson(`engine/examples/${name}.json`));
+      const engine = new Engine(compiled.rules as unknown as RuleProperties[], compiled.engine.options);
+      registerClaimflowOperators(engine);
+      const { events } = await engine.run(facts({ userState: 'registered', ...input }));
+      expect([name, events[0]?.params?.decision]).toEqual([name, decision]);
+      expect([name, evaluate(compiled, facts({ userState: 'registered', ...input })).decision]).toEqual([
+        name,
+        decision,
+      ]);
+    }
   });
 
   it('throws CF_GRAPH_NOT_VALID with every problem attached', () => {

@@ -5,7 +5,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileGraph, createReferenceEvaluator, evaluate, type Facts, OPERATORS, operandKind } from '../../engine';
+import {
+  compileGraph,
+  createReferenceEvaluator,
+  evaluate,
+  type Facts,
+  NODE_KINDS,
+  type NodeKind,
+  nodeDefinition,
+  OPERATORS,
+  operandKind,
+} from '../../engine';
 
 const CLAIMS = ['state', 'age', 'roles', 'org.plan', '["https://x.com/tier"]'];
 const STRINGS = ['Alabama', 'Texas', 'gold', 'admin', 'pro', 'x', ''];
@@ -40,39 +50,68 @@ function operand(op: (typeof OPERATORS)[number]) {
 
 const comparison = fc.constantFrom(...OPERATORS).chain((op) => operand(op).map((value) => ({ operator: op, value })));
 
-const nodeSpec = fc.oneof(
-  fc.constant({ type: 'userState', data: {} }),
-  fc
-    .tuple(fc.constantFrom(...CLAIMS), comparison)
-    .map(([property, c]) => ({ type: 'jwtClaim', data: { property, ...c } })),
-  fc
-    .tuple(fc.constantFrom(...REQUEST_PROPS), comparison)
-    .map(([property, c]) => ({ type: 'request', data: { property, ...c } })),
-  fc
-    .record({ products: fc.subarray(PRODUCTS, { minLength: 1 }), match: fc.constantFrom('any', 'all') })
-    .map((data) => ({ type: 'product', data })),
-  fc
-    .record({
-      after: fc.option(fc.constant('2026-06-01T00:00:00Z'), { nil: undefined }),
-      days: fc.subarray(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { minLength: 1 }),
-      timeZone: fc.constantFrom('UTC', 'America/Chicago', 'Asia/Tokyo'),
-    })
-    .map((data) => ({ type: 'schedule', data })),
-  fc
-    .subarray(BUCKET_IDS, { minLength: 1 })
-    .map((ids) => ({ type: 'bucket', data: { buckets: ids.map((id) => ({ id, weight: 1 })) } })),
-  fc.constant({ type: 'trial', data: { allowance: 3, period: 'P30D' } }),
+const subject = fc.oneof(
+  fc.constantFrom(...CLAIMS).map((property) => ({ source: 'claim' as const, property })),
+  fc.constantFrom(...REQUEST_PROPS).map((property) => ({ source: 'request' as const, property })),
 );
 
-const BRANCHES: Record<string, (data: { buckets?: { id: string }[] }) => string[]> = {
-  userState: () => ['anonymous', 'registered', 'customer'],
-  jwtClaim: () => ['yes', 'no'],
-  request: () => ['yes', 'no'],
-  product: () => ['yes', 'no'],
-  schedule: () => ['yes', 'no'],
-  bucket: (d) => (d.buckets ?? []).map((b) => b.id),
-  trial: () => ['allowed', 'exhausted'],
+/** Values for a switch case: none for exists/notExists, else one to three operands of the operator's kind. */
+function caseValues(op: (typeof OPERATORS)[number]) {
+  const kind = operandKind(op);
+  if (kind === 'none') return fc.constant([]);
+  if (kind === 'list') return fc.array(primitive, { minLength: 1, maxLength: 3 });
+  return fc.array(operand(op) as fc.Arbitrary<unknown>, { minLength: 1, maxLength: 3 });
+}
+
+/**
+ * Valid data per kind, typed by the registry: a kind added to the registry without a generator here fails the type
+ * check, and the test below fails when a registered kind is never drawn. Null: the kind is placed by the graph
+ * builder (start, terminal outcomes).
+ */
+const SAMPLES: { [K in NodeKind]: fc.Arbitrary<unknown> | null } = {
+  start: null,
+  outcome: null,
+  userState: fc.constant({}),
+  jwtClaim: fc.tuple(fc.constantFrom(...CLAIMS), comparison).map(([property, c]) => ({ property, ...c })),
+  request: fc.tuple(fc.constantFrom(...REQUEST_PROPS), comparison).map(([property, c]) => ({ property, ...c })),
+  product: fc.record({ products: fc.subarray(PRODUCTS, { minLength: 1 }), match: fc.constantFrom('any', 'all') }),
+  schedule: fc.record({
+    after: fc.option(fc.constant('2026-06-01T00:00:00Z'), { nil: undefined }),
+    days: fc.subarray(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { minLength: 1 }),
+    timeZone: fc.constantFrom('UTC', 'America/Chicago', 'Asia/Tokyo'),
+  }),
+  bucket: fc.subarray(BUCKET_IDS, { minLength: 1 }).map((ids) => ({ buckets: ids.map((id) => ({ id, weight: 1 })) })),
+  trial: fc.constant({ allowance: 3, period: 'P30D' }),
+  switch: fc
+    .tuple(
+      subject,
+      fc.array(
+        fc.constantFrom(...OPERATORS).chain((op) => caseValues(op).map((values) => ({ operator: op, values }))),
+        { minLength: 1, maxLength: 4 },
+      ),
+    )
+    .map(([s, cases]) => ({ ...s, cases: cases.map((c, i) => ({ ...c, branch: `c${i}` })) })),
+  conditions: fc.record({
+    match: fc.constantFrom('all', 'any'),
+    conditions: fc.array(
+      fc.tuple(subject, comparison).map(([s, c]) => ({ ...s, ...c })),
+      { minLength: 1, maxLength: 4 },
+    ),
+  }),
 };
+
+const DRAWN_KINDS = NODE_KINDS.filter((kind) => SAMPLES[kind] !== null);
+const drawnSeen = new Set<string>();
+
+const nodeSpec = fc.oneof(
+  ...DRAWN_KINDS.map((type) => (SAMPLES[type] as fc.Arbitrary<unknown>).map((data) => ({ type, data }))),
+);
+
+/** Branch names come from the kind's own definition (parsed data), never from a list kept here. */
+function branchesOf(type: NodeKind, data: unknown): readonly string[] {
+  const definition = nodeDefinition(type);
+  return definition.branches(definition.dataSchema.parse(data));
+}
 
 /** A random DAG: inner node i branches only to later inner nodes or to outcomes, so it is acyclic. */
 const graphArb = fc
@@ -89,7 +128,8 @@ const graphArb = fc
     ];
     let c = 0;
     specs.forEach((s, i) => {
-      for (const branch of BRANCHES[s.type](s.data as { buckets?: { id: string }[] })) {
+      drawnSeen.add(s.type);
+      for (const branch of branchesOf(s.type, s.data)) {
         const pick = choices[c++ % choices.length];
         const later = specs.length - i - 1;
         const target = later > 0 && pick % 3 !== 0 ? `n${i + 1 + (pick % later)}` : outcomes[pick % outcomes.length];
@@ -148,5 +188,15 @@ describe('fast evaluator vs json-rules-engine', () => {
       { numRuns: 2_000, seed: Number(process.env.CF_PROPERTY_SEED ?? 20261124) },
     );
     expect(cases).toBe(10_000);
+    // every kind of the registry that has branches was drawn into some graph
+    expect([...drawnSeen].sort()).toEqual([...DRAWN_KINDS].sort());
   }, 120_000);
+
+  it('draws every registered kind except start and terminal ones', () => {
+    for (const kind of NODE_KINDS) {
+      const definition = nodeDefinition(kind);
+      expect(definition.kind).toBe(kind);
+      expect(SAMPLES[kind] === null).toBe(kind === 'start' || definition.terminal);
+    }
+  });
 });

@@ -16,7 +16,7 @@ export function checkOperand(operator: Operator, value: unknown, ctx: z.Refineme
   if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
 }
 
-function operandProblem(operator: Operator, value: unknown): string | null {
+export function operandProblem(operator: Operator, value: unknown): string | null {
   const kind = operandKind(operator);
   if (kind === 'none') {
     return value !== undefined && value !== null && value !== '' ? `operator "${operator}" takes no value` : null;

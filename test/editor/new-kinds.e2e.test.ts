@@ -1,0 +1,237 @@
+/**
+ * The two newer node kinds end to end in a real headless Chromium (Debian's chromium via playwright-core) against
+ * the real service: draw a switch and a conditions node from the palette, fill their forms (cases, values, branch
+ * labels, all/any), connect their dynamic branches, publish, and ask POST /v1/decisions over HTTP.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Service, startService } from '../helpers/service';
+
+const root = join(import.meta.dirname, '..', '..');
+const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
+const SECRET = 'an-e2e-secret-that-is-at-least-32-bytes-long';
+const shots = join(root, 'test-artifacts', 'editor-new-kinds');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let server: Service;
+let base: string;
+let browser: Browser;
+let page: Page;
+let dataDir: string;
+
+const token = (claims: Record<string, unknown>) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(SECRET));
+
+async function startServer(): Promise<string> {
+  dataDir = mkdtempSync(join(tmpdir(), 'cf-e2e-kinds-'));
+  server = await startService({ CLAIMFLOW_DATA_DIR: dataDir, CLAIMFLOW_ADMIN_KEY: ADMIN_KEY });
+  return server.url;
+}
+
+const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`) });
+const tid = (id: string) => page.getByTestId(id);
+
+async function dropNode(kind: string, x: number, y: number): Promise<void> {
+  const box = await tid('canvas').boundingBox();
+  if (!box) throw new Error('no canvas');
+  await tid(`palette-${kind}`).dragTo(tid('canvas'), { targetPosition: { x, y } });
+  void box;
+}
+
+async function connect(
+  sourceNode: string,
+  branch: string | null,
+  targetNode: string,
+  expectAdded = true,
+): Promise<void> {
+  const before = await page.locator('.react-flow__edge').count();
+  const source = branch
+    ? page.getByTestId(`handle-${sourceNode}-${branch}`)
+    : page.locator(`.react-flow__node[data-id="${sourceNode}"] .react-flow__handle.source`);
+  const target = page.locator(`.react-flow__node[data-id="${targetNode}"] .react-flow__handle.target`);
+  const s = await source.boundingBox();
+  const t = await target.boundingBox();
+  if (!s || !t) throw new Error(`handles not visible: ${sourceNode}/${branch} -> ${targetNode}`);
+  await page.mouse.move(s.x + s.width / 2, s.y + s.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((s.x + t.x) / 2, (s.y + t.y) / 2, { steps: 5 });
+  await page.mouse.move(t.x + t.width / 2, t.y + t.height / 2, { steps: 5 });
+  await page.mouse.up();
+  if (expectAdded)
+    await expect
+      .poll(() => page.locator('.react-flow__edge').count(), {
+        message: `edge ${sourceNode}/${branch} -> ${targetNode}`,
+      })
+      .toBe(before + 1)
+      .catch(async (error) => {
+        await shot(`fail-${sourceNode}-${branch}`);
+        throw error;
+      });
+}
+
+async function select(nodeId: string): Promise<void> {
+  await tid('tab-node').click();
+  await tid('node-picker').selectOption(nodeId);
+  await expect.poll(() => tid('inspector').textContent()).toContain(nodeId);
+}
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  if (!process.env.CF_E2E_SKIP_BUILD || !existsSync(join(root, 'editor', 'dist', 'index.html'))) {
+    execFileSync(
+      process.execPath,
+      [
+        join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+        'build',
+        '--config',
+        join(root, 'editor', 'vite.config.ts'),
+      ],
+      {
+        cwd: root,
+        stdio: 'ignore',
+      },
+    );
+  }
+  base = await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('dialog', (d) => void d.accept());
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('switch and conditions nodes, end to end', () => {
+  it('draws both from the palette, fills their forms, publishes and decides over HTTP', async () => {
+    await page.goto(base);
+    await tid('signin-key').fill(ADMIN_KEY);
+    await tid('signin-submit').click();
+    await tid('features-table').waitFor();
+
+    await tid('nav-jwt').click();
+    await tid('jwt-key-kind').selectOption('secret');
+    await tid('jwt-key-value').fill(SECRET);
+    await tid('jwt-save').click();
+    await tid('jwt-saved').waitFor();
+
+    await tid('nav-features').click();
+    await tid('feature-new-id').fill('plans');
+    await tid('feature-new-name').fill('Plan access');
+    await tid('feature-create').click();
+    await tid('canvas').waitFor();
+    await page.locator('.react-flow__node[data-id="start"]').waitFor();
+    await page.waitForTimeout(600);
+
+    // Both new kinds are in the palette.
+    await tid('palette-switch').waitFor();
+    await tid('palette-conditions').waitFor();
+    await shot('01-palette');
+
+    await dropNode('switch', 60, 10);
+    await dropNode('conditions', 420, 150);
+    await dropNode('outcome', 30, 250);
+    await dropNode('outcome', 230, 250);
+    await dropNode('outcome', 330, 400);
+    await dropNode('outcome', 560, 400);
+    for (const id of ['switch-1', 'conditions-1', 'outcome-1', 'outcome-2', 'outcome-3', 'outcome-4'])
+      await page.locator(`.react-flow__node[data-id="${id}"]`).waitFor();
+
+    // Switch on the claim org.plan: gold or platinum -> premium, in [silver, bronze] -> standard, else default.
+    await select('switch-1');
+    await tid('form-source').selectOption('claim');
+    await tid('form-property').fill('org.plan');
+    await tid('form-case-operator-0').selectOption('equals');
+    await tid('form-case-values-0').fill('gold, platinum');
+    await tid('form-case-branch-0').fill('premium');
+    await tid('form-case-add').click();
+    await tid('form-case-operator-1').selectOption('in');
+    await tid('form-case-values-1').fill('silver, bronze');
+    await tid('form-case-branch-1').fill('standard');
+    await shot('02-switch-form');
+
+    // Conditions: any of (claim age >= 18, request device equals tablet).
+    await select('conditions-1');
+    await tid('form-match').selectOption('any');
+    await tid('form-condition-source-0').selectOption('claim');
+    await tid('form-condition-property-0').fill('age');
+    await tid('form-condition-operator-0').selectOption('greaterThanOrEqual');
+    await tid('form-condition-value-0').fill('18');
+    await tid('form-condition-type-0').selectOption('number');
+    await tid('form-condition-add').click();
+    await tid('form-condition-source-1').selectOption('request');
+    await tid('form-condition-property-1').fill('device');
+    await tid('form-condition-value-1').fill('tablet');
+    await shot('03-conditions-form');
+
+    const decisions: [string, string][] = [
+      ['outcome-1', 'fullArticle'],
+      ['outcome-2', 'teaser'],
+      ['outcome-3', 'freeTrial'],
+      ['outcome-4', 'paywall'],
+    ];
+    for (const [id, decision] of decisions) {
+      await select(id);
+      await tid('form-decision').fill(decision);
+    }
+
+    await tid('fit').click();
+    await page.waitForTimeout(400);
+    await shot('03b-before-connecting');
+    await connect('start', null, 'switch-1');
+    await connect('switch-1', 'premium', 'outcome-1');
+    await connect('switch-1', 'standard', 'outcome-2');
+    await connect('switch-1', 'default', 'conditions-1');
+    await connect('conditions-1', 'yes', 'outcome-3');
+    await connect('conditions-1', 'no', 'outcome-4');
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(6);
+    await tid('layout').click();
+    await tid('fit').click();
+    await page.waitForTimeout(400);
+    await tid('problems-none').waitFor();
+    await shot('04-graph');
+
+    await tid('publish-note').fill('switch and conditions');
+    await tid('publish').click();
+    await expect.poll(() => tid('message').textContent()).toContain('Published version 1');
+    await shot('05-published');
+
+    const ask = async (claims: Record<string, unknown>, device?: string) => {
+      const res = await fetch(`${base}/v1/decisions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(claims)}` },
+        body: JSON.stringify({ feature: 'plans', ...(device ? { context: { device } } : {}) }),
+      });
+      const body = (await res.json()) as { decision: string };
+      expect(res.status).toBe(200);
+      return body.decision;
+    };
+    expect(await ask({ sub: 'r1', org: { plan: 'platinum' } })).toBe('fullArticle');
+    expect(await ask({ sub: 'r2', org: { plan: 'bronze' } })).toBe('teaser');
+    expect(await ask({ sub: 'r3', org: { plan: 'free' }, age: 30 })).toBe('freeTrial');
+    expect(await ask({ sub: 'r4', age: 16 }, 'tablet')).toBe('freeTrial');
+    expect(await ask({ sub: 'r5', age: 16 }, 'mobile')).toBe('paywall');
+  }, 180_000);
+});
