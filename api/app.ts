@@ -3,10 +3,14 @@
  * key hook cannot leak into the public API), hygiene routes (health, readiness, metrics, OpenAPI docs) and the
  * built editor. Used by `api/main.ts` and by tests (`app.inject`).
  */
+
+import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
+import csrf from '@fastify/csrf-protection';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -17,8 +21,9 @@ import type { DecideDeps } from './decisions/decide';
 import { createMetrics } from './decisions/metrics';
 import { compiledFor } from './features/feature-service';
 import { errorBody } from './lib/http-errors';
-import { requireAdmin } from './plugins/admin-auth';
+import { authenticate } from './plugins/authenticate';
 import { installErrorHandler } from './plugins/error-handler';
+import { type AccountOptions, accountRoutes } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
 import { featureRoutes } from './routes/admin/features';
 import { replayRoutes } from './routes/admin/replay';
@@ -41,6 +46,10 @@ export interface AppOptions {
   meterFailureMode?: 'allow' | 'deny';
   /** Folder of the built editor; default `editor/dist` when it exists. null: do not serve it. */
   editorDir?: string | null;
+  /** Sessions, cookies and sign-in limits of the people routes. */
+  accounts?: AccountOptions;
+  /** Trust X-Forwarded-* from a reverse proxy (so `Secure` cookies follow the client's HTTPS). */
+  trustProxy?: boolean;
 }
 
 /** Headers that carry secrets: never logged. */
@@ -57,6 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger === undefined ? false : options.logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: () => crypto.randomUUID(),
+    trustProxy: options.trustProxy ?? false,
   });
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }));
@@ -77,6 +87,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   installErrorHandler(app);
   await app.register(cookie);
+  // CSRF tokens are bound to the session (userInfo = session hash) and signed with a key derived from the admin key,
+  // which every instance shares, so a token from one instance holds on the others.
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'cf_csrf',
+    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true },
+    getUserInfo: (request) => request.principal?.sessionHash ?? '',
+    csrfOpts: { hmacKey: createHmac('sha256', options.adminKey).update('claimflow csrf').digest() },
+  });
+  if (!app.hasDecorator('createRateLimit')) await app.register(rateLimit, { global: false });
   await app.register(cors, {
     origin: options.corsOrigins && options.corsOrigins.length > 0 ? options.corsOrigins : false,
     credentials: true,
@@ -109,7 +129,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (pub) => decisionRoutes(pub, ctx), { prefix: '/v1' });
   await app.register(
     async (admin) => {
-      admin.addHook('onRequest', requireAdmin(options.adminKey));
+      admin.addHook('onRequest', authenticate(admin, ctx));
+      await accountRoutes(admin, ctx, options.accounts ?? {});
       await settingsRoutes(admin, ctx);
       await catalogueRoutes(admin, ctx);
       await featureRoutes(admin, ctx);

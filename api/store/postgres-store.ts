@@ -516,7 +516,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async listApiTokens() {
       return (await all(pool, 'SELECT * FROM api_tokens ORDER BY created_at DESC, id')).map(toApiToken);
     },
-    async useApiToken(hash, at = new Date()) {
+    async touchApiToken(hash, at = new Date()) {
       const row = await one(
         pool,
         `UPDATE api_tokens SET last_used_at = $2 WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)

@@ -506,7 +506,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     async listApiTokens() {
       return (q.listTokens.all() as Row[]).map(toApiToken);
     },
-    async useApiToken(hash, at = new Date()) {
+    async touchApiToken(hash, at = new Date()) {
       const row = q.useToken.get(at.toISOString(), hash, at.toISOString()) as Row | undefined;
       return row ? toApiToken(row) : null;
     },

@@ -218,7 +218,7 @@ export interface Store {
   ): Promise<ApiToken>;
   listApiTokens(): Promise<ApiToken[]>;
   /** The token with this SHA-256 hash when it is neither revoked nor expired at `now`; stamps its last use. */
-  useApiToken(hash: string, now?: Date): Promise<ApiToken | null>;
+  touchApiToken(hash: string, now?: Date): Promise<ApiToken | null>;
   /** False when no such token or already revoked. */
   revokeApiToken(id: string, audit?: AuditDraft<boolean>): Promise<boolean>;
 

@@ -671,9 +671,9 @@ function runStoreContract(name: string, make: () => Promise<Harness>) {
         });
         expect(t).toMatchObject({ id: 't1', name: 'ci', role: 'publisher', lastUsedAt: null, revokedAt: null });
         expect(JSON.stringify(await store.listApiTokens())).not.toContain('h-1');
-        const used = await store.useApiToken('h-1');
+        const used = await store.touchApiToken('h-1');
         expect(used?.lastUsedAt).not.toBeNull();
-        expect(await store.useApiToken('nope')).toBeNull();
+        expect(await store.touchApiToken('nope')).toBeNull();
         await store.createApiToken({
           id: 't2',
           name: 'old',
@@ -683,10 +683,10 @@ function runStoreContract(name: string, make: () => Promise<Harness>) {
           createdAt: new Date(Date.now() - 5000).toISOString(),
           expiresAt: new Date(Date.now() - 1000).toISOString(),
         });
-        expect(await store.useApiToken('h-2')).toBeNull();
+        expect(await store.touchApiToken('h-2')).toBeNull();
         expect(await store.revokeApiToken('t1')).toBe(true);
         expect(await store.revokeApiToken('t1')).toBe(false);
-        expect(await store.useApiToken('h-1')).toBeNull();
+        expect(await store.touchApiToken('h-1')).toBeNull();
       });
 
       it('writes an audit entry with the change, redacting secrets, and filters and pages it', async () => {
