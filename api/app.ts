@@ -82,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     log: app.log,
     loadPreview: (featureId, against) => compiledFor(store, runtime, featureId, against),
   };
-  const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps };
+  const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps, adminRoutes: [] };
   app.decorate('claimflow', ctx);
 
   installErrorHandler(app);
@@ -129,6 +129,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (pub) => decisionRoutes(pub, ctx), { prefix: '/v1' });
   await app.register(
     async (admin) => {
+      admin.addHook('onRoute', (route) => {
+        for (const method of [route.method].flat())
+          if (method !== 'HEAD')
+            ctx.adminRoutes.push({
+              method,
+              url: route.url,
+              role: route.config?.role ?? null,
+              public: route.config?.public === true,
+            });
+      });
       admin.addHook('onRequest', authenticate(admin, ctx));
       await accountRoutes(admin, ctx, options.accounts ?? {});
       await settingsRoutes(admin, ctx);

@@ -144,7 +144,9 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext, optio
     async (request, reply) => {
       const p = request.principal!;
       if (p.type !== 'user' || p.id === null)
-        throw new ClaimflowError('CF_FORBIDDEN', 'only a signed-in user has a password to change', { field: 'role' });
+        throw new ClaimflowError('CF_REQUEST_INVALID', 'only a signed-in user has a password to change', {
+          field: 'authorization',
+        });
       const body = parse(ChangePasswordBody, request.body ?? {});
       await limiter.check(request, reply, p.email ?? '');
       if (!(await verifyPassword(body.currentPassword, await store.getPasswordHash(p.id)))) {
