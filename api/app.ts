@@ -16,6 +16,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ClaimflowError } from '../engine';
+import { createOidc, type OidcOptions } from './accounts/oidc';
 import type { AppContext } from './app-context';
 import type { DecideDeps } from './decisions/decide';
 import { createMetrics } from './decisions/metrics';
@@ -26,6 +27,7 @@ import { installErrorHandler } from './plugins/error-handler';
 import { type AccountOptions, accountRoutes } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
 import { featureRoutes } from './routes/admin/features';
+import { oidcRoutes } from './routes/admin/oidc';
 import { replayRoutes } from './routes/admin/replay';
 import { settingsRoutes } from './routes/admin/settings';
 import { decisionRoutes } from './routes/public/decisions';
@@ -48,6 +50,10 @@ export interface AppOptions {
   editorDir?: string | null;
   /** Sessions, cookies and sign-in limits of the people routes. */
   accounts?: AccountOptions;
+  /** Single sign-on with an OpenID provider (off when absent). */
+  oidc?: OidcOptions;
+  /** The URL browsers reach the service at (for the single sign-on redirect URI); default: from the request. */
+  publicUrl?: string;
   /** Trust X-Forwarded-* from a reverse proxy (so `Secure` cookies follow the client's HTTPS). */
   trustProxy?: boolean;
 }
@@ -86,7 +92,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('claimflow', ctx);
 
   installErrorHandler(app);
-  await app.register(cookie);
+  // Signed cookies (the single sign-on flow) use a key derived from the admin key, shared by every instance.
+  await app.register(cookie, {
+    secret: createHmac('sha256', options.adminKey).update('claimflow cookies').digest('hex'),
+  });
   // CSRF tokens are bound to the session (userInfo = session hash) and signed with a key derived from the admin key,
   // which every instance shares, so a token from one instance holds on the others.
   await app.register(csrf, {
@@ -140,7 +149,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             });
       });
       admin.addHook('onRequest', authenticate(admin, ctx));
-      await accountRoutes(admin, ctx, options.accounts ?? {});
+      const oidc = options.oidc ? createOidc(options.oidc) : null;
+      await accountRoutes(admin, ctx, { ...options.accounts, oidcLabel: oidc?.label ?? null });
+      if (oidc) await oidcRoutes(admin, ctx, oidc, { ...options.accounts, publicUrl: options.publicUrl });
       await settingsRoutes(admin, ctx);
       await catalogueRoutes(admin, ctx);
       await featureRoutes(admin, ctx);

@@ -36,6 +36,20 @@ const app = await buildApp({
   bodyLimit: config.bodyLimit,
   refreshIntervalMs: config.refreshIntervalMs,
   meterFailureMode: config.meterFailureMode,
+  trustProxy: config.trustProxy,
+  publicUrl: config.publicUrl,
+  accounts: { sessionTtlMs: config.sessionTtlHours * 3_600_000 },
+  oidc:
+    config.oidcIssuer && config.oidcClientId && config.oidcClientSecret
+      ? {
+          issuer: config.oidcIssuer,
+          clientId: config.oidcClientId,
+          clientSecret: config.oidcClientSecret,
+          roleClaim: config.oidcRoleClaim,
+          roles: config.oidcRoles,
+          defaultRole: config.oidcDefaultRole ?? null,
+        }
+      : undefined,
   logger: { level: config.logLevel, redact: { paths: REDACTED_HEADERS, censor: '[redacted]' } },
 });
 

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { RoleSchema } from '../contract/accounts';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
@@ -26,6 +27,34 @@ export const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   refreshIntervalMs: z.coerce.number().int().min(100).max(600_000).default(5_000),
   meterFailureMode: z.enum(['allow', 'deny']).default('deny'),
+  sessionTtlHours: z.coerce
+    .number()
+    .min(0.1)
+    .max(24 * 30)
+    .default(12),
+  trustProxy: z
+    .union([z.boolean(), z.enum(['true', 'false'])])
+    .transform((v) => v === true || v === 'true')
+    .default(false),
+  publicUrl: z.url().optional(),
+  oidcIssuer: z.url().optional(),
+  oidcClientId: z.string().min(1).optional(),
+  oidcClientSecret: z.string().min(1).optional(),
+  oidcRoleClaim: z.string().min(1).default('groups'),
+  /** JSON object: claim value -> role, e.g. {"claimflow-admins": "admin"}. */
+  oidcRoles: z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .transform((v, c) => {
+      try {
+        return typeof v === 'string' ? JSON.parse(v) : v;
+      } catch {
+        c.addIssue({ code: 'custom', message: 'must be a JSON object of claim value -> role' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), RoleSchema))
+    .default({}),
+  oidcDefaultRole: RoleSchema.optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -41,6 +70,15 @@ const ENV: Record<string, keyof Config> = {
   LOG_LEVEL: 'logLevel',
   CLAIMFLOW_REFRESH_INTERVAL_MS: 'refreshIntervalMs',
   CLAIMFLOW_METER_FAILURE_MODE: 'meterFailureMode',
+  CLAIMFLOW_SESSION_TTL_HOURS: 'sessionTtlHours',
+  CLAIMFLOW_TRUST_PROXY: 'trustProxy',
+  CLAIMFLOW_PUBLIC_URL: 'publicUrl',
+  CLAIMFLOW_OIDC_ISSUER: 'oidcIssuer',
+  CLAIMFLOW_OIDC_CLIENT_ID: 'oidcClientId',
+  CLAIMFLOW_OIDC_CLIENT_SECRET: 'oidcClientSecret',
+  CLAIMFLOW_OIDC_ROLE_CLAIM: 'oidcRoleClaim',
+  CLAIMFLOW_OIDC_ROLES: 'oidcRoles',
+  CLAIMFLOW_OIDC_DEFAULT_ROLE: 'oidcDefaultRole',
 };
 
 /** Loads the configuration; returns the problems (one line each, naming the variable) instead of throwing. */
