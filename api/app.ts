@@ -22,15 +22,22 @@ import type { DecideDeps } from './decisions/decide';
 import { createMetrics } from './decisions/metrics';
 import { compiledFor } from './features/feature-service';
 import { errorBody } from './lib/http-errors';
-import { authenticate } from './plugins/authenticate';
+import { DEFAULT_JSON_MAX_DEPTH } from './lib/json-depth';
+import { REDACTED_HEADERS, serializeRequest } from './lib/log-redact';
+import { adminKeyOf, isAdminKey } from './plugins/admin-auth';
+import { authRateLimit } from './plugins/auth-rate-limit';
+import { authenticate, resolvePrincipal } from './plugins/authenticate';
 import { installErrorHandler } from './plugins/error-handler';
+import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors';
+import { installJsonBodyParser } from './plugins/json-body';
+import { installRouteTable, type RouteTable } from './plugins/route-table';
 import { type AccountOptions, accountRoutes } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
 import { featureRoutes } from './routes/admin/features';
 import { oidcRoutes } from './routes/admin/oidc';
 import { replayRoutes } from './routes/admin/replay';
 import { settingsRoutes } from './routes/admin/settings';
-import { decisionRoutes } from './routes/public/decisions';
+import { decisionRoutes, PREVIEW_HEADER } from './routes/public/decisions';
 import { Runtime } from './runtime/runtime';
 import { openStore } from './store/open-store';
 import type { Store } from './store/store';
@@ -42,8 +49,20 @@ export interface AppOptions {
   /** Use this store instead of opening one (it is then not closed with the app). */
   store?: Store;
   logger?: FastifyServerOptions['logger'];
+  /** Site origins allowed to call `/v1` from browsers (credentialed CORS). */
   corsOrigins?: string[];
+  /** Origins allowed to call `/admin/v1` from browsers; none by default (same-origin editor). */
+  adminCorsOrigins?: string[];
   bodyLimit?: number;
+  /** Deepest nesting of arrays and objects accepted in a JSON body (422 CF_JSON_TOO_DEEP beyond). */
+  jsonMaxDepth?: number;
+  /** Slow-client limits: complete headers, complete request, idle keep-alive connection. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  /** Failed admin authentications allowed per client address and window before 429 CF_AUTH_RATE_LIMITED. */
+  adminAuthMaxFailures?: number;
+  adminAuthWindowMs?: number;
   refreshIntervalMs?: number;
   meterFailureMode?: 'allow' | 'deny';
   /** Folder of the built editor; default `editor/dist` when it exists. null: do not serve it. */
@@ -58,21 +77,50 @@ export interface AppOptions {
   trustProxy?: boolean;
 }
 
-/** Headers that carry secrets: never logged. */
-export const REDACTED_HEADERS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-claimflow-admin-key"]',
-  'req.headers["x-custom-tkn"]',
-  'res.headers["set-cookie"]',
-];
+export { REDACTED_HEADERS };
+
+/** Logger options with the secret-free request serializer (query strings of admin routes never logged). */
+function loggerOf(logger: AppOptions['logger']): FastifyServerOptions['logger'] {
+  if (logger === undefined || logger === false) return false;
+  const base = logger === true ? {} : logger;
+  return {
+    redact: { paths: REDACTED_HEADERS, censor: '[redacted]' },
+    ...base,
+    serializers: { ...base.serializers, req: serializeRequest as never },
+  };
+}
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const app = Fastify({
-    logger: options.logger === undefined ? false : options.logger,
+    logger: loggerOf(options.logger),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: () => crypto.randomUUID(),
     trustProxy: options.trustProxy ?? false,
+    frameworkErrors,
+    clientErrorHandler,
+    // requests arriving while the app closes get 503 CF_SHUTTING_DOWN from the hook below, in the error shape
+    return503OnClosing: false,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
+    http: {
+      headersTimeout,
+      // how often Node looks for connections past the header or request timeout (its default is 30 s)
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))),
+    },
+  });
+  const routeTable = installRouteTable(app);
+  app.decorate('routeTable', routeTable);
+  installJsonBodyParser(app, { maxDepth: options.jsonMaxDepth ?? DEFAULT_JSON_MAX_DEPTH });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new ClaimflowError('CF_SHUTTING_DOWN', 'this instance is shutting down; retry on another');
+    }
   });
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }));
@@ -106,10 +154,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     csrfOpts: { hmacKey: createHmac('sha256', options.adminKey).update('claimflow csrf').digest() },
   });
   if (!app.hasDecorator('createRateLimit')) await app.register(rateLimit, { global: false });
-  await app.register(cors, {
-    origin: options.corsOrigins && options.corsOrigins.length > 0 ? options.corsOrigins : false,
+  // Site origins get CORS on /v1 only; the admin API is same-origin unless admin origins are listed.
+  const corsFor = (origins: string[] | undefined) => ({
+    origin: origins && origins.length > 0 ? origins : false,
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    strictPreflight: false,
+  });
+  const siteCors = corsFor(options.corsOrigins);
+  const adminCors = corsFor(options.adminCorsOrigins);
+  const noCors = corsFor([]);
+  await app.register(cors, {
+    delegator: (request, callback) =>
+      callback(
+        null,
+        request.url.startsWith('/v1/') ? siteCors : request.url.startsWith('/admin/v1/') ? adminCors : noCors,
+      ),
   });
   await app.register(swagger, {
     openapi: {
@@ -135,7 +195,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return metrics.registry.metrics();
   });
 
-  await app.register(async (pub) => decisionRoutes(pub, ctx), { prefix: '/v1' });
+  // Failed admin-key checks, on the admin API and in preview headers of decisions, share one limit per address.
+  const adminAuthLimit = await authRateLimit(app, {
+    max: options.adminAuthMaxFailures ?? 20,
+    windowMs: options.adminAuthWindowMs ?? 60_000,
+    // Any valid credential (admin key, API token, session) is not a failure; sign-in has its own limits.
+    authenticated: async (request) => {
+      if (request.routeOptions.config.public === true) return true;
+      if (isAdminKey(adminKeyOf(request), options.adminKey)) return true;
+      return resolvePrincipal(request, ctx).then(
+        () => true,
+        () => false,
+      );
+    },
+  });
+  await app.register(
+    async (pub) => {
+      pub.addHook('onRequest', async (request, reply) => {
+        if (request.headers[PREVIEW_HEADER] !== undefined) await adminAuthLimit(request, reply);
+      });
+      await decisionRoutes(pub, ctx);
+    },
+    { prefix: '/v1' },
+  );
   await app.register(
     async (admin) => {
       admin.addHook('onRoute', (route) => {
@@ -148,6 +230,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
               public: route.config?.public === true,
             });
       });
+      admin.addHook('onRequest', adminAuthLimit);
       admin.addHook('onRequest', authenticate(admin, ctx));
       const oidc = options.oidc ? createOidc(options.oidc) : null;
       await accountRoutes(admin, ctx, { ...options.accounts, oidcLabel: oidc?.label ?? null });
@@ -169,9 +252,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (!api && hasEditor && request.method === 'GET') return reply.sendFile('index.html');
     if (!api && request.method === 'GET' && request.url === '/')
       return reply.send({ service: 'claimflow', editor: 'not built: run npm run build:editor', docs: '/docs' });
-    return reply
-      .status(404)
-      .send(errorBody(new ClaimflowError('CF_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
+    const path = request.url.split('?')[0];
+    const allowed = routeTable.allowedMethods(path);
+    if (allowed.length > 0 && !allowed.includes(request.method))
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send(errorBody(new ClaimflowError('CF_METHOD_NOT_ALLOWED', `${path} accepts ${allowed.join(', ')}`)));
+    return reply.status(404).send(errorBody(new ClaimflowError('CF_NOT_FOUND', `no route ${request.method} ${path}`)));
   });
 
   app.addHook('onClose', async () => {
@@ -184,5 +272,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 declare module 'fastify' {
   interface FastifyInstance {
     claimflow: AppContext;
+    /** Every route of the service, as registered (for 405 answers and route-enumerating tests). */
+    routeTable: RouteTable;
   }
 }

@@ -1,12 +1,16 @@
 /**
  * `npm start`: reads the configuration, makes sure an admin key exists (generated and printed once at the first
  * start, kept in `<dataDir>/admin-key` with mode 0600), opens the store, serves, and shuts down gracefully.
+ * Any failure to start (bad configuration, data directory not writable, database unreachable, port in use) prints
+ * one line naming the cause and exits with status 1, without a stack trace.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildApp, REDACTED_HEADERS } from './app';
-import { loadConfig } from './config/config';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app';
+import { type Config, loadConfig } from './config/config';
+import { startupFailure } from './config/startup-failure';
 
 const loaded = loadConfig();
 if (!loaded.ok) {
@@ -15,60 +19,81 @@ if (!loaded.ok) {
 }
 const config = loaded.config;
 const dataDir = resolve(config.dataDir);
-mkdirSync(dataDir, { recursive: true });
 
-let adminKey = config.adminKey;
-if (!adminKey) {
-  const file = join(dataDir, 'admin-key');
-  if (existsSync(file)) adminKey = readFileSync(file, 'utf8').trim();
-  else {
-    adminKey = randomBytes(24).toString('base64url');
-    writeFileSync(file, `${adminKey}\n`, { mode: 0o600 });
-    console.log(`claimflow: generated an admin key (shown once; stored in ${file}):\n\n    ${adminKey}\n`);
-  }
+let stage: Parameters<typeof startupFailure>[1] = 'dataDir';
+let app: FastifyInstance | undefined;
+try {
+  const adminKey = prepareDataDir(config, dataDir);
+  stage = 'store';
+  app = await buildApp({
+    dataDir,
+    adminKey,
+    databaseUrl: config.databaseUrl,
+    corsOrigins: config.corsOrigins,
+    adminCorsOrigins: config.adminCorsOrigins,
+    bodyLimit: config.bodyLimit,
+    jsonMaxDepth: config.jsonMaxDepth,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    adminAuthMaxFailures: config.adminAuthMaxFailures,
+    adminAuthWindowMs: config.adminAuthWindowMs,
+    refreshIntervalMs: config.refreshIntervalMs,
+    meterFailureMode: config.meterFailureMode,
+    trustProxy: config.trustProxy,
+    publicUrl: config.publicUrl,
+    accounts: { sessionTtlMs: config.sessionTtlHours * 3_600_000 },
+    oidc:
+      config.oidcIssuer && config.oidcClientId && config.oidcClientSecret
+        ? {
+            issuer: config.oidcIssuer,
+            clientId: config.oidcClientId,
+            clientSecret: config.oidcClientSecret,
+            roleClaim: config.oidcRoleClaim,
+            roles: config.oidcRoles,
+            defaultRole: config.oidcDefaultRole ?? null,
+          }
+        : undefined,
+    logger: { level: config.logLevel },
+  });
+  stage = 'listen';
+  await app.listen({ port: config.port, host: config.host });
+} catch (error) {
+  console.error(`claimflow: cannot start: ${startupFailure(error, stage, { ...config, dataDir })}`);
+  await app?.close().catch(() => {});
+  process.exit(1);
 }
-
-const app = await buildApp({
-  dataDir,
-  adminKey,
-  databaseUrl: config.databaseUrl,
-  corsOrigins: config.corsOrigins,
-  bodyLimit: config.bodyLimit,
-  refreshIntervalMs: config.refreshIntervalMs,
-  meterFailureMode: config.meterFailureMode,
-  trustProxy: config.trustProxy,
-  publicUrl: config.publicUrl,
-  accounts: { sessionTtlMs: config.sessionTtlHours * 3_600_000 },
-  oidc:
-    config.oidcIssuer && config.oidcClientId && config.oidcClientSecret
-      ? {
-          issuer: config.oidcIssuer,
-          clientId: config.oidcClientId,
-          clientSecret: config.oidcClientSecret,
-          roleClaim: config.oidcRoleClaim,
-          roles: config.oidcRoles,
-          defaultRole: config.oidcDefaultRole ?? null,
-        }
-      : undefined,
-  logger: { level: config.logLevel, redact: { paths: REDACTED_HEADERS, censor: '[redacted]' } },
-});
+const server = app;
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    server.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    app.close().then(
+    server.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   });
 }
 
-await app.listen({ port: config.port, host: config.host });
+const address = server.server.address();
 console.log(
-  `claimflow: listening on http://${config.host}:${app.server.address() && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : config.port} (store: ${app.claimflow.store.kind}, data: ${dataDir})`,
+  `claimflow: listening on http://${config.host}:${address && typeof address === 'object' ? address.port : config.port} (store: ${server.claimflow.store.kind}, data: ${dataDir})`,
 );
+
+/** Creates the data directory, checks it is writable, and returns the admin key (generated at the first start). */
+function prepareDataDir(config: Config, dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  accessSync(dataDir, constants.W_OK);
+  if (config.adminKey) return config.adminKey;
+  const file = join(dataDir, 'admin-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const adminKey = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${adminKey}\n`, { mode: 0o600 });
+  console.log(`claimflow: generated an admin key (shown once; stored in ${file}):\n\n    ${adminKey}\n`);
+  return adminKey;
+}

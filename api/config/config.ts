@@ -7,55 +7,69 @@ import { z } from 'zod';
 import { RoleSchema } from '../contract/accounts';
 
 const port = z.coerce.number().int().min(0).max(65_535);
+const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const origins = z.array(z.string().min(1)).default([]);
 
-export const ConfigSchema = z.object({
-  port: port.default(3000),
-  host: z.string().min(1).default('127.0.0.1'),
-  dataDir: z.string().min(1).default('./data'),
-  adminKey: z.string().min(16, 'the admin key must be at least 16 characters').max(512).optional(),
-  databaseUrl: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
-    .optional(),
-  corsOrigins: z.array(z.string().min(1)).default([]),
-  bodyLimit: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(50 * 1024 * 1024)
-    .default(1024 * 1024),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  refreshIntervalMs: z.coerce.number().int().min(100).max(600_000).default(5_000),
-  meterFailureMode: z.enum(['allow', 'deny']).default('deny'),
-  sessionTtlHours: z.coerce
-    .number()
-    .min(0.1)
-    .max(24 * 30)
-    .default(12),
-  trustProxy: z
-    .union([z.boolean(), z.enum(['true', 'false'])])
-    .transform((v) => v === true || v === 'true')
-    .default(false),
-  publicUrl: z.url().optional(),
-  oidcIssuer: z.url().optional(),
-  oidcClientId: z.string().min(1).optional(),
-  oidcClientSecret: z.string().min(1).optional(),
-  oidcRoleClaim: z.string().min(1).default('groups'),
-  /** JSON object: claim value -> role, e.g. {"claimflow-admins": "admin"}. */
-  oidcRoles: z
-    .union([z.string(), z.record(z.string(), z.unknown())])
-    .transform((v, c) => {
-      try {
-        return typeof v === 'string' ? JSON.parse(v) : v;
-      } catch {
-        c.addIssue({ code: 'custom', message: 'must be a JSON object of claim value -> role' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.record(z.string(), RoleSchema))
-    .default({}),
-  oidcDefaultRole: RoleSchema.optional(),
-});
+export const ConfigSchema = z
+  .object({
+    port: port.default(3000),
+    host: z.string().min(1).default('127.0.0.1'),
+    dataDir: z.string().min(1).default('./data'),
+    adminKey: z.string().min(16, 'the admin key must be at least 16 characters').max(512).optional(),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
+      .optional(),
+    corsOrigins: origins,
+    adminCorsOrigins: origins,
+    bodyLimit: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024)
+      .default(1024 * 1024),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    refreshIntervalMs: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    meterFailureMode: z.enum(['allow', 'deny']).default('deny'),
+    jsonMaxDepth: z.coerce.number().int().min(8).max(256).default(64),
+    headersTimeoutMs: ms(100, 600_000, 10_000),
+    requestTimeoutMs: ms(100, 3_600_000, 30_000),
+    keepAliveTimeoutMs: ms(100, 600_000, 72_000),
+    adminAuthMaxFailures: z.coerce.number().int().min(1).max(100_000).default(20),
+    adminAuthWindowMs: ms(1_000, 86_400_000, 60_000),
+    sessionTtlHours: z.coerce
+      .number()
+      .min(0.1)
+      .max(24 * 30)
+      .default(12),
+    trustProxy: z
+      .union([z.boolean(), z.enum(['true', 'false'])])
+      .transform((v) => v === true || v === 'true')
+      .default(false),
+    publicUrl: z.url().optional(),
+    oidcIssuer: z.url().optional(),
+    oidcClientId: z.string().min(1).optional(),
+    oidcClientSecret: z.string().min(1).optional(),
+    oidcRoleClaim: z.string().min(1).default('groups'),
+    /** JSON object: claim value -> role, e.g. {"claimflow-admins": "admin"}. */
+    oidcRoles: z
+      .union([z.string(), z.record(z.string(), z.unknown())])
+      .transform((v, c) => {
+        try {
+          return typeof v === 'string' ? JSON.parse(v) : v;
+        } catch {
+          c.addIssue({ code: 'custom', message: 'must be a JSON object of claim value -> role' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string(), RoleSchema))
+      .default({}),
+    oidcDefaultRole: RoleSchema.optional(),
+  })
+  .refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, {
+    message: 'the header timeout cannot be longer than the request timeout',
+    path: ['headersTimeoutMs'],
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -66,10 +80,17 @@ const ENV: Record<string, keyof Config> = {
   CLAIMFLOW_ADMIN_KEY: 'adminKey',
   DATABASE_URL: 'databaseUrl',
   CLAIMFLOW_CORS_ORIGINS: 'corsOrigins',
+  CLAIMFLOW_ADMIN_CORS_ORIGINS: 'adminCorsOrigins',
   CLAIMFLOW_BODY_LIMIT: 'bodyLimit',
   LOG_LEVEL: 'logLevel',
   CLAIMFLOW_REFRESH_INTERVAL_MS: 'refreshIntervalMs',
   CLAIMFLOW_METER_FAILURE_MODE: 'meterFailureMode',
+  CLAIMFLOW_JSON_MAX_DEPTH: 'jsonMaxDepth',
+  CLAIMFLOW_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
+  CLAIMFLOW_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  CLAIMFLOW_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
+  CLAIMFLOW_ADMIN_AUTH_MAX_FAILURES: 'adminAuthMaxFailures',
+  CLAIMFLOW_ADMIN_AUTH_WINDOW_MS: 'adminAuthWindowMs',
   CLAIMFLOW_SESSION_TTL_HOURS: 'sessionTtlHours',
   CLAIMFLOW_TRUST_PROXY: 'trustProxy',
   CLAIMFLOW_PUBLIC_URL: 'publicUrl',
@@ -101,7 +122,7 @@ export function loadConfig(
     const value = env[name];
     if (value === undefined || value === '') continue;
     raw[key] =
-      key === 'corsOrigins'
+      key === 'corsOrigins' || key === 'adminCorsOrigins'
         ? value
             .split(',')
             .map((s) => s.trim())

@@ -23,7 +23,7 @@ import {
 import type { TokenFound } from '../auth';
 import type { LiveFeature, Runtime } from '../runtime/runtime';
 import type { Store } from '../store/store';
-import type { Metrics } from './metrics';
+import { decisionMode, type Metrics } from './metrics';
 import { recordSample } from './record';
 
 export interface TokenOutcome {
@@ -140,7 +140,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       request.contentId ?? null,
       counting,
     );
-    metrics.decisions.inc({ feature: featureId, decision: decision.decision ?? 'none' });
+    metrics.decisions.inc({ feature: featureId, decision: decision.decision ?? 'none', mode: decisionMode(input) });
     answers.push({
       feature: featureId,
       decision: decision.decision,

@@ -3,10 +3,18 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 
 export interface Metrics {
   registry: Registry;
-  decisions: Counter<'feature' | 'decision'>;
+  /** `mode`: `live` (counted meters, logged samples), `dryRun` (dryRun: true) or `preview` (admin preview header). */
+  decisions: Counter<'feature' | 'decision' | 'mode'>;
   tokenFailures: Counter<'reason'>;
   latency: Histogram<'route'>;
   meterErrors: Counter<never>;
+}
+
+export type DecisionMode = 'live' | 'dryRun' | 'preview';
+
+/** The `mode` label of a decision request. */
+export function decisionMode(input: { dryRun: boolean; preview?: unknown }): DecisionMode {
+  return input.preview !== undefined ? 'preview' : input.dryRun ? 'dryRun' : 'live';
 }
 
 export function createMetrics(): Metrics {
@@ -16,8 +24,8 @@ export function createMetrics(): Metrics {
     registry,
     decisions: new Counter({
       name: 'claimflow_decisions_total',
-      help: 'Decisions answered, by feature and decision',
-      labelNames: ['feature', 'decision'],
+      help: 'Decisions answered, by feature, decision and mode (live, dryRun, preview)',
+      labelNames: ['feature', 'decision', 'mode'],
       registers: [registry],
     }),
     tokenFailures: new Counter({

@@ -122,6 +122,30 @@ export const ERRORS = {
     status: 401,
     doc: 'The OpenID Connect sign-in failed: state, nonce, PKCE, signature or expiry of the ID token did not hold.',
   },
+
+  // ---- HTTP boundary (framework and transport errors in the one error shape) ----
+  CF_JSON_TOO_DEEP: {
+    status: 422,
+    doc: 'The JSON body nests arrays or objects deeper than the limit; refused before any schema runs (field named).',
+  },
+  CF_MEDIA_TYPE_UNSUPPORTED: { status: 415, doc: 'The request body has a content type other than application/json.' },
+  CF_METHOD_NOT_ALLOWED: {
+    status: 405,
+    doc: 'The path exists but not with this method; the Allow header lists the methods it has.',
+  },
+  CF_URL_INVALID: { status: 400, doc: 'The request path is not valid (e.g. bad percent-encoding).' },
+  CF_PARAM_TOO_LONG: { status: 414, doc: 'A path parameter is longer than the limit (100 characters).' },
+  CF_HEADERS_TOO_LARGE: { status: 431, doc: 'The request headers are larger than the limit (16 KiB).' },
+  CF_HTTP_MALFORMED: { status: 400, doc: 'The request is not well-formed HTTP/1.1.' },
+  CF_REQUEST_TIMEOUT: {
+    status: 408,
+    doc: 'The client took longer than the header or request timeout to send its request.',
+  },
+  CF_SHUTTING_DOWN: { status: 503, doc: 'The instance is shutting down; send the request to another instance.' },
+  CF_AUTH_RATE_LIMITED: {
+    status: 429,
+    doc: 'Too many failed admin authentications from this client address; retry after the Retry-After seconds.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -132,7 +132,9 @@ describe('POST /v1/decisions', () => {
     await decide({});
     await decide({ authorization: 'Bearer a.b.c' });
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toMatch(/claimflow_decisions_total\{feature="article",decision="registrationWall"\} 2/);
+    expect(metrics.body).toMatch(
+      /claimflow_decisions_total\{feature="article",decision="registrationWall",mode="live"\} 2/,
+    );
     expect(metrics.body).toMatch(/claimflow_token_failures_total\{reason="CF_TOKEN_[A-Z_]+"\} 1/);
     expect(metrics.body).toContain('claimflow_decision_duration_seconds_bucket');
   });

@@ -21,10 +21,28 @@ const DecisionBodySchema = z
     dryRun: z.boolean().default(false),
   })
   .strict()
-  .refine((b) => (b.feature === undefined) !== (b.features === undefined), {
-    message: 'give "feature" (one) or "features" (a batch), not both',
+  .refine((b) => b.feature !== undefined || b.features !== undefined, {
+    message: 'give "feature" (one feature id) or "features" (a batch of ids)',
     path: ['feature'],
+  })
+  .refine((b) => b.feature === undefined || b.features === undefined, {
+    message: 'give "feature" (one) or "features" (a batch), not both',
+    path: ['features'],
   });
+
+/** The body must be a JSON object; anything else (null, an array, a string, no body) is named as such. */
+function decisionBody(body: unknown) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    const got =
+      body === undefined ? 'no body' : body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body;
+    throw new ClaimflowError(
+      'CF_REQUEST_INVALID',
+      `body: expected a JSON object such as {"feature": "article"}, got ${got}`,
+      { field: 'body' },
+    );
+  }
+  return parse(DecisionBodySchema, body);
+}
 
 /** The GET form takes the scalar context fields as query parameters. */
 const GetQuerySchema = RequestContextSchema.pick({
@@ -75,7 +93,7 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Pro
     '/decisions',
     { schema: { tags: ['decisions'], summary: 'Decide for one feature or a batch' } },
     async (request, reply) => {
-      const body = parse(DecisionBodySchema, request.body ?? {});
+      const body = decisionBody(request.body);
       const batch = body.features !== undefined;
       return run(request, reply, batch ? (body.features as string[]) : [body.feature as string], batch, {
         context: body.context,
