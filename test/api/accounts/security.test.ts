@@ -276,6 +276,16 @@ describe('privilege escalation', () => {
 });
 
 describe('API tokens', () => {
+  it('does not count requests with a valid token or session against the admin-key failure limit', async () => {
+    const t = await createToken(ctx.app, 'viewer');
+    await createUser(ctx.app, 'vi@example.com', 'viewer');
+    const s = await signIn(ctx.app, 'vi@example.com');
+    for (let i = 0; i < 25; i++)
+      for (const headers of [{ authorization: `Bearer ${t.token}` }, { cookie: s.cookie }])
+        expect((await ctx.app.inject({ method: 'GET', url: '/admin/v1/features', headers })).statusCode).toBe(200);
+  });
+
+
   it('shows the secret once, stores it hashed, stamps the last use, and refuses it once revoked', async () => {
     const created = await createToken(ctx.app, 'viewer', 'ci');
     expect(created.token).toMatch(/^cft_[A-Za-z0-9_-]{43}$/);
@@ -385,8 +395,11 @@ describe('audit log and authors', () => {
     expect(page2.entries[0].id).toBeLessThan(page1.entries[2].id);
     expect((await audit('?limit=0')).error.code).toBe('CF_REQUEST_INVALID');
     // Append-only through the API: there is no route that changes or deletes entries.
-    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH'] as const)
-      expect((await ctx.app.inject({ method, url: '/admin/v1/audit', headers: admin })).statusCode).toBe(404);
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH'] as const) {
+      const res = await ctx.app.inject({ method, url: '/admin/v1/audit', headers: admin });
+      expect(res.statusCode).toBe(405);
+      expect(res.headers.allow).toBe('GET, HEAD');
+    }
   });
 });
 
