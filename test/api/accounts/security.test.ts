@@ -285,7 +285,6 @@ describe('API tokens', () => {
         expect((await ctx.app.inject({ method: 'GET', url: '/admin/v1/features', headers })).statusCode).toBe(200);
   });
 
-
   it('shows the secret once, stores it hashed, stamps the last use, and refuses it once revoked', async () => {
     const created = await createToken(ctx.app, 'viewer', 'ci');
     expect(created.token).toMatch(/^cft_[A-Za-z0-9_-]{43}$/);
