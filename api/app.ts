@@ -204,7 +204,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (request.routeOptions.config.public === true) return true;
       if (isAdminKey(adminKeyOf(request), options.adminKey)) return true;
       return resolvePrincipal(request, ctx).then(
-        () => true,
+        (principal) => {
+          request.principal = principal; // looked up once: the admin hook reuses it
+          return true;
+        },
         () => false,
       );
     },

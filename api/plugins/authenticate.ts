@@ -67,7 +67,7 @@ export function authenticate(app: FastifyInstance, ctx: AppContext) {
   return async (request: FastifyRequest) => {
     const access = request.routeOptions.config;
     if (access.public === true) return;
-    const principal = await resolvePrincipal(request, ctx);
+    const principal = request.principal ?? (await resolvePrincipal(request, ctx));
     request.principal = principal;
     if (principal.sessionHash !== null && !SAFE_METHODS.has(request.method) && !(await csrfHolds(app, request)))
       throw new ClaimflowError(
