@@ -72,7 +72,7 @@ export function App() {
   if (principal === undefined) return null;
   if (principal === null)
     return (
-      <div className="signin">
+      <div className="signin-stack">
         <AccountSignIn onSignedIn={setPrincipal} />
         <SignIn onSignedIn={() => loadSession().then(setPrincipal)} />
       </div>

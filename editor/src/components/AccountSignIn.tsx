@@ -1,6 +1,7 @@
 /** Sign in with email and password, or with the single sign-on provider when one is configured. */
 import { useEffect, useState } from 'react';
 import { api, describeError, setCsrfToken } from '../api/client';
+import './people.css';
 import type { Principal, SessionBody } from './session';
 
 interface SignInOptions {
