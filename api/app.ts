@@ -19,6 +19,7 @@ import { ClaimflowError } from '../engine';
 import { createOidc, type OidcOptions } from './accounts/oidc';
 import type { AppContext } from './app-context';
 import type { DecideDeps } from './decisions/decide';
+import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
 import { createMetrics } from './decisions/metrics';
 import { compiledFor } from './features/feature-service';
 import { errorBody } from './lib/http-errors';
@@ -65,6 +66,10 @@ export interface AppOptions {
   adminAuthWindowMs?: number;
   refreshIntervalMs?: number;
   meterFailureMode?: 'allow' | 'deny';
+  /** The hot path's evaluator (default fast); json-rules-engine runs the exported rules themselves. */
+  evaluator?: EvaluatorMode;
+  /** Share of live decisions checked again by json-rules-engine off the hot path (0..1, default 0). */
+  shadowSample?: number;
   /** Folder of the built editor; default `editor/dist` when it exists. null: do not serve it. */
   editorDir?: string | null;
   /** Sessions, cookies and sign-in limits of the people routes. */
@@ -124,16 +129,38 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }));
+  const metrics = createMetrics();
   const runtime = new Runtime(store, app.log);
+  runtime.verifierOptions = {
+    onJwksFetch: (event) => {
+      metrics.jwksFetches.inc({ result: event.result });
+      if (event.result === 'success') metrics.jwksLastSuccess.set(event.at / 1000);
+    },
+  };
   await runtime.load();
   runtime.start(options.refreshIntervalMs ?? 5_000);
-  const metrics = createMetrics();
   const decideDeps: DecideDeps = {
     runtime,
     store,
     metrics,
     meterFailureMode: options.meterFailureMode ?? 'deny',
     log: app.log,
+    evaluator: createDecisionEvaluator(options.evaluator ?? 'fast'),
+    shadow: createShadowChecker(options.shadowSample ?? 0, (r) => {
+      metrics.shadowChecks.inc({ result: r.agreed ? 'agree' : 'disagree' });
+      if (!r.agreed)
+        app.log.warn(
+          {
+            feature: r.featureId,
+            version: r.version,
+            livePath: r.livePath,
+            shadowPath: r.shadowPath,
+            liveDecision: r.liveDecision,
+            shadowDecision: r.shadowDecision,
+          },
+          'shadow check: json-rules-engine disagrees with the fast evaluator',
+        );
+    }),
     loadPreview: (featureId, against) => compiledFor(store, runtime, featureId, against),
   };
   const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps, adminRoutes: [] };
@@ -186,10 +213,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/healthz', { schema: { tags: ['service'], summary: 'The process is up' } }, async () => ({ ok: true }));
-  app.get('/readyz', { schema: { tags: ['service'], summary: 'The store answers' } }, async (_request, reply) => {
-    const ready = await store.ready().catch(() => false);
-    return reply.status(ready ? 200 : 503).send({ ready, store: store.kind, features: runtime.features.size });
-  });
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['service'],
+        summary: 'Ready to serve: the store schema answers a real query and the key set is usable',
+      },
+    },
+    async (_request, reply) => {
+      const [storeCheck, keySet] = await Promise.all([storeReadiness(store), keySetReadiness(runtime)]);
+      const ready = storeCheck.ok && keySet.ok;
+      return reply
+        .status(ready ? 200 : 503)
+        .send({ ready, store: store.kind, features: runtime.features.size, checks: { store: storeCheck, keySet } });
+    },
+  );
   app.get('/metrics', { schema: { tags: ['service'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
@@ -270,6 +309,56 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (ownsStore) await store.close();
   });
   return app;
+}
+
+/** How long one readiness check may take before it counts as failed. */
+const READINESS_TIMEOUT_MS = 3_000;
+
+function withinTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${READINESS_TIMEOUT_MS} ms`)),
+      READINESS_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The store is ready when it answers and its schema answers real queries (the change sequence, the settings table). */
+async function storeReadiness(store: Store) {
+  const started = performance.now();
+  try {
+    const [answers] = await withinTimeout(
+      Promise.all([store.ready(), store.getChangeSeq(), store.getSetting('jwt')]),
+      'the store',
+    );
+    if (!answers) throw new Error('the store readiness check failed');
+    return { ok: true, kind: store.kind, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, kind: store.kind, detail: `the store schema cannot be queried: ${message.slice(0, 200)}` };
+  }
+}
+
+/** The key set is ready unless it cannot be loaded, or a JWKS URL was never fetched successfully (tried again here). */
+async function keySetReadiness(runtime: Runtime) {
+  let status = runtime.verifier.keySet();
+  if (!status.ready && status.kind === 'jwksUrl')
+    status = await withinTimeout(runtime.verifier.prefetchKeySet(), 'the JWKS endpoint').catch(() => status);
+  return {
+    ok: status.ready,
+    kind: status.kind,
+    detail: status.detail,
+    ...(status.remote
+      ? {
+          url: status.remote.url,
+          lastSuccessAt:
+            status.remote.lastSuccessAt === null ? null : new Date(status.remote.lastSuccessAt).toISOString(),
+          lastFailure: status.remote.lastFailure,
+        }
+      : {}),
+  };
 }
 
 declare module 'fastify' {

@@ -54,6 +54,8 @@ try {
             defaultRole: config.oidcDefaultRole ?? null,
           }
         : undefined,
+    evaluator: config.evaluator,
+    shadowSample: config.shadowSample,
     logger: { level: config.logLevel },
   });
   stage = 'listen';

@@ -1,8 +1,14 @@
 /**
- * npm run bench:api — the service vs a bare Fastify hello-world, both as child processes on loopback, driven by
- * autocannon from this process with the same connections and duration. Decisions on a 50-path feature:
- * HS256 tokens from a pool of 1 000 visitors (verified-token cache warm), a fresh HS256 token per request (cold),
- * and RS256 from a pool (warm). Prints req/s, p50/p99 latency and the ratio to bare Fastify.
+ * npm run bench:api — the service vs a bare Fastify, both as child processes on loopback, driven by autocannon from this
+ * process. On a 2-core machine the load generator shares the CPU with the server, so besides requests per second and
+ * latency each run reports what the server process itself spent: its CPU time (user + system, from /proc/<pid>/stat)
+ * over a fixed number of requests, divided by that number. The bare Fastify receives the same headers and body and
+ * answers a body of the same bytes as a Claimflow decision, so the ratio is the cost of deciding.
+ *
+ * Scenarios (50-path feature): warm HS256 (1 000 tokens already verified) interleaved with the bare baseline (medians
+ * of BENCH_ROUNDS rounds), warm at 50 connections (p99), cold HS256 / RS256 / ES256 / EdDSA (a fresh token every
+ * request), a batch of 5 features, the json-rules-engine evaluator mode, 1% shadow checks, and the resident memory
+ * after 20 000 distinct tokens.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,23 +17,34 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { type Service, startService } from '../test/helpers/service';
+import { cpuTimeMs, rssMiB } from './lib/cpu';
 import { balancedFeature } from './lib/feature-graphs';
-import { fmt } from './lib/stats';
+import { fmt, median } from './lib/stats';
 import { hs256 as mint } from './lib/tokens';
 
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const SECRET = 'bench-secret-that-is-at-least-32-bytes-long!';
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
+const COLD_REQUESTS = Number(process.env.BENCH_COLD_REQUESTS ?? 5_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** BENCH_ONLY=warm: only the bare baseline and the warm runs (for quick comparisons while changing the hot path). */
+const ONLY_WARM = process.env.BENCH_ONLY === 'warm';
+const FEATURES = ['bench', 'bench2', 'bench3', 'bench4', 'bench5'];
 const graph = balancedFeature(50);
 
-const hs256 = (claims: Record<string, unknown>) => mint(claims, SECRET);
-function visitorClaims(i: number) {
-  const claims: Record<string, unknown> = { sub: `visitor-${i}`, exp: Math.floor(Date.now() / 1000) + 3600 };
+interface Server {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function visitorClaims(i: number, extra: Record<string, unknown> = {}) {
+  const claims: Record<string, unknown> = { sub: `visitor-${i}`, exp: Math.floor(Date.now() / 1000) + 3600, ...extra };
   for (let c = 0; c < graph.claimCount; c++) claims[`c${c}`] = (i >> (c % 10)) & 1 ? 'a' : 'b';
   return claims;
 }
+const hs256 = (i: number, extra?: Record<string, unknown>) => mint(visitorClaims(i, extra), SECRET);
 
 async function admin(s: Service, method: string, path: string, body: unknown) {
   const res = await fetch(`${s.url}/admin/v1${path}`, {
@@ -38,24 +55,48 @@ async function admin(s: Service, method: string, path: string, body: unknown) {
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
 }
 
-async function claimflow(key: unknown, algorithms: string[]): Promise<{ service: Service; dir: string }> {
+async function claimflow(key: unknown, algorithms: string[], env: Record<string, string> = {}): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'cf-bench-'));
-  const service = await startService({ CLAIMFLOW_DATA_DIR: dir, CLAIMFLOW_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'error' });
+  const service = await startService({
+    CLAIMFLOW_DATA_DIR: dir,
+    CLAIMFLOW_ADMIN_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'error',
+    ...env,
+  });
   await admin(service, 'PUT', '/settings/jwt', { key, algorithms });
-  await admin(service, 'POST', '/features', { id: 'bench', name: 'Bench' });
-  await admin(service, 'PUT', '/features/bench/draft', { graph });
-  await admin(service, 'POST', '/features/bench/publish', { note: 'bench' });
-  return { service, dir };
+  for (const id of FEATURES) {
+    await admin(service, 'POST', '/features', { id, name: id });
+    await admin(service, 'PUT', `/features/${id}/draft`, { graph });
+    await admin(service, 'POST', `/features/${id}/publish`, { note: 'bench' });
+  }
+  return {
+    url: service.url,
+    pid: service.process.pid as number,
+    stop: async () => {
+      await service.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
-function bare(): Promise<{ url: string; stop: () => void }> {
+function bare(body: string): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'bare-fastify.ts')], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, BARE_BODY: body },
   });
   return new Promise((resolve) => {
     child.stdout.on('data', (d: Buffer) => {
       const m = /listening on (\S+)/.exec(d.toString());
-      if (m) resolve({ url: m[1], stop: () => child.kill() });
+      if (m)
+        resolve({
+          url: m[1],
+          pid: child.pid as number,
+          stop: () =>
+            new Promise((done) => {
+              child.once('exit', () => done());
+              child.kill();
+            }),
+        });
     });
   });
 }
@@ -65,22 +106,26 @@ interface Row {
   rps: number;
   p50: number;
   p99: number;
-  errors: number;
-  non2xx: number;
+  cpuUs: number;
+  bad: number;
 }
 
+/** Sends exactly `amount` requests and measures the server's own CPU time over them. */
 async function drive(
   name: string,
-  url: string,
+  server: Server,
   tokenFor: (i: number) => string | null,
-  duration = DURATION,
+  options: { amount?: number; connections?: number; body?: string } = {},
 ): Promise<Row> {
   let n = 0;
-  const body = JSON.stringify({ feature: 'bench' });
+  const amount = options.amount ?? REQUESTS;
+  const body = options.body ?? JSON.stringify({ feature: 'bench' });
+  const cpuBefore = cpuTimeMs(server.pid);
+  const started = performance.now();
   const result = await autocannon({
-    url: `${url}/v1/decisions`,
-    connections: CONNECTIONS,
-    duration,
+    url: `${server.url}/v1/decisions`,
+    connections: options.connections ?? CONNECTIONS,
+    amount,
     requests: [
       {
         method: 'POST',
@@ -95,84 +140,131 @@ async function drive(
       },
     ],
   });
+  const cpuMs = cpuTimeMs(server.pid) - cpuBefore;
+  const seconds = (performance.now() - started) / 1000;
+  const done = result.requests.total || amount;
   return {
     name,
-    rps: result.requests.average,
+    rps: done / seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors,
-    non2xx: result.non2xx,
+    cpuUs: (cpuMs * 1000) / done,
+    bad: result.errors + result.non2xx,
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const medianRow = (name: string, runs: Row[]): Row => ({
   name: `${name} (median of ${runs.length})`,
   rps: median(runs.map((r) => r.rps)),
   p50: median(runs.map((r) => r.p50)),
   p99: median(runs.map((r) => r.p99)),
-  errors: runs.reduce((s, r) => s + r.errors, 0),
-  non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
+  cpuUs: median(runs.map((r) => r.cpuUs)),
+  bad: runs.reduce((s, r) => s + r.bad, 0),
 });
 
 const rows: Row[] = [];
-const bareServer = await bare();
+const notes: string[] = [];
+
+// --- HS256: warm vs bare (interleaved), 50 connections, batch, cold, memory -----------------------------------------
 const hs = await claimflow({ kind: 'secret', secret: SECRET }, ['HS256']);
-const pool = Array.from({ length: 1000 }, (_, i) => hs256(visitorClaims(i)));
-await drive('warm-up', hs.service.url, (i) => pool[i % pool.length], 3);
-await drive('warm-up', bareServer.url, () => null, 2);
-// Interleave the baseline and the warm runs so machine noise hits both alike.
+const pool = Array.from({ length: 1000 }, (_, i) => hs256(i));
+const sample = await fetch(`${hs.url}/v1/decisions`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${pool[1]}` },
+  body: JSON.stringify({ feature: 'bench' }),
+}).then((r) => r.text());
+const bareServer = await bare(sample);
+notes.push(`decision body ${Buffer.byteLength(sample)} bytes; the bare Fastify answers the same bytes`);
+await drive('warm-up', hs, (i) => pool[i % pool.length], { amount: 10_000 });
+await drive('warm-up', bareServer, (i) => pool[i % pool.length], { amount: 10_000 });
 const bareRuns: Row[] = [];
 const warmRuns: Row[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  bareRuns.push(await drive('bare', bareServer.url, () => null));
-  warmRuns.push(await drive('warm', hs.service.url, (i) => pool[i % pool.length]));
+  bareRuns.push(await drive('bare', bareServer, (i) => pool[i % pool.length]));
+  warmRuns.push(await drive('warm', hs, (i) => pool[i % pool.length]));
 }
-bareServer.stop();
-rows.push(medianRow('bare Fastify hello-world', bareRuns));
-rows.push(medianRow('claimflow HS256, 1 000-visitor pool (warm)', warmRuns));
-const fresh = Array.from({ length: 150_000 }, (_, i) => hs256({ ...visitorClaims(i), jti: `t${i}` }));
+await bareServer.stop();
+rows.push(medianRow('bare Fastify, same request and answer bytes', bareRuns));
+rows.push(medianRow('HS256 warm (1 000 tokens verified)', warmRuns));
+if (ONLY_WARM) {
+  await hs.stop();
+  report();
+  process.exit(0);
+}
+rows.push(await drive('HS256 warm, 50 connections', hs, (i) => pool[i % pool.length], { connections: 50 }));
 rows.push(
-  await drive('claimflow HS256, fresh token each request (cold)', hs.service.url, (i) => fresh[i % fresh.length]),
+  await drive('HS256 warm, batch of 5 features', hs, (i) => pool[i % pool.length], {
+    body: JSON.stringify({ features: FEATURES }),
+  }),
 );
-await hs.service.stop();
-rmSync(hs.dir, { recursive: true, force: true });
+const rssBefore = rssMiB(hs.pid);
+const fresh = Array.from({ length: 20_000 }, (_, i) => hs256(i, { jti: `t${i}` }));
+rows.push(
+  await drive('HS256 cold (fresh token each request)', hs, (i) => fresh[i % fresh.length], { amount: fresh.length }),
+);
+notes.push(
+  `RSS of the service: ${fmt(rssBefore, 0)} MiB warm, ${fmt(rssMiB(hs.pid), 0)} MiB after 20 000 distinct tokens`,
+);
+await hs.stop();
 
-const rsa = await generateKeyPair('RS256');
-const rs = await claimflow({ kind: 'spki', pem: await exportSPKI(rsa.publicKey) }, ['RS256']);
-const rsPool = await Promise.all(
-  Array.from({ length: 1000 }, (_, i) =>
-    new SignJWT(visitorClaims(i)).setProtectedHeader({ alg: 'RS256' }).sign(rsa.privateKey),
-  ),
-);
-await drive('warm-up', rs.service.url, (i) => rsPool[i % rsPool.length], 3);
-rows.push(await drive('claimflow RS256, 1 000-visitor pool (warm)', rs.service.url, (i) => rsPool[i % rsPool.length]));
-await rs.service.stop();
-rmSync(rs.dir, { recursive: true, force: true });
+// --- asymmetric algorithms, cold ----------------------------------------------------------------------------------
+for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
+  const pair = await generateKeyPair(alg === 'EdDSA' ? 'Ed25519' : alg, { extractable: true });
+  const server = await claimflow({ kind: 'spki', pem: await exportSPKI(pair.publicKey) }, [alg]);
+  const tokens = await Promise.all(
+    Array.from({ length: COLD_REQUESTS }, (_, i) =>
+      new SignJWT(visitorClaims(i, { jti: `${alg}-${i}` })).setProtectedHeader({ alg }).sign(pair.privateKey),
+    ),
+  );
+  await drive('warm-up', server, (i) => tokens[i % 200], { amount: 2_000 });
+  rows.push(await drive(`${alg} cold (fresh token each request)`, server, (i) => tokens[i], { amount: tokens.length }));
+  await server.stop();
+}
 
-const baseline = rows[0].rps;
-console.log(
-  `\n${CONNECTIONS} connections, ${DURATION} s each, 50-path feature, loopback, server and load generator on one machine`,
-);
-console.log(
-  [
-    'run'.padEnd(50),
-    'req/s'.padStart(10),
-    'p50 ms'.padStart(8),
-    'p99 ms'.padStart(8),
-    'vs bare'.padStart(9),
-    'errors'.padStart(7),
-  ].join(' '),
-);
-for (const r of rows) {
+// --- evaluator modes ------------------------------------------------------------------------------------------------
+for (const [name, env] of [
+  ['HS256 warm, CLAIMFLOW_EVALUATOR=json-rules-engine', { CLAIMFLOW_EVALUATOR: 'json-rules-engine' }],
+  ['HS256 warm, CLAIMFLOW_SHADOW_SAMPLE=0.01', { CLAIMFLOW_SHADOW_SAMPLE: '0.01' }],
+] as const) {
+  const server = await claimflow({ kind: 'secret', secret: SECRET }, ['HS256'], env);
+  await drive('warm-up', server, (i) => pool[i % pool.length], { amount: 5_000 });
+  rows.push(await drive(name, server, (i) => pool[i % pool.length], { amount: 10_000 }));
+  await server.stop();
+}
+
+report();
+
+function report() {
+  const base = rows[0];
+  console.log(
+    `\n${CONNECTIONS} connections unless named, ${fmt(REQUESTS)} requests a run (cold: one per token), 50-path feature, loopback;`,
+  );
+  console.log(
+    'server CPU = user + system time of the server process over the run / requests; same machine as autocannon',
+  );
   console.log(
     [
-      r.name.padEnd(62),
-      fmt(r.rps).padStart(10),
-      fmt(r.p50, 1).padStart(8),
-      fmt(r.p99, 1).padStart(8),
-      `${fmt((r.rps / baseline) * 100, 0)}%`.padStart(9),
-      String(r.errors + r.non2xx).padStart(7),
+      'run'.padEnd(58),
+      'req/s'.padStart(9),
+      'p50 ms'.padStart(7),
+      'p99 ms'.padStart(7),
+      'CPU µs/req'.padStart(11),
+      'CPU vs bare'.padStart(12),
+      'bad'.padStart(5),
     ].join(' '),
   );
+  for (const r of rows) {
+    console.log(
+      [
+        r.name.padEnd(58),
+        fmt(r.rps).padStart(9),
+        fmt(r.p50, 1).padStart(7),
+        fmt(r.p99, 1).padStart(7),
+        fmt(r.cpuUs, 1).padStart(11),
+        `${fmt(r.cpuUs / base.cpuUs, 2)}x`.padStart(12),
+        String(r.bad).padStart(5),
+      ].join(' '),
+    );
+  }
+  for (const n of notes) console.log(`- ${n}`);
 }

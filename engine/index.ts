@@ -55,6 +55,7 @@ export type {
   CatalogueIndex,
   CatalogueProduct,
   IdentitySettings,
+  UserIdProblem,
   Visitor,
 } from './visitor/visitor-facts';
 export {
@@ -64,4 +65,5 @@ export {
   productsFromClaim,
   userStateFor,
   visitorFromClaims,
+  visitorKey,
 } from './visitor/visitor-facts';

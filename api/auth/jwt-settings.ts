@@ -1,5 +1,5 @@
 /** JWT integration settings (key, algorithms, iss, aud, tolerance, token sources, claim mapping) and their schema. */
-import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { jwksProblems } from './lib/jwks-policy';
 
@@ -38,6 +38,24 @@ const pem = (kind: 'spki' | 'x509', label: string) =>
       else if (!publicKeyOfPem(kind, s))
         ctx.addIssue({ code: 'custom', message: `pem: the ${label.toLowerCase()} does not parse` });
     });
+
+/**
+ * Why an inline JWK cannot verify anything, or null: it must import as a public key (e.g. an RSA key needs n and e)
+ * and an RSA key must be at least 2048 bits, as jose requires when verifying.
+ */
+export function jwkImportProblem(jwk: Record<string, unknown>): string | null {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.slice(0, 120) : 'unknown error';
+    return `(kty ${JSON.stringify(String(jwk.kty).slice(0, 16))}) cannot be imported: ${message}`;
+  }
+  if (key.asymmetricKeyType?.startsWith('rsa') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+    return 'is an RSA key shorter than 2048 bits';
+  if (!algorithmsForKey(key)) return `is a ${key.asymmetricKeyType} key, which no JOSE algorithm verifies`;
+  return null;
+}
 
 /** Which algorithms a public key can verify; null when it is of a type no JOSE algorithm uses. */
 export function algorithmsForKey(key: KeyObject): readonly string[] | null {
@@ -86,7 +104,7 @@ export const KeySettingsSchema = z.discriminatedUnion('kind', [
       .max(2048)
       .refine((u) => /^https?:\/\//.test(u), 'the JWKS URL must use http or https'),
     timeoutMs: z.number().int().min(100).max(30_000).default(3_000),
-    cooldownMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    cooldownMs: z.number().int().min(0).max(3_600_000).default(5_000),
     cacheMaxAgeMs: z.number().int().min(1_000).max(86_400_000).default(600_000),
   }),
 ]);
@@ -171,6 +189,19 @@ export const JwtSettingsSchema = z
         });
     });
   });
+
+/**
+ * The settings as they may be saved: stricter than what is loaded from storage (so settings stored by an older
+ * version still load), every inline JWKS key must import as a public key that some JOSE algorithm can use.
+ */
+export const JwtSettingsSaveSchema = JwtSettingsSchema.superRefine((s, ctx) => {
+  if (s.key.kind !== 'jwks') return;
+  s.key.jwks.keys.forEach((jwk, index) => {
+    const problem = jwkImportProblem(jwk);
+    if (problem)
+      ctx.addIssue({ code: 'custom', path: ['key', 'jwks', 'keys', index], message: `jwks: key ${index} ${problem}` });
+  });
+});
 
 export type JwtSettings = z.infer<typeof JwtSettingsSchema>;
 export type JwtSettingsInput = z.input<typeof JwtSettingsSchema>;

@@ -1,5 +1,7 @@
-/** Verifies visitor tokens with jose against the configured key only; never throws; caches successes by token hash. */
-import { createHash } from 'node:crypto';
+/**
+ * Verifies visitor tokens with jose against the configured key only; never throws. Successes are cached by the token
+ * itself (bounded by entries and bytes), and concurrent verifications of one token share one signature check.
+ */
 import {
   type CryptoKey,
   createLocalJWKSet,
@@ -13,7 +15,13 @@ import {
 import { LRUCache } from 'lru-cache';
 import type { ErrorCode } from '../../engine/errors/catalogue';
 import type { JwtSettings } from './jwt-settings';
-import { createRemoteKeyResolver } from './lib/remote-jwks';
+import { jsonMemberProblem } from './lib/duplicate-members';
+import {
+  createRemoteKeyResolver,
+  type JwksFetchEvent,
+  type RemoteKeyResolver,
+  type RemoteKeySetStatus,
+} from './lib/remote-jwks';
 import { TokenRefusal, translateJoseError } from './lib/translate-jose-error';
 
 /** Tokens longer than this many bytes are refused before any parsing. */
@@ -33,14 +41,30 @@ export type VerifyResult =
 export interface VerifierStats {
   cacheHits: number;
   cacheMisses: number;
+  /** Verifications that waited for the same token's check already in progress instead of checking it again. */
+  coalesced: number;
   /** Requests actually sent to the JWKS keys endpoint (0 for every other key kind). */
   jwksFetches: number;
+}
+
+/** Whether the configured key can verify tokens now (readiness, the settings answer). */
+export interface KeySetStatus {
+  kind: JwtSettings['key']['kind'];
+  /** False when the key cannot be loaded, or a remote key set was never fetched successfully. */
+  ready: boolean;
+  detail: string;
+  /** The keys endpoint's fetch history (kind jwksUrl only). */
+  remote?: RemoteKeySetStatus;
 }
 
 export interface TokenVerifier {
   /** Never throws and never rejects; `claims` of a valid result are deeply frozen (they are shared with the cache). */
   verify(token: string): Promise<VerifyResult>;
   stats(): VerifierStats;
+  /** The key set's state, without any I/O. */
+  keySet(): KeySetStatus;
+  /** For a JWKS URL: fetches the key set now (outside the failure backoff) and reports; never rejects. */
+  prefetchKeySet(): Promise<KeySetStatus>;
   /** Drops the cache. The verifier keeps working (requests in flight may still use it). */
   close(): void;
 }
@@ -48,8 +72,12 @@ export interface TokenVerifier {
 export interface TokenVerifierOptions {
   /** Verified tokens remembered (LRU); 0 disables the cache. Default 10 000. */
   cacheSize?: number;
+  /** Bytes the cache may hold (tokens and claims, estimated from the token's length). Default 32 MiB. */
+  cacheMaxBytes?: number;
   /** The clock, in epoch milliseconds, for exp/nbf checks. Default Date.now. */
   now?: () => number;
+  /** Told how each request to a JWKS keys endpoint ended (metrics). */
+  onJwksFetch?: (event: JwksFetchEvent) => void;
 }
 
 interface Cached {
@@ -58,7 +86,12 @@ interface Cached {
   exp: number | undefined;
 }
 
-type KeyResolver = JWTVerifyGetKey | { broken: string };
+type KeyResolver = JWTVerifyGetKey | { broken: string } | RemoteKeyResolver;
+
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+/** A cached entry's estimated footprint: the token string (2 bytes a character) plus its decoded claims and overhead. */
+const cachedBytes = (token: string) => token.length * 3 + 256;
+const HMAC_HASH: Record<string, string | undefined> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
 
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const NESTED_CTY = /^(application\/)?jwt$/i;
@@ -74,13 +107,28 @@ function withoutToken(result: VerifyResult, token: string): VerifyResult {
   return leaks || result.reason.includes(token) ? { ...result, reason: 'the token could not be verified' } : result;
 }
 
-function decodeHeader(token: string): Record<string, unknown> | null {
+const decodePart = (part: string) => Buffer.from(part, 'base64url').toString('utf8');
+
+function decodeHeader(text: string): Record<string, unknown> | null {
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
+    const parsed: unknown = JSON.parse(text);
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/** RFC 7515 §5.2: a header or payload whose JSON repeats a member name is refused (JSON.parse would keep the last). */
+function memberProblem(token: string, headerText: string): VerifyResult | null {
+  const [, payloadPart] = token.split('.');
+  for (const [where, text] of [
+    ['header', headerText],
+    ['payload', decodePart(payloadPart)],
+  ] as const) {
+    const problem = jsonMemberProblem(text);
+    if (problem) return fail('CF_TOKEN_MALFORMED', `the token ${where} is refused: ${problem}`);
+  }
+  return null;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -99,13 +147,27 @@ const errorCode = (error: unknown) => (error as { code?: unknown } | null)?.code
  */
 export function createTokenVerifier(settings: JwtSettings, options: TokenVerifierOptions = {}): TokenVerifier {
   const now = options.now ?? Date.now;
-  const counters: VerifierStats = { cacheHits: 0, cacheMisses: 0, jwksFetches: 0 };
+  const counters: VerifierStats = { cacheHits: 0, cacheMisses: 0, coalesced: 0, jwksFetches: 0 };
   const tolerance = settings.clockToleranceSec;
   const cacheSize = Math.max(0, Math.floor(options.cacheSize ?? 10_000));
   // Entries of a remote key set live no longer than the key set itself, so a withdrawn key stops verifying.
   const ttl = settings.key.kind === 'jwksUrl' ? settings.key.cacheMaxAgeMs : 0;
-  const cache = cacheSize > 0 ? new LRUCache<string, Cached>({ max: cacheSize, ...(ttl ? { ttl } : {}) }) : null;
-  const resolver = buildKeyResolver(settings, () => counters.jwksFetches++);
+  // Keyed by the token itself: a Map lookup hashes the string once, far cheaper than a SHA-256 per request, and the
+  // byte bound keeps 10 000 maximal (8 KiB) tokens from holding more than `cacheMaxBytes`.
+  const cache =
+    cacheSize > 0
+      ? new LRUCache<string, Cached>({
+          max: cacheSize,
+          maxSize: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES,
+          sizeCalculation: (_value, token) => cachedBytes(token),
+          ...(ttl ? { ttl } : {}),
+        })
+      : null;
+  // Verifications in progress, by token: concurrent requests carrying the same new token wait for one check.
+  const inFlight = new Map<string, Promise<VerifyResult>>();
+  const built = buildKeyResolver(settings, () => counters.jwksFetches++, options.onJwksFetch);
+  const remote = built !== null && 'prefetch' in built ? built : null;
+  const resolver = remote ? remote.getKey : (built as JWTVerifyGetKey | { broken: string } | null);
   const verifyOptions: JWTVerifyOptions = {
     algorithms: [...settings.algorithms],
     issuer: settings.issuer,
@@ -118,8 +180,11 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
   async function verifyUncached(token: string): Promise<VerifyResult> {
     if (resolver === null) return fail('CF_TOKEN_NOT_CONFIGURED', 'JWT verification is not configured');
     if ('broken' in resolver) return fail('CF_TOKEN_NOT_CONFIGURED', resolver.broken);
-    const header = decodeHeader(token);
+    const headerText = decodePart(token.slice(0, token.indexOf('.')));
+    const header = decodeHeader(headerText);
     if (!header) return fail('CF_TOKEN_MALFORMED', 'the token header is not a base64url JSON object');
+    const duplicate = memberProblem(token, headerText);
+    if (duplicate) return duplicate;
     if (typeof header.alg !== 'string' || header.alg === '')
       return fail('CF_TOKEN_MALFORMED', 'the token header has no alg');
     if (!(settings.algorithms as readonly string[]).includes(header.alg))
@@ -140,29 +205,59 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
     return { status: 'valid', claims, header: h };
   }
 
+  function keySet(): KeySetStatus {
+    const kind = settings.key.kind;
+    if (resolver === null) return { kind, ready: true, detail: 'verification is off: every visitor is anonymous' };
+    if (!remote && 'broken' in resolver) return { kind, ready: false, detail: resolver.broken };
+    if (!remote) return { kind, ready: true, detail: `the ${kind} key is loaded` };
+    const r = remote.status();
+    if (r.lastSuccessAt !== null)
+      return {
+        kind,
+        ready: true,
+        detail: `${r.keys} keys fetched at ${new Date(r.lastSuccessAt).toISOString()}`,
+        remote: r,
+      };
+    return {
+      kind,
+      ready: false,
+      detail: `the key set was never fetched successfully${r.lastFailure ? `: ${r.lastFailure}` : ''}`,
+      remote: r,
+    };
+  }
+
   async function verify(token: string): Promise<VerifyResult> {
     if (typeof token !== 'string' || token.length === 0) return fail('CF_TOKEN_MISSING', 'no token');
     if (token.length > MAX_TOKEN_BYTES || Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES)
       return fail('CF_TOKEN_TOO_LARGE', `the token is larger than ${MAX_TOKEN_BYTES} bytes`);
     if (!COMPACT.test(token))
       return fail('CF_TOKEN_MALFORMED', 'the token is not a compact JWS (three base64url parts)');
-    const key = createHash('sha256').update(token).digest('hex');
-    const hit = cache?.get(key);
+    const hit = cache?.get(token);
     if (hit) {
       if (hit.exp !== undefined && hit.exp <= Math.floor(now() / 1000) - tolerance) {
-        cache?.delete(key);
+        cache?.delete(token);
         return fail('CF_TOKEN_EXPIRED', 'the token has expired (exp is in the past)');
       }
       counters.cacheHits++;
       return { status: 'valid', claims: hit.claims, header: hit.header };
     }
-    counters.cacheMisses++;
-    const result = await verifyUncached(token);
-    if (result.status === 'valid' && cache) {
-      const exp = typeof result.claims.exp === 'number' ? result.claims.exp : undefined;
-      cache.set(key, { claims: result.claims, header: result.header, exp });
+    const pending = inFlight.get(token);
+    if (pending) {
+      counters.coalesced++;
+      return pending;
     }
-    return result;
+    counters.cacheMisses++;
+    const check = verifyUncached(token)
+      .then((result) => {
+        if (result.status === 'valid' && cache) {
+          const exp = typeof result.claims.exp === 'number' ? result.claims.exp : undefined;
+          cache.set(token, { claims: result.claims, header: result.header, exp });
+        }
+        return result;
+      })
+      .finally(() => inFlight.delete(token));
+    inFlight.set(token, check);
+    return check;
   }
 
   return {
@@ -175,6 +270,11 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
       }
     },
     stats: () => ({ ...counters }),
+    keySet,
+    async prefetchKeySet() {
+      if (remote) await remote.prefetch();
+      return keySet();
+    },
     close() {
       cache?.clear();
     },
@@ -204,15 +304,31 @@ async function verifyWithCandidates(
 }
 
 /** The key lookup for the settings: keys only ever come from the settings, never from token headers. */
-function buildKeyResolver(settings: JwtSettings, onFetch: () => void): KeyResolver | null {
+function buildKeyResolver(
+  settings: JwtSettings,
+  onFetch: () => void,
+  onResult?: (event: JwksFetchEvent) => void,
+): KeyResolver | null {
   const key = settings.key;
   try {
     switch (key.kind) {
       case 'none':
         return null;
       case 'secret': {
+        // Imported once per algorithm as a CryptoKey: given raw bytes, jose would import the key on every verification.
         const bytes = new TextEncoder().encode(key.secret);
-        return async () => bytes;
+        const imported = new Map<string, Promise<CryptoKey>>();
+        return async (header) => {
+          const alg = String(header.alg);
+          let k = imported.get(alg);
+          if (!k) {
+            const hash = HMAC_HASH[alg];
+            if (!hash) throw new TokenRefusal('CF_TOKEN_KEY_NOT_FOUND', `a shared secret cannot verify ${alg}`);
+            k = crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash }, false, ['verify']);
+            imported.set(alg, k);
+          }
+          return k;
+        };
       }
       case 'spki':
       case 'x509': {
@@ -236,7 +352,7 @@ function buildKeyResolver(settings: JwtSettings, onFetch: () => void): KeyResolv
       case 'jwks':
         return createLocalJWKSet({ keys: key.jwks.keys as never[] }) as unknown as JWTVerifyGetKey;
       case 'jwksUrl':
-        return createRemoteKeyResolver({ ...key, onFetch });
+        return createRemoteKeyResolver({ ...key, onFetch, onResult });
     }
   } catch (error) {
     return { broken: `the configured ${key.kind} key cannot be loaded: ${translateJoseError(error).reason}` };

@@ -65,6 +65,8 @@ export const ConfigSchema = z
       .pipe(z.record(z.string(), RoleSchema))
       .default({}),
     oidcDefaultRole: RoleSchema.optional(),
+    evaluator: z.enum(['fast', 'json-rules-engine']).default('fast'),
+    shadowSample: z.coerce.number().min(0, 'between 0 and 1').max(1, 'between 0 and 1').default(0),
   })
   .refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, {
     message: 'the header timeout cannot be longer than the request timeout',
@@ -100,6 +102,8 @@ const ENV: Record<string, keyof Config> = {
   CLAIMFLOW_OIDC_ROLE_CLAIM: 'oidcRoleClaim',
   CLAIMFLOW_OIDC_ROLES: 'oidcRoles',
   CLAIMFLOW_OIDC_DEFAULT_ROLE: 'oidcDefaultRole',
+  CLAIMFLOW_EVALUATOR: 'evaluator',
+  CLAIMFLOW_SHADOW_SAMPLE: 'shadowSample',
 };
 
 /** Loads the configuration; returns the problems (one line each, naming the variable) instead of throwing. */

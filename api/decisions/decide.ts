@@ -13,16 +13,17 @@ import {
   decisionFacts,
   type Facts,
   meterWindowStart,
-  prepareEvaluator,
   type RequestContext,
   requestFacts,
   type TokenStatus,
   trialMeters,
   visitorFromClaims,
+  visitorKey,
 } from '../../engine';
 import type { TokenFound } from '../auth';
 import type { LiveFeature, Runtime } from '../runtime/runtime';
 import type { Store } from '../store/store';
+import { createDecisionEvaluator, type DecisionEvaluator, type Evaluation } from './evaluators';
 import { decisionMode, type Metrics } from './metrics';
 import { recordSample } from './record';
 
@@ -69,6 +70,18 @@ export interface DecideDeps {
   metrics: Metrics;
   meterFailureMode: 'allow' | 'deny';
   log: { warn(obj: unknown, msg?: string): void };
+  /** The evaluator of the hot path (default: the fast one). */
+  evaluator?: DecisionEvaluator;
+  /** Shadow checks of a sample of live decisions by json-rules-engine (see evaluators.ts). */
+  shadow?: {
+    maybeCheck(
+      featureId: string,
+      version: number | 'draft',
+      compiled: CompiledFeature,
+      facts: Facts,
+      live: Evaluation,
+    ): void;
+  };
   /** Compiles a draft or loads a version for previews. */
   loadPreview?: (
     featureId: string,
@@ -101,17 +114,20 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
     });
   }
   const visitor = visitorFromClaims(claims, runtime.settings, runtime.catalogue);
+  // A verified token without a usable user id: the visitor is still registered or a customer, keyed by the cookie.
+  if (visitor.userIdProblem !== null) metrics.tokensWithoutUserId.inc({ problem: visitor.userIdProblem });
   let setVisitorId: string | null = null;
-  let visitorId = visitor.userId;
-  if (visitorId === null) {
+  let anonymousKey = '';
+  if (visitor.userId === null) {
     const cookie = input.visitorCookie;
-    if (cookie && /^[A-Za-z0-9-]{8,64}$/.test(cookie)) visitorId = `anon:${cookie}`;
+    if (cookie && /^[A-Za-z0-9-]{8,64}$/.test(cookie)) anonymousKey = `anon:${cookie}`;
     else {
       const fresh = randomUUID();
       if (!input.dryRun) setVisitorId = fresh;
-      visitorId = `anon:${fresh}`;
+      anonymousKey = `anon:${fresh}`;
     }
   }
+  const visitorId = visitorKey(visitor, anonymousKey);
   const request = requestFacts(input.context, input.userAgent);
   const now = Date.now();
 
@@ -131,7 +147,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       trials: {},
     });
     const counting = !input.dryRun && input.preview === undefined;
-    const decision = await evaluateWithMeters(
+    const decision: Evaluation = await evaluateWithMeters(
       deps,
       featureId,
       compiled,
@@ -141,6 +157,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       counting,
     );
     metrics.decisions.inc({ feature: featureId, decision: decision.decision ?? 'none', mode: decisionMode(input) });
+    if (counting) deps.shadow?.maybeCheck(featureId, target.version, compiled, facts, decision);
     answers.push({
       feature: featureId,
       decision: decision.decision,
@@ -179,6 +196,18 @@ async function targetOf(
   return live.published;
 }
 
+const fastEvaluator = createDecisionEvaluator('fast');
+const metersByFeature = new WeakMap<CompiledFeature, { featureId: string; meters: ReturnType<typeof trialMeters> }>();
+
+/** The trial meters of a compiled version, found once per version instead of on every decision. */
+function metersOf(compiled: CompiledFeature, featureId: string) {
+  const hit = metersByFeature.get(compiled);
+  if (hit && hit.featureId === featureId) return hit.meters;
+  const meters = trialMeters(compiled, featureId);
+  metersByFeature.set(compiled, { featureId, meters });
+  return meters;
+}
+
 async function evaluateWithMeters(
   deps: DecideDeps,
   featureId: string,
@@ -187,10 +216,10 @@ async function evaluateWithMeters(
   visitorId: string,
   contentId: string | null,
   counting: boolean,
-) {
-  const evaluator = prepareEvaluator(compiled);
-  const meters = trialMeters(compiled, featureId);
-  if (meters.length === 0) return evaluator.evaluate(facts);
+): Promise<Evaluation> {
+  const evaluator = deps.evaluator ?? fastEvaluator;
+  const meters = metersOf(compiled, featureId);
+  if (meters.length === 0) return evaluator.evaluate(compiled, facts);
   const requests = new Map(
     meters.map((m) => [
       m.nodeId,
@@ -219,7 +248,7 @@ async function evaluateWithMeters(
     }),
   );
   for (let round = 0; ; round++) {
-    const decision = evaluator.evaluate(facts);
+    const decision = await evaluator.evaluate(compiled, facts);
     if (!counting || round > meters.length) return decision;
     let retry = false;
     for (const m of meters) {

@@ -1,5 +1,12 @@
-/** JUnit XML for a suite run, the format CI systems read (one <testcase> per replay case). */
-import type { SuiteRun } from '../../engine';
+/**
+ * JUnit XML for a suite run, the format CI systems read (one <testcase> per replay case). A case with a token carries
+ * its token status and reason as testcase properties (`token.status`, `token.reason`) and in the failure text.
+ */
+import type { CaseResult, SuiteRun } from '../../engine';
+import type { CaseToken } from './replay-service';
+
+/** A run whose results may carry each case's token status (replays over the API and offline both do). */
+export type JunitRun = Omit<SuiteRun, 'results'> & { results: Array<CaseResult & { token?: CaseToken | null }> };
 
 function xml(text: string): string {
   return text
@@ -19,7 +26,7 @@ function xml(text: string): string {
 /**
  * @example writeFileSync('replay.xml', junitXml('article-access', 'draft', run, 0.42))
  */
-export function junitXml(suiteName: string, against: string, run: SuiteRun, seconds: number): string {
+export function junitXml(suiteName: string, against: string, run: JunitRun, seconds: number): string {
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="claimflow replay" tests="${run.results.length}" failures="${run.failed}" time="${seconds.toFixed(3)}">`,
@@ -27,18 +34,27 @@ export function junitXml(suiteName: string, against: string, run: SuiteRun, seco
   ];
   for (const r of run.results) {
     const open = `    <testcase classname="${xml(suiteName)}" name="${xml(r.name)}">`;
-    if (r.pass) {
+    const token = r.token ?? null;
+    if (r.pass && !token) {
       lines.push(`${open}</testcase>`);
-    } else {
-      const message = r.mismatches.join('; ');
-      lines.push(open);
+      continue;
+    }
+    lines.push(open);
+    if (token) {
+      lines.push('      <properties>');
+      lines.push(`        <property name="token.status" value="${xml(token.status)}"/>`);
+      if (token.reason !== null) lines.push(`        <property name="token.reason" value="${xml(token.reason)}"/>`);
+      lines.push('      </properties>');
+    }
+    if (!r.pass) {
+      const tokenLine = token ? `\ntoken: ${token.status}${token.reason === null ? '' : ` (${token.reason})`}` : '';
       lines.push(
-        `      <failure message="${xml(message)}" type="mismatch">${xml(
-          `expected: ${JSON.stringify(r.expected)}\nactual: ${JSON.stringify(r.actual)}`,
+        `      <failure message="${xml(r.mismatches.join('; '))}" type="mismatch">${xml(
+          `expected: ${JSON.stringify(r.expected)}\nactual: ${JSON.stringify(r.actual)}${tokenLine}`,
         )}</failure>`,
       );
-      lines.push('    </testcase>');
     }
+    lines.push('    </testcase>');
   }
   lines.push('  </testsuite>', '</testsuites>', '');
   return lines.join('\n');

@@ -1,11 +1,13 @@
 /**
  * Replays a suite against one version of a feature, in-process with the fast evaluator. The source of versions,
  * catalogue and token verification is injected (the running service and the offline CLI provide their own).
- * Token cases are verified first (async), then every case is evaluated synchronously; replay never counts meters.
+ * Token cases are verified first (async) at the case's own clock (`now`, else the run's start), so a stored suite
+ * does not break by itself as time passes; then every case is evaluated synchronously; replay never counts meters.
  */
 import {
   bucketFacts,
   type CaseFacts,
+  type CaseResult,
   type CatalogueIndex,
   type CompiledFeature,
   decisionFacts,
@@ -17,6 +19,7 @@ import {
   type SuiteRun,
   type TokenStatus,
   visitorFromClaims,
+  visitorKey,
 } from '../../engine';
 
 export type Against = 'draft' | 'published' | number;
@@ -40,7 +43,49 @@ export interface ReplayTarget {
   customerEntitlements: readonly string[];
   identity: IdentitySettings;
   catalogue: CatalogueIndex;
-  verify(token: string): Promise<TokenCheck>;
+  /** Verifies `token` as if the clock read `at` (epoch ms) for `exp`/`nbf`. */
+  verify(token: string, at: number): Promise<TokenCheck>;
+}
+
+/** The token status a case ran with (null when the case gives no token: claims or an anonymous visitor). */
+export interface CaseToken {
+  status: TokenStatus;
+  reason: string | null;
+}
+
+export interface ReplayCaseResult extends CaseResult {
+  token: CaseToken | null;
+}
+
+export interface ReplayRun extends Omit<SuiteRun, 'results'> {
+  results: ReplayCaseResult[];
+}
+
+/** The distinct (token, clock) pairs of some cases, verified; `now` is the clock of cases without their own. */
+export interface VerifiedTokens {
+  now: number;
+  checks: Map<string, TokenCheck>;
+}
+
+/** The instant a case runs at (epoch ms): its `now`, else `fallback`. */
+export function caseClock(c: ReplayCase, fallback: number): number {
+  const at = c.input.now ? Date.parse(c.input.now) : Number.NaN;
+  return Number.isNaN(at) ? fallback : at;
+}
+
+const checkKey = (token: string, at: number) => `${at}:${token}`;
+
+/** The verification of a case's token, or null when the case has none. */
+export function tokenCheckOf(verified: VerifiedTokens, c: ReplayCase): TokenCheck | null {
+  if (c.input.claims || c.input.token === undefined) return null;
+  return verified.checks.get(checkKey(c.input.token, caseClock(c, verified.now))) ?? null;
+}
+
+/** The token status and reason shown for a case. */
+export function caseToken(verified: VerifiedTokens, c: ReplayCase): CaseToken | null {
+  const check = tokenCheckOf(verified, c);
+  if (!check) return null;
+  return check.status === 'valid' ? { status: 'valid', reason: null } : { status: check.status, reason: check.reason };
 }
 
 /** Default meter state for replay: every trial node allowed unless the case says otherwise. */
@@ -50,14 +95,24 @@ function trialsFor(compiled: readonly CompiledFeature[], given: Record<string, '
   return out;
 }
 
-/** Verifies every distinct token of the cases once (async), before the synchronous evaluation. */
-export async function verifyCaseTokens(target: Pick<ReplayTarget, 'verify'>, cases: readonly ReplayCase[]) {
-  const verified = new Map<string, TokenCheck>();
+/**
+ * Verifies every distinct (token, case clock) pair of the cases once (async), before the synchronous evaluation.
+ * @example const verified = await verifyCaseTokens(target, cases); caseToken(verified, cases[0])
+ */
+export async function verifyCaseTokens(
+  target: Pick<ReplayTarget, 'verify'>,
+  cases: readonly ReplayCase[],
+  now = Date.now(),
+): Promise<VerifiedTokens> {
+  const checks = new Map<string, TokenCheck>();
   for (const c of cases) {
     const token = c.input.token;
-    if (token !== undefined && !verified.has(token)) verified.set(token, await target.verify(token));
+    if (token === undefined || c.input.claims) continue;
+    const at = caseClock(c, now);
+    const key = checkKey(token, at);
+    if (!checks.has(key)) checks.set(key, await target.verify(token, at));
   }
-  return verified;
+  return { now, checks };
 }
 
 /**
@@ -68,7 +123,7 @@ export function caseFacts(
   target: Pick<ReplayTarget, 'identity' | 'catalogue' | 'customerEntitlements'>,
   compiled: readonly CompiledFeature[],
   c: ReplayCase,
-  verified: Map<string, TokenCheck>,
+  verified: VerifiedTokens,
 ): Facts {
   let claims: Record<string, unknown> | null = null;
   let status: TokenStatus = 'missing';
@@ -76,18 +131,19 @@ export function caseFacts(
     claims = c.input.claims;
     status = 'valid';
   } else if (c.input.token !== undefined) {
-    const check = verified.get(c.input.token) as TokenCheck;
+    const check = tokenCheckOf(verified, c);
+    if (!check) throw new TypeError(`case "${c.name}": its token was not verified first (verifyCaseTokens)`);
     status = check.status;
     if (check.status === 'valid') claims = check.claims;
   }
   const visitor = visitorFromClaims(claims, target.identity, target.catalogue);
-  const visitorId = visitor.userId ?? c.input.visitorId ?? c.name;
+  const visitorId = visitorKey(visitor, c.input.visitorId ?? c.name);
   return decisionFacts({
     visitor,
     customerEntitlements: target.customerEntitlements,
     request: requestFacts(c.input.context ?? {}),
     tokenStatus: status,
-    now: c.input.now ? Date.parse(c.input.now) : Date.now(),
+    now: caseClock(c, verified.now),
     buckets: Object.assign({}, ...compiled.map((x) => bucketFacts(x, visitorId))),
     trials: trialsFor(compiled, c.input.trials),
   });
@@ -100,11 +156,12 @@ export async function replay(
   target: ReplayTarget,
   cases: readonly ReplayCase[],
   onProgress?: (done: number, total: number) => void,
-): Promise<SuiteRun> {
+): Promise<ReplayRun> {
   const verified = await verifyCaseTokens(target, cases);
   const toFacts = (c: ReplayCase): CaseFacts => ({
     ok: true,
     facts: caseFacts(target, [target.compiled], c, verified),
   });
-  return runSuite(target.compiled, cases, toFacts, onProgress);
+  const run = runSuite(target.compiled, cases, toFacts, onProgress);
+  return { ...run, results: run.results.map((r, i) => ({ ...r, token: caseToken(verified, cases[i]) })) };
 }

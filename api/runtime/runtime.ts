@@ -17,6 +17,7 @@ import {
   type JwtSettings,
   JwtSettingsSchema,
   type TokenVerifier,
+  type TokenVerifierOptions,
 } from '../auth';
 import type { Feature, Store } from '../store/store';
 import { DEFAULT_RECORDING, type RecordingSettings, RecordingSettingsSchema } from './recording-settings';
@@ -33,6 +34,8 @@ export class Runtime {
   productIds: string[] = [];
   recording: RecordingSettings = DEFAULT_RECORDING;
   readonly features = new Map<string, LiveFeature>();
+  /** Options of every verifier built from the settings (e.g. the JWKS fetch metrics); set before `load()`. */
+  verifierOptions: TokenVerifierOptions = {};
   #seq = -1;
   #timer: NodeJS.Timeout | null = null;
   #unsubscribe: (() => void) | null = null;
@@ -88,7 +91,7 @@ export class Runtime {
     if (JSON.stringify(next) !== JSON.stringify(this.settings)) {
       const old = this.verifier;
       this.settings = next;
-      this.verifier = createTokenVerifier(next);
+      this.verifier = createTokenVerifier(next, this.verifierOptions);
       old.close();
     }
     const rec = await this.store.getSetting('recording');

@@ -7,11 +7,23 @@
  * - A trial meter use is counted by one SQL function call: `pg_advisory_xact_lock` on (tracker, visitor), count, and
  *   insert, in the statement's own transaction, so concurrent decisions on any instance count exactly.
  * - The entitlement tree and the catalogue are checked under table locks inside their write transactions.
+ * - Catalogue references: deleting a product locks its row (FOR UPDATE) before looking for users; publishing and
+ *   saving a draft lock the rows of the products the graph names (FOR SHARE), so one waits for the other and a
+ *   publish can never commit a version naming a product deleted meanwhile. Deleting an entitlement holds the
+ *   entitlement table lock that feature writes take (SHARE) before checking their customer entitlements.
  * - Migrations run at open under a session advisory lock (several instances may start at once).
  */
 import pg from 'pg';
 import { ClaimflowError } from '../../engine/errors/catalogue';
-import { guardStore, unavailable } from './lib/guard';
+import { guardStore, isUnavailable, unavailable } from './lib/guard';
+import {
+  checkCustomerEntitlements,
+  checkGraphProducts,
+  entitlementInUse,
+  productInUse,
+  productReferences,
+  productUsers,
+} from './lib/references';
 import {
   auditValues,
   canonicalInstant,
@@ -146,18 +158,30 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   };
   if (options.listen !== false) await connectListener();
 
+  /**
+   * One transaction on a checked-out client. While checked out, a client whose connection dies (server restart,
+   * pg_terminate_backend) emits 'error' outside any query: it is listened for here (an unheard 'error' would end
+   * the process), and a client that failed is destroyed on release instead of going back to the pool.
+   */
   const tx = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken ??= error;
+    };
+    c.on('error', onError);
     try {
       await c.query('BEGIN');
       const out = await fn(c);
       await c.query('COMMIT');
       return out;
     } catch (error) {
+      if (!broken && isUnavailable(error)) broken = error as Error;
       await c.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      c.release();
+      if (!broken) c.off('error', onError); // a broken client keeps the listener until the pool has destroyed it
+      c.release(broken);
     }
   };
 
@@ -189,6 +213,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     if (!row) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${id}"`, { field: 'feature' });
     return toFeature(row);
   };
+
+  const knownEntitlements = async (q: Q, ids: readonly string[]) =>
+    new Set((await all(q, 'SELECT id FROM entitlements WHERE id = ANY($1::text[])', [ids])).map((r) => String(r.id)));
 
   /** Uses in the window and whether this content was already counted, from one snapshot. */
   const meterState = async (q: Q, req: MeterRequest) => {
@@ -240,16 +267,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return atx(audit, async (c) => {
         await c.query('LOCK TABLE entitlements IN SHARE ROW EXCLUSIVE MODE');
         await c.query('LOCK TABLE products IN SHARE MODE'); // no product can start granting it meanwhile
-        const child = await one(c, 'SELECT id FROM entitlements WHERE parent_id = $1 LIMIT 1', [id]);
-        if (child)
-          throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is the parent of "${child.id}"`, {
-            field: 'id',
-          });
-        const p = await one(c, 'SELECT id FROM products WHERE entitlement_ids ? $1 ORDER BY id LIMIT 1', [id]);
-        if (p)
-          throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is granted by product "${p.id}"`, {
-            field: 'id',
-          });
+        // Feature writes take SHARE on entitlements, so none can start naming it meanwhile.
+        const ids = async (sql: string) => (await all(c, sql, [id])).map((r) => String(r.id));
+        const inUse = entitlementInUse(id, {
+          children: await ids('SELECT id FROM entitlements WHERE parent_id = $1 ORDER BY id'),
+          products: await ids('SELECT id FROM products WHERE entitlement_ids ? $1 ORDER BY id'),
+          features: await ids('SELECT id FROM features WHERE customer_entitlements ? $1 ORDER BY id'),
+        });
+        if (inUse) throw inUse;
         return ((await c.query('DELETE FROM entitlements WHERE id = $1', [id])).rowCount ?? 0) > 0;
       });
     },
@@ -277,7 +302,29 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       });
     },
     async deleteProduct(id, audit) {
-      return run(audit, async (q) => ((await q.query('DELETE FROM products WHERE id = $1', [id])).rowCount ?? 0) > 0);
+      return atx(audit, async (c) => {
+        // The row lock first: a publish naming this product either committed before (and is found below) or waits.
+        if (!(await one(c, 'SELECT id FROM products WHERE id = $1 FOR UPDATE', [id]))) return false;
+        const rows = await all(
+          c,
+          // A cheap superset (the id as a JSON string anywhere in the graph), checked exactly below.
+          `SELECT f.id, f.draft, f.published_version, v.graph FROM features f
+           LEFT JOIN versions v ON v.feature_id = f.id AND v.version = f.published_version
+           WHERE strpos(f.draft::text, $1) > 0 OR strpos(v.graph::text, $1) > 0 ORDER BY f.id`,
+          [JSON.stringify(id)],
+        );
+        const users = productUsers(
+          id,
+          rows.map((r) => ({
+            id: String(r.id),
+            draft: r.draft,
+            publishedVersion: r.published_version == null ? null : Number(r.published_version),
+            publishedGraph: r.graph ?? null,
+          })),
+        );
+        if (users.length > 0) throw productInUse(id, users);
+        return ((await c.query('DELETE FROM products WHERE id = $1', [id])).rowCount ?? 0) > 0;
+      });
     },
     async listFeatures() {
       return (await all(pool, 'SELECT * FROM features ORDER BY id')).map(toFeature);
@@ -287,9 +334,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return row ? toFeature(row) : null;
     },
     async createFeature(f, audit) {
-      return run(audit, async (q) => {
+      return atx(audit, async (c) => {
+        await c.query('LOCK TABLE entitlements IN SHARE MODE'); // no entitlement can be deleted meanwhile
+        const known = await knownEntitlements(c, f.customerEntitlements);
+        checkCustomerEntitlements(f.customerEntitlements, (e) => known.has(e));
         const row = await one(
-          q,
+          c,
           `INSERT INTO features (id, name, customer_entitlements, draft, draft_updated_at, settings, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, '{}', $5, $5) ON CONFLICT (id) DO NOTHING RETURNING *`,
           [f.id, f.name, j(f.customerEntitlements), j(f.draft), new Date()],
@@ -301,6 +351,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async updateFeature(id, patch, audit) {
       return atx(audit, async (c) => {
         const cur = await feature(c, id, ' FOR UPDATE');
+        if (patch.customerEntitlements) {
+          await c.query('LOCK TABLE entitlements IN SHARE MODE'); // no entitlement can be deleted meanwhile
+          const known = await knownEntitlements(c, patch.customerEntitlements);
+          checkCustomerEntitlements(patch.customerEntitlements, (e) => known.has(e));
+        }
         const row = await one(
           c,
           'UPDATE features SET name = $1, customer_entitlements = $2, settings = $3, updated_at = $4 WHERE id = $5 RETURNING *',
@@ -316,16 +371,26 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       });
     },
     async saveDraft(id, graph, audit) {
-      return run(audit, async (q) => {
-        const now = new Date();
-        const row = await one(
-          q,
-          'UPDATE features SET draft = $1, draft_updated_at = $2, updated_at = $2 WHERE id = $3 RETURNING *',
-          [j(graph), now, id],
-        );
+      const now = new Date();
+      const refs = [...new Set(productReferences(graph).map((r) => r.productId))];
+      const save = (q: Q) =>
+        one(q, 'UPDATE features SET draft = $1, draft_updated_at = $2, updated_at = $2 WHERE id = $3 RETURNING *', [
+          j(graph),
+          now,
+          id,
+        ]);
+      // A draft may name unknown products (validation reports them), but a product it names is not deleted under it.
+      const saved = async (q: Q) => {
+        const row = await save(q);
         if (!row) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${id}"`, { field: 'feature' });
         return toFeature(row);
-      });
+      };
+      return refs.length === 0 && !audit
+        ? saved(pool)
+        : atx(audit, async (c) => {
+            if (refs.length > 0) await c.query('SELECT id FROM products WHERE id = ANY($1::text[]) FOR SHARE', [refs]);
+            return saved(c);
+          });
     },
     async deleteFeature(id, audit) {
       return run(audit, async (q) => ((await q.query('DELETE FROM features WHERE id = $1', [id])).rowCount ?? 0) > 0);
@@ -333,6 +398,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async publishVersion(featureId, v, audit) {
       return atx(audit, async (c) => {
         await feature(c, featureId, ' FOR UPDATE');
+        const refs = [...new Set(productReferences(v.graph).map((r) => r.productId))];
+        if (refs.length > 0) {
+          const held = await all(c, 'SELECT id FROM products WHERE id = ANY($1::text[]) FOR SHARE', [refs]);
+          const known = new Set(held.map((r) => String(r.id)));
+          checkGraphProducts(v.graph, (p) => known.has(p));
+        }
         const next = Number(
           (await one(c, 'SELECT coalesce(max(version), 0) + 1 AS v FROM versions WHERE feature_id = $1', [featureId]))
             ?.v,
@@ -622,6 +693,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 /** Applies the pending migrations under a session advisory lock, each in its own transaction. */
 async function migrate(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query(
@@ -644,6 +720,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    client.release();
+    if (!broken) client.off('error', onError);
+    client.release(broken);
   }
 }

@@ -11,6 +11,13 @@ import Database from 'better-sqlite3';
 import { ClaimflowError } from '../../engine/errors/catalogue';
 import { guardStore, isUnavailable, unavailable } from './lib/guard';
 import {
+  checkCustomerEntitlements,
+  checkGraphProducts,
+  entitlementInUse,
+  productInUse,
+  productUsers,
+} from './lib/references';
+import {
   auditValues,
   canonicalInstant,
   checkEntitlementParent,
@@ -85,7 +92,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     putEnt: db.prepare(
       'INSERT INTO entitlements (id, name, parent_id) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id',
     ),
-    entChild: db.prepare('SELECT id FROM entitlements WHERE parent_id = ? LIMIT 1'),
+    entChildren: db.prepare('SELECT id FROM entitlements WHERE parent_id = ? ORDER BY id'),
     delEnt: db.prepare('DELETE FROM entitlements WHERE id = ?'),
     listProd: db.prepare('SELECT * FROM products ORDER BY id'),
     getProd: db.prepare('SELECT * FROM products WHERE id = ?'),
@@ -104,6 +111,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     ),
     saveDraft: db.prepare('UPDATE features SET draft = ?, draft_updated_at = ?, updated_at = ? WHERE id = ?'),
     delFeat: db.prepare('DELETE FROM features WHERE id = ?'),
+    featureGraphs: db.prepare(
+      'SELECT f.id, f.draft, f.published_version, v.graph FROM features f LEFT JOIN versions v ON v.feature_id = f.id AND v.version = f.published_version ORDER BY f.id',
+    ),
     maxVersion: db.prepare('SELECT coalesce(max(version), 0) AS v FROM versions WHERE feature_id = ?'),
     insVersion: db.prepare(
       'INSERT INTO versions (feature_id, version, graph, compiled, author, note, created_at, rolled_back_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -214,6 +224,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       v: { graph: unknown; compiled: unknown; author: string; note: string; rolledBackFrom?: number | null },
     ) => {
       feature(featureId);
+      // Inside the write transaction: a product deleted meanwhile cannot end up in a published version.
+      checkGraphProducts(v.graph, (id) => q.getProd.get(id) !== undefined);
       const next = (q.maxVersion.get(featureId) as { v: number }).v + 1;
       const at = now();
       q.insVersion.run(
@@ -254,19 +266,56 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   });
 
   const delEntTx = db.transaction((id: string) => {
-    const child = q.entChild.get(id) as Row | undefined;
-    if (child)
-      throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is the parent of "${child.id}"`, {
-        field: 'id',
-      });
-    for (const p of (q.listProd.all() as Row[]).map(toProduct)) {
-      if (p.entitlementIds.includes(id))
-        throw new ClaimflowError('CF_ENTITLEMENT_IN_USE', `entitlement "${id}" is granted by product "${p.id}"`, {
-          field: 'id',
-        });
-    }
+    const inUse = entitlementInUse(id, {
+      children: (q.entChildren.all(id) as Row[]).map((r) => String(r.id)),
+      products: (q.listProd.all() as Row[])
+        .map(toProduct)
+        .filter((p) => p.entitlementIds.includes(id))
+        .map((p) => p.id),
+      features: (q.listFeat.all() as Row[])
+        .map(toFeature)
+        .filter((f) => f.customerEntitlements.includes(id))
+        .map((f) => f.id),
+    });
+    if (inUse) throw inUse;
     return q.delEnt.run(id).changes > 0;
   });
+
+  const delProdTx = db.transaction((id: string) => {
+    if (q.getProd.get(id) === undefined) return false;
+    const users = productUsers(
+      id,
+      (q.featureGraphs.all() as Row[]).map((r) => ({
+        id: String(r.id),
+        draft: JSON.parse(String(r.draft)) as unknown,
+        publishedVersion: r.published_version == null ? null : Number(r.published_version),
+        publishedGraph: r.graph == null ? null : (JSON.parse(String(r.graph)) as unknown),
+      })),
+    );
+    if (users.length > 0) throw productInUse(id, users);
+    return q.delProd.run(id).changes > 0;
+  });
+
+  const entitlementExists = (id: string) => q.getEnt.get(id) !== undefined;
+
+  const insFeatTx = db.transaction(
+    (f: { id: string; name: string; customerEntitlements: string[]; draft: unknown }) => {
+      checkCustomerEntitlements(f.customerEntitlements, entitlementExists);
+      const at = now();
+      const res = q.insFeat.run(
+        f.id,
+        f.name,
+        JSON.stringify(f.customerEntitlements),
+        JSON.stringify(f.draft ?? null),
+        at,
+        at,
+        at,
+      );
+      if (res.changes === 0)
+        throw new ClaimflowError('CF_FEATURE_EXISTS', `a feature "${f.id}" exists`, { field: 'id' });
+      return feature(f.id);
+    },
+  );
 
   const putProdTx = db.transaction(
     (p: { id: string; name: string; claimValues: string[]; entitlementIds: string[] }) => {
@@ -278,6 +327,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const updFeatTx = db.transaction(
     (id: string, patch: { name?: string; customerEntitlements?: string[]; settings?: Record<string, unknown> }) => {
       const cur = feature(id);
+      if (patch.customerEntitlements) checkCustomerEntitlements(patch.customerEntitlements, entitlementExists);
       q.updFeat.run(
         patch.name ?? cur.name,
         JSON.stringify(patch.customerEntitlements ?? cur.customerEntitlements),
@@ -295,21 +345,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     q.putSuite.run(s.id, s.featureId, s.name, JSON.stringify(s.cases), at, at);
     return toSuite(q.getSuite.get(s.id) as Row);
   });
-
-  const createFeature = (f: { id: string; name: string; customerEntitlements: string[]; draft: unknown }) => {
-    const at = now();
-    const res = q.insFeat.run(
-      f.id,
-      f.name,
-      JSON.stringify(f.customerEntitlements),
-      JSON.stringify(f.draft ?? null),
-      at,
-      at,
-      at,
-    );
-    if (res.changes === 0) throw new ClaimflowError('CF_FEATURE_EXISTS', `a feature "${f.id}" exists`, { field: 'id' });
-    return feature(f.id);
-  };
 
   const store: Store = {
     kind: 'sqlite',
@@ -352,7 +387,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       });
     },
     async deleteProduct(id, audit) {
-      return audited(audit, () => q.delProd.run(id).changes > 0);
+      return audited(audit, () => delProdTx.immediate(id));
     },
     async listFeatures() {
       return (q.listFeat.all() as Row[]).map(toFeature);
@@ -362,7 +397,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       return row ? toFeature(row) : null;
     },
     async createFeature(f, audit) {
-      return audited(audit, () => createFeature(f));
+      return audited(audit, () => insFeatTx.immediate(f));
     },
     async updateFeature(id, patch, audit) {
       return audited(audit, () => updFeatTx.immediate(id, patch));

@@ -231,22 +231,31 @@ export interface Store {
   getEntitlement(id: string): Promise<Entitlement | null>;
   /** Upserts; a parent that would make a cycle throws CF_ENTITLEMENT_CYCLE, an unknown parent CF_ENTITLEMENT_NOT_FOUND. */
   putEntitlement(entitlement: Entitlement, audit?: AuditDraft<Entitlement>): Promise<Entitlement>;
-  /** Throws CF_ENTITLEMENT_IN_USE when it is a parent or a product grants it; false when absent. */
+  /**
+   * Throws CF_ENTITLEMENT_IN_USE (details: `{ children, products, features }`) when it is a parent, a product grants
+   * it or a feature names it in `customerEntitlements`; false when absent. Atomic with feature and product writes.
+   */
   deleteEntitlement(id: string, audit?: AuditDraft<boolean>): Promise<boolean>;
 
   listProducts(): Promise<Product[]>;
   getProduct(id: string): Promise<Product | null>;
   /** Upserts; an entitlement id that does not exist throws CF_ENTITLEMENT_NOT_FOUND. */
   putProduct(product: Product, audit?: AuditDraft<Product>): Promise<Product>;
+  /**
+   * Throws CF_PRODUCT_IN_USE (details: `{ features: [{ feature, draft, versions }] }`) when a feature's draft or
+   * published version names it in a product node; false when absent. A concurrent publish naming it either commits
+   * first (and is listed) or waits and is refused by `publishVersion`.
+   */
   deleteProduct(id: string, audit?: AuditDraft<boolean>): Promise<boolean>;
 
   listFeatures(): Promise<Feature[]>;
   getFeature(id: string): Promise<Feature | null>;
-  /** Throws CF_FEATURE_EXISTS when the id is taken. */
+  /** Throws CF_FEATURE_EXISTS when the id is taken, CF_ENTITLEMENT_UNKNOWN for a customer entitlement that does not exist. */
   createFeature(
     f: { id: string; name: string; customerEntitlements: string[]; draft: unknown },
     audit?: AuditDraft<Feature>,
   ): Promise<Feature>;
+  /** Throws CF_FEATURE_NOT_FOUND, or CF_ENTITLEMENT_UNKNOWN for a customer entitlement that does not exist. */
   updateFeature(
     id: string,
     patch: { name?: string; customerEntitlements?: string[]; settings?: Record<string, unknown> },
@@ -255,7 +264,10 @@ export interface Store {
   saveDraft(id: string, graph: unknown, audit?: AuditDraft<Feature>): Promise<Feature>;
   deleteFeature(id: string, audit?: AuditDraft<boolean>): Promise<boolean>;
 
-  /** Allocates the next number, stores the immutable version and marks it published, in one transaction. */
+  /**
+   * Allocates the next number, stores the immutable version and marks it published, in one transaction. Throws
+   * CF_PRODUCT_UNKNOWN (naming the node) when the graph names a product that does not exist at commit time.
+   */
   publishVersion(
     featureId: string,
     v: { graph: unknown; compiled: unknown; author: string; note: string; rolledBackFrom?: number | null },

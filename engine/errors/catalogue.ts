@@ -83,7 +83,10 @@ export const ERRORS = {
   CF_PRODUCT_NOT_FOUND: { status: 404, doc: 'No catalogue product has this id.' },
   CF_ENTITLEMENT_NOT_FOUND: { status: 404, doc: 'No entitlement has this id.' },
   CF_ENTITLEMENT_CYCLE: { status: 422, doc: 'The entitlement parent would create a cycle in the entitlement tree.' },
-  CF_ENTITLEMENT_IN_USE: { status: 409, doc: 'The entitlement is still referenced and cannot be deleted.' },
+  CF_ENTITLEMENT_IN_USE: {
+    status: 409,
+    doc: 'The entitlement is a parent, granted by a product or named by a feature, and cannot be deleted (users listed).',
+  },
   CF_SETTINGS_INVALID: {
     status: 422,
     doc: 'The JWT settings are invalid (e.g. an HMAC secret shorter than 32 bytes).',
@@ -121,6 +124,16 @@ export const ERRORS = {
   CF_OIDC_FAILED: {
     status: 401,
     doc: 'The OpenID Connect sign-in failed: state, nonce, PKCE, signature or expiry of the ID token did not hold.',
+  },
+
+  // ---- data integrity (catalogue references) ----
+  CF_PRODUCT_IN_USE: {
+    status: 409,
+    doc: 'The product is used by a draft or a published version and cannot be deleted (the users are listed).',
+  },
+  CF_ENTITLEMENT_UNKNOWN: {
+    status: 422,
+    doc: "A feature's customerEntitlements names an entitlement that does not exist (the field is named).",
   },
 
   // ---- HTTP boundary (framework and transport errors in the one error shape) ----

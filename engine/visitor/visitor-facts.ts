@@ -1,7 +1,8 @@
 /**
  * From verified claims to the facts of a decision (pure): product syncing (the products claim, a string or an array
  * of strings, matched against each catalogue product's claim values), entitlements with all their descendants,
- * user mapping (the foreign user id property makes the visitor registered) and the user state for a feature.
+ * user mapping (a verified token makes the visitor registered; its foreign user id property keys the visitor's
+ * buckets and meters) and the user state for a feature.
  */
 import type { Facts, RequestFacts, TokenStatus } from '../facts/facts';
 import type { UserState } from '../nodes/kinds';
@@ -94,9 +95,16 @@ export interface IdentitySettings {
   foreignUserIdProperty: string;
 }
 
+/** Why a verified token gave no usable user id: the claim is absent (or null), an empty string, or not a scalar. */
+export type UserIdProblem = 'missing' | 'empty' | 'object' | 'array' | 'boolean';
+
 export interface Visitor {
-  /** The foreign user id, when a verified token carries it. */
+  /** True when the claims come from a verified token (or are given as verified in a test or replay). */
+  verified: boolean;
+  /** The foreign user id, when a verified token carries a usable one (a non-empty string, or a number). */
   userId: string | null;
+  /** Set when a verified token has no usable user id: the visitor stays known, keyed by the visitor cookie. */
+  userIdProblem: UserIdProblem | null;
   products: string[];
   entitlements: string[];
   claims: Record<string, unknown>;
@@ -107,23 +115,52 @@ function readClaim(claims: Record<string, unknown>, property: string): unknown {
   return parsed.ok ? lookupPath(claims, parsed.segments) : undefined;
 }
 
-/** The visitor behind verified `claims` (null: no verified token). */
+function userIdOf(raw: unknown): { userId: string | null; problem: UserIdProblem | null } {
+  if (typeof raw === 'string')
+    return raw.length > 0 ? { userId: raw, problem: null } : { userId: null, problem: 'empty' };
+  if (typeof raw === 'number' && Number.isFinite(raw)) return { userId: String(raw), problem: null };
+  if (typeof raw === 'boolean') return { userId: null, problem: 'boolean' };
+  if (Array.isArray(raw)) return { userId: null, problem: 'array' };
+  if (raw !== null && typeof raw === 'object') return { userId: null, problem: 'object' };
+  return { userId: null, problem: 'missing' };
+}
+
+/**
+ * The visitor behind verified `claims` (null: no verified token). A verified token without a usable user id still
+ * makes a known visitor (registered or customer); only its split tests and meters fall back to the visitor cookie.
+ * @example visitorFromClaims({ prodsub: 'gold' }, settings, index) // { verified: true, userId: null, userIdProblem: 'missing', products: ['gold'], ... }
+ */
 export function visitorFromClaims(
   claims: Record<string, unknown> | null,
   settings: IdentitySettings,
   index: CatalogueIndex,
 ): Visitor {
-  if (claims === null) return { userId: null, products: [], entitlements: [], claims: {} };
-  const rawId = readClaim(claims, settings.foreignUserIdProperty);
-  const userId =
-    typeof rawId === 'string' && rawId.length > 0 ? rawId : typeof rawId === 'number' ? String(rawId) : null;
+  if (claims === null)
+    return { verified: false, userId: null, userIdProblem: null, products: [], entitlements: [], claims: {} };
+  const { userId, problem } = userIdOf(readClaim(claims, settings.foreignUserIdProperty));
   const products = productsFromClaim(readClaim(claims, settings.productsClaim), index);
-  return { userId, products, entitlements: entitlementsOf(products, index), claims };
+  return {
+    verified: true,
+    userId,
+    userIdProblem: problem,
+    products,
+    entitlements: entitlementsOf(products, index),
+    claims,
+  };
 }
 
-/** anonymous: no verified identity; customer: holds an entitlement the feature names; registered otherwise. */
+/**
+ * The key of everything remembered about the visitor (split-test buckets, trial meters): the foreign user id when
+ * the verified token carries a usable one, else `anonymousKey` (the visitor cookie, or a replay case's visitor id).
+ * Live decisions, tests, replays and the CLI all key visitors through this one function.
+ */
+export function visitorKey(visitor: Visitor, anonymousKey: string): string {
+  return visitor.userId ?? anonymousKey;
+}
+
+/** anonymous: no verified token; customer: holds an entitlement the feature names; registered otherwise. */
 export function userStateFor(visitor: Visitor, customerEntitlements: readonly string[]): UserState {
-  if (visitor.userId === null) return 'anonymous';
+  if (!visitor.verified) return 'anonymous';
   for (const e of customerEntitlements) if (visitor.entitlements.includes(e)) return 'customer';
   return 'registered';
 }

@@ -3,8 +3,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, admin, hs256, root, setupZephr, tempDir, testApp, zephrGraph } from './helpers';
+import { JwtSettingsSchema } from '../../api/auth';
+import { tokenCasesNoLongerVerifying } from '../../api/replay/token-check';
+import { openSqliteStore } from '../../api/store';
+import { ADMIN_KEY, admin, hs256, root, SECRET, setupZephr, tempDir, testApp, zephrGraph } from './helpers';
 
 const run = promisify(execFile);
 let app: FastifyInstance;
@@ -231,6 +235,173 @@ describe('replay suites over the API', () => {
       payload: { from: 1, to: 1, source: 'log' },
     });
     expect(impact.json()).toMatchObject({ total: 3, changed: 0 });
+  });
+});
+
+describe('token cases at the case clock', () => {
+  const T0 = Date.parse('2024-03-01T12:00:00Z');
+  /** An HS256 token issued at T0, valid for an hour from `nbf` (default T0). */
+  const tokenAt = (claims: Record<string, unknown>, nbf = T0, secret = SECRET) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt(T0 / 1000)
+      .setNotBefore(nbf / 1000)
+      .setExpirationTime(nbf / 1000 + 3600)
+      .sign(new TextEncoder().encode(secret));
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  async function tokenSuite() {
+    const gold = await tokenAt({ sub: 'g', prodsub: 'gold' });
+    const later = await tokenAt({ sub: 'l' }, T0 + 7200_000);
+    return {
+      name: 'tokens',
+      cases: [
+        {
+          name: 'gold inside its hour',
+          input: { token: gold, now: iso(T0 + 60_000) },
+          expect: { decision: 'fullArticle' },
+        },
+        {
+          name: 'gold after its hour',
+          input: { token: gold, now: iso(T0 + 2 * 3600_000) },
+          expect: { decision: 'registrationWall', userState: 'anonymous' },
+        },
+        { name: 'not yet valid', input: { token: later, now: iso(T0) }, expect: { decision: 'registrationWall' } },
+        { name: 'claims', input: { claims: { sub: 'c' } }, expect: { decision: 'paywall' } },
+      ],
+    };
+  }
+
+  it("verifies exp and nbf at the case's now, and shows each case's token status and reason", async () => {
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/admin/v1/features/article/suites/tokens',
+      headers: admin,
+      payload: await tokenSuite(),
+    });
+    expect(put.statusCode).toBe(200);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/admin/v1/features/article/suites/tokens/run',
+      headers: admin,
+      payload: { against: 'published' },
+    });
+    const run = res.json().run;
+    expect(run.summary).toBe('4 passed, 0 failed');
+    expect(run.results.map((r: { token: unknown }) => r.token)).toEqual([
+      { status: 'valid', reason: null },
+      { status: 'expired', reason: expect.stringMatching(/^CF_TOKEN_EXPIRED: /) },
+      { status: 'invalid', reason: expect.stringMatching(/^CF_TOKEN_NOT_YET_VALID: /) },
+      null,
+    ]);
+    expect(run.results[0].actual).toMatchObject({ decision: 'fullArticle', userState: 'customer' });
+  });
+
+  it('the payload test endpoint verifies a token at the given now', async () => {
+    const token = await tokenAt({ sub: 'g', prodsub: 'gold' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/admin/v1/features/article/test',
+      headers: admin,
+      payload: { token, now: iso(T0 + 60_000) },
+    });
+    expect(res.json()).toMatchObject({ decision: 'fullArticle', token: { status: 'valid', reason: null } });
+  });
+
+  it('writes token status and reason into the JUnit file (offline command line)', async () => {
+    const files = tempDir('cf-junit-');
+    try {
+      const suiteFile = join(files.dir, 'suite.json');
+      const s = await tokenSuite();
+      s.cases[1].expect = { decision: 'paywall' } as never; // fails: the token has expired at that clock
+      writeFileSync(suiteFile, JSON.stringify(s));
+      const junit = join(files.dir, 'junit.xml');
+      const out = await run(
+        process.execPath,
+        [
+          join(root, 'bin', 'claimflow.js'),
+          'replay',
+          suiteFile,
+          '--feature',
+          'article',
+          '--data',
+          dir,
+          '--junit',
+          junit,
+        ],
+        { cwd: root },
+      ).catch((e: { code: number }) => e);
+      expect((out as { code?: number }).code).toBe(1);
+      const xml = readFileSync(junit, 'utf8');
+      expect(xml).toMatch(
+        /<testcase classname="tokens" name="gold inside its hour">\s*<properties>\s*<property name="token.status" value="valid"\/>\s*<\/properties>\s*<\/testcase>/,
+      );
+      expect(xml).toMatch(
+        /name="gold after its hour">\s*<properties>\s*<property name="token.status" value="expired"\/>\s*<property name="token.reason" value="CF_TOKEN_EXPIRED: [^"]+"\/>/,
+      );
+      expect(xml).toMatch(/<failure [^>]*>[^<]*token: expired \(CF_TOKEN_EXPIRED: /);
+      expect(xml).toMatch(/<testcase classname="tokens" name="claims"><\/testcase>/);
+    } finally {
+      files.cleanup();
+    }
+  }, 60_000);
+
+  it('lists the stored token cases that no longer verify after the JWT settings change', async () => {
+    await app.inject({
+      method: 'PUT',
+      url: '/admin/v1/features/article/suites/tokens',
+      headers: admin,
+      payload: await tokenSuite(),
+    });
+    const before = await app.inject({ method: 'GET', url: '/admin/v1/suites/token-check', headers: admin });
+    expect(before.statusCode).toBe(200);
+    expect(before.json()).toMatchObject({
+      checked: 3,
+      failing: [
+        { feature: 'article', suite: 'tokens', case: 'gold after its hour', status: 'expired' },
+        { feature: 'article', suite: 'tokens', case: 'not yet valid', status: 'invalid' },
+      ],
+    });
+
+    const store = await openSqliteStore({ dataDir: dir });
+    try {
+      const previous = JwtSettingsSchema.parse((await store.getSetting('jwt')) ?? {});
+      const next = JwtSettingsSchema.parse({ ...previous, key: { kind: 'secret', secret: `${SECRET}-rotated` } });
+      // With the previous settings given, only what the change broke: the case that verified before.
+      expect(await tokenCasesNoLongerVerifying(store, next, { previous })).toEqual({
+        checked: 3,
+        failing: [
+          {
+            feature: 'article',
+            suite: 'tokens',
+            case: 'gold inside its hour',
+            at: iso(T0 + 60_000),
+            status: 'invalid',
+            reason: expect.stringMatching(/^CF_TOKEN_SIGNATURE_INVALID: /),
+          },
+        ],
+      });
+    } finally {
+      await store.close();
+    }
+
+    const rotated = await app.inject({
+      method: 'PUT',
+      url: '/admin/v1/settings/jwt',
+      headers: admin,
+      payload: {
+        key: { kind: 'secret', secret: `${SECRET}-rotated` },
+        algorithms: ['HS256'],
+        productsClaim: 'prodsub',
+      },
+    });
+    expect(rotated.statusCode).toBe(200);
+    const after = (await app.inject({ method: 'GET', url: '/admin/v1/suites/token-check', headers: admin })).json();
+    expect(after.failing.map((f: { case: string; status: string }) => [f.case, f.status])).toEqual([
+      ['gold inside its hour', 'invalid'],
+      ['gold after its hour', 'invalid'],
+      ['not yet valid', 'invalid'],
+    ]);
   });
 });
 

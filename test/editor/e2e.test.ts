@@ -244,6 +244,8 @@ describe('rule editor, end to end', () => {
     await tid('replay-against').selectOption('published');
     await tid('replay-run').click();
     await expect.poll(() => tid('replay-summary').textContent()).toBe('1 passed, 0 failed');
+    // The token column: the case's token, verified at the case's clock.
+    await expect.poll(() => tid('replay-token-alabama reader').textContent()).toBe('token valid');
     await tid('replay-case-alabama reader').click();
     await expect(page.locator('.react-flow__node[data-id="jwtClaim-1"] .cf-node.on-path').count()).resolves.toBe(1);
     await shot('07-replay');

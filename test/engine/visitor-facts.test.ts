@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionFacts, indexCatalogue, userStateFor, visitorFromClaims } from '../../engine';
+import { decisionFacts, indexCatalogue, userStateFor, visitorFromClaims, visitorKey } from '../../engine';
 
 const index = indexCatalogue(
   [
@@ -19,8 +19,16 @@ const settings = { productsClaim: 'prodsub', foreignUserIdProperty: 'sub' };
 describe('visitor facts', () => {
   it('no verified token: anonymous with nothing', () => {
     const v = visitorFromClaims(null, settings, index);
-    expect(v).toEqual({ userId: null, products: [], entitlements: [], claims: {} });
+    expect(v).toEqual({
+      verified: false,
+      userId: null,
+      userIdProblem: null,
+      products: [],
+      entitlements: [],
+      claims: {},
+    });
     expect(userStateFor(v, ['premium'])).toBe('anonymous');
+    expect(visitorKey(v, 'anon:cookie-1')).toBe('anon:cookie-1');
   });
 
   it('products claim as a string or an array; entitlements with all descendants', () => {
@@ -39,11 +47,32 @@ describe('visitor facts', () => {
     const customer = visitorFromClaims({ sub: 'u1', prodsub: 'silver' }, settings, index);
     expect(userStateFor(customer, ['news'])).toBe('customer');
     expect(userStateFor(customer, ['sport'])).toBe('registered');
-    const noId = visitorFromClaims({ email: 'a@b.c', prodsub: 'gold' }, settings, index);
-    expect(userStateFor(noId, ['premium'])).toBe('anonymous');
     expect(
       visitorFromClaims({ user: { id: 42 } }, { ...settings, foreignUserIdProperty: 'user.id' }, index).userId,
     ).toBe('42');
+  });
+
+  it('a verified token without a usable user id is never anonymous; its key falls back to the cookie', () => {
+    const shapes: Array<[string, Record<string, unknown>, string]> = [
+      ['missing', {}, 'missing'],
+      ['null', { sub: null }, 'missing'],
+      ['empty', { sub: '' }, 'empty'],
+      ['object', { sub: { id: 'u1' } }, 'object'],
+      ['array', { sub: ['u1'] }, 'array'],
+      ['boolean', { sub: true }, 'boolean'],
+    ];
+    for (const [label, claims, problem] of shapes) {
+      const gold = visitorFromClaims({ ...claims, prodsub: 'gold' }, settings, index);
+      expect(gold, label).toMatchObject({ verified: true, userId: null, userIdProblem: problem, products: ['gold'] });
+      expect(userStateFor(gold, ['premium']), label).toBe('customer');
+      expect(visitorKey(gold, 'anon:cookie-1'), label).toBe('anon:cookie-1');
+      const plain = visitorFromClaims(claims, settings, index);
+      expect(userStateFor(plain, ['premium']), label).toBe('registered');
+    }
+    const ok = visitorFromClaims({ sub: 'u1' }, settings, index);
+    expect(ok.userIdProblem).toBeNull();
+    expect(visitorKey(ok, 'anon:cookie-1')).toBe('u1');
+    expect(visitorKey(visitorFromClaims({ sub: 7 }, settings, index), 'anon:c')).toBe('7');
   });
 
   it('assembles facts with the token status in the request', () => {

@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   ClaimflowError,
+  CompiledFeatureSchema,
   compileGraph,
   GraphShapeSchema,
-  parseSuite,
   prepareEvaluator,
   type ReplayCase,
   RequestContextSchema,
@@ -19,8 +19,9 @@ import {
   getFeatureOr404,
   validateWithCatalogue,
 } from '../../features/feature-service';
+import { requireSuitesPass } from '../../features/suite-gate';
 import { parse } from '../../lib/http-errors';
-import { caseFacts, parseAgainst, replay, verifyCaseTokens } from '../../replay/replay-service';
+import { caseFacts, caseToken, parseAgainst, verifyCaseTokens } from '../../replay/replay-service';
 import { replayTarget } from '../../replay/replay-target';
 
 const featureIdSchema = z
@@ -66,6 +67,18 @@ const versionParam = z.coerce.number().int().min(1);
 export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { store, runtime } = ctx;
 
+  /** 422 CF_ENTITLEMENT_UNKNOWN naming the body field (the store checks again inside its write transaction). */
+  const checkEntitlements = async (ids: readonly string[] | undefined) => {
+    if (!ids?.length) return;
+    const known = new Set((await store.listEntitlements()).map((e) => e.id));
+    ids.forEach((e, i) => {
+      if (!known.has(e))
+        throw new ClaimflowError('CF_ENTITLEMENT_UNKNOWN', `entitlement "${e}" does not exist`, {
+          field: `body.customerEntitlements.${i}`,
+        });
+    });
+  };
+
   const summary = async (id: string) => {
     const f = await getFeatureOr404(store, id);
     const published = f.publishedVersion === null ? null : await store.getVersion(id, f.publishedVersion);
@@ -94,6 +107,7 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.post('/features', { config: { role: 'editor' }, schema: { tags: ['features'] } }, async (request, reply) => {
     const body = parse(CreateBody, request.body ?? {});
+    await checkEntitlements(body.customerEntitlements);
     await store.createFeature(
       { ...body, draft: emptyGraph() },
       auditOf(request, 'feature.create', `feature:${body.id}`, { after: body }),
@@ -113,6 +127,7 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
     { config: { role: 'editor' }, schema: { tags: ['features'] } },
     async (request) => {
       const body = parse(PatchBody, request.body ?? {});
+      await checkEntitlements(body.customerEntitlements);
       const before = await getFeatureOr404(store, request.params.id);
       await store.updateFeature(
         request.params.id,
@@ -181,24 +196,7 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const body = parse(PublishBody, request.body ?? {});
       const feature = await getFeatureOr404(store, request.params.id);
       const compiled = compileGraph(feature.draft, { mode: 'publish', catalogue: { productIds: runtime.productIds } });
-      if (feature.settings.requireSuite === true) {
-        const target = await replayTarget(ctx, feature.id, { compiled, version: 'draft' });
-        const failing: Array<{ suite: string; case: string; mismatches: string[] }> = [];
-        for (const suite of await store.listSuites(feature.id)) {
-          const parsed = parseSuite({ name: suite.name, cases: suite.cases });
-          if (!parsed.ok) continue;
-          const run = await replay(target, parsed.suite.cases as ReplayCase[]);
-          for (const r of run.results)
-            if (!r.pass) failing.push({ suite: suite.name, case: r.name, mismatches: r.mismatches });
-        }
-        if (failing.length > 0)
-          throw new ClaimflowError(
-            'CF_SUITE_FAILED',
-            `publishing needs the feature's suites to pass: ${failing.length} case${failing.length === 1 ? '' : 's'} fail (first: ${failing[0].suite} / ${failing[0].case})`,
-            {},
-            failing,
-          );
-      }
+      await requireSuitesPass(ctx, feature, { compiled, version: 'draft' }, 'publishing');
       const version = await store.publishVersion(
         feature.id,
         { graph: feature.draft, compiled, author: authorOf(request, body.author), note: body.note },
@@ -258,7 +256,19 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
     async (request, reply) => {
       const body = parse(RollbackBody, request.body ?? {});
       const old = await loadVersion(request.params.id, String(body.version));
-      const current = await getFeatureOr404(store, request.params.id);
+      const compiled = CompiledFeatureSchema.safeParse(old.compiled);
+      if (!compiled.success)
+        throw new ClaimflowError(
+          'CF_INTERNAL',
+          `stored version ${old.version} of "${request.params.id}" is unreadable`,
+        );
+      const feature = await getFeatureOr404(store, request.params.id);
+      await requireSuitesPass(
+        ctx,
+        feature,
+        { compiled: compiled.data, version: old.version },
+        `rolling back to version ${old.version}`,
+      );
       const version = await store.publishVersion(
         request.params.id,
         {
@@ -269,7 +279,7 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
           rolledBackFrom: old.version,
         },
         auditOf(request, 'feature.rollback', `feature:${request.params.id}`, {
-          before: { publishedVersion: current.publishedVersion },
+          before: { publishedVersion: feature.publishedVersion },
           afterOf: (v) => ({ publishedVersion: v.version, rolledBackFrom: old.version }),
         }),
       );
@@ -300,12 +310,9 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const target = await replayTarget(ctx, feature.id, { compiled, version });
       const verified = await verifyCaseTokens(target, [testCase]);
       const facts = caseFacts(target, [compiled], testCase, verified);
-      const check = body.token === undefined ? null : verified.get(body.token);
       const token = body.claims
         ? { status: 'valid', reason: 'claims given as verified (test only)' }
-        : check
-          ? { status: check.status, reason: check.status === 'valid' ? null : check.reason }
-          : { status: 'missing', reason: null };
+        : (caseToken(verified, testCase) ?? { status: 'missing', reason: null });
       const d = prepareEvaluator(compiled).evaluate(facts, { trace: true });
       return {
         feature: feature.id,

@@ -8,6 +8,7 @@ import { compiledFor, getFeatureOr404 } from '../../features/feature-service';
 import { parse } from '../../lib/http-errors';
 import { type Against, caseFacts, parseAgainst, replay, verifyCaseTokens } from '../../replay/replay-service';
 import { replayTarget } from '../../replay/replay-target';
+import { tokenCasesNoLongerVerifying } from '../../replay/token-check';
 
 const suiteId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'suite ids use letters, digits and _ . : - (at most 128)');
 const againstSchema = z.union([z.literal('draft'), z.literal('published'), z.number().int().min(1), z.string()]);
@@ -54,6 +55,18 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const run = await replay(target, cases);
     return { feature: featureId, against, version: version.version, run };
   };
+
+  app.get(
+    '/suites/token-check',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['replay'],
+        summary: 'Stored suite cases whose token does not verify with the current JWT settings (at the case clock)',
+      },
+    },
+    async () => tokenCasesNoLongerVerifying(store, runtime.settings),
+  );
 
   app.get<{ Params: { id: string } }>(
     '/features/:id/suites',

@@ -1,12 +1,25 @@
-/** Admin: JWT integration settings (secrets never echoed), recording settings, node types. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * Admin: JWT integration settings (secrets never echoed), recording settings, node types.
+ * `PUT /settings/jwt` replaces every field (omitted ones take their defaults) and needs `key`: verification is only
+ * switched off by an explicit `{"kind":"none"}`. `PATCH /settings/jwt` is a JSON merge patch (RFC 7396) of the stored
+ * settings. Both answer `{ settings, changed, keySet }`: the redacted settings, each changed field (a secret is named,
+ * never shown) and the state of the key set (for a JWKS URL, the result of fetching it once, which never refuses).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { apply as applyMergePatch } from 'json-merge-patch';
 import type { z } from 'zod';
 import { ClaimflowError, NODE_KINDS, NODE_REGISTRY } from '../../../engine';
 import { auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
-import { JwtSettingsSchema, redactJwtSettings } from '../../auth';
+import { type JwtSettings, JwtSettingsSaveSchema, redactJwtSettings } from '../../auth';
+import { settingsChanges } from '../../auth/lib/settings-changes';
 import { parse } from '../../lib/http-errors';
 import { RecordingSettingsSchema } from '../../runtime/recording-settings';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const invalid = (field: string, message: string) =>
+  new ClaimflowError('CF_SETTINGS_INVALID', `${field}: ${message}`, { field });
 
 export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get(
@@ -34,31 +47,95 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
     async () => redactJwtSettings(ctx.runtime.settings),
   );
 
+  /** The stored settings, fresh from the store (another instance may have changed them). */
+  const current = async (): Promise<JwtSettings> => {
+    await ctx.runtime.reloadSettings();
+    return ctx.runtime.settings;
+  };
+
+  /** `{"kind":"secret","keep":true}` stands for the stored secret, so a form can save without re-typing it. */
+  const withKeptSecret = (key: unknown, stored: JwtSettings): unknown => {
+    if (!isObject(key) || key.kind !== 'secret' || key.keep !== true) return key;
+    if (stored.key.kind !== 'secret') throw invalid('body.key.keep', 'there is no stored secret to keep');
+    return { kind: 'secret', secret: stored.key.secret };
+  };
+
+  const save = async (request: FastifyRequest, before: JwtSettings, next: JwtSettings) => {
+    await ctx.store.putSetting(
+      'jwt',
+      next,
+      auditOf(request, 'settings.jwt.update', 'settings:jwt', { before, after: next }),
+    );
+    await ctx.runtime.reloadSettings();
+    const after = ctx.runtime.settings;
+    const keySet =
+      after.key.kind === 'jwksUrl' ? await ctx.runtime.verifier.prefetchKeySet() : ctx.runtime.verifier.keySet();
+    return { settings: redactJwtSettings(after), changed: settingsChanges(before, after), keySet };
+  };
+
   app.put(
     '/settings/jwt',
-    { config: { role: 'admin' }, schema: { tags: ['settings'], summary: 'Replace the JWT integration settings' } },
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['settings'],
+        summary: 'Replace the JWT integration settings (key required; omitted fields take their defaults)',
+      },
+    },
     async (request) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const key = body.key as { kind?: string; keep?: boolean } | undefined;
-      let input: unknown = body;
-      if (key?.kind === 'secret' && key.keep === true) {
-        const current = ctx.runtime.settings.key;
-        if (current.kind !== 'secret')
-          throw new ClaimflowError('CF_SETTINGS_INVALID', 'key.keep: there is no stored secret to keep', {
-            field: 'key.secret',
-          });
-        input = { ...body, key: { kind: 'secret', secret: current.secret } };
-      }
-      const settings = parse(JwtSettingsSchema, input, 'body', 'CF_SETTINGS_INVALID');
-      await ctx.store.putSetting(
-        'jwt',
-        settings,
-        auditOf(request, 'settings.jwt.update', 'settings:jwt', { before: ctx.runtime.settings, after: settings }),
+      const body = request.body;
+      if (!isObject(body)) throw invalid('body', 'the JWT settings are a JSON object');
+      if (body.key === undefined || body.key === null)
+        throw invalid(
+          'body.key',
+          'required: PUT replaces every setting; give {"kind":"none"} to switch verification off, or use PATCH to change some fields',
+        );
+      const before = await current();
+      const next = parse(
+        JwtSettingsSaveSchema,
+        { ...body, key: withKeptSecret(body.key, before) },
+        'body',
+        'CF_SETTINGS_INVALID',
       );
-      await ctx.runtime.reloadSettings();
-      return redactJwtSettings(ctx.runtime.settings);
+      return save(request, before, next);
     },
   );
+
+  await app.register(async (scope) => {
+    // RFC 7396's media type; plain application/json is accepted too.
+    scope.addContentTypeParser(
+      'application/merge-patch+json',
+      { parseAs: 'string' },
+      scope.getDefaultJsonParser('error', 'error'),
+    );
+    scope.patch(
+      '/settings/jwt',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['settings'],
+          summary: 'Change some JWT settings (JSON merge patch, RFC 7396: null removes a field)',
+        },
+      },
+      async (request) => {
+        const patch = request.body;
+        if (!isObject(patch)) throw invalid('body', 'a merge patch of the JWT settings is a JSON object');
+        const before = await current();
+        const merged = applyMergePatch(structuredClone(before), {
+          ...patch,
+          ...(patch.key === undefined ? {} : { key: withKeptSecret(patch.key, before) }),
+        });
+        const next = parse(JwtSettingsSaveSchema, merged, 'body', 'CF_SETTINGS_INVALID');
+        const explicitNone = isObject(patch.key) && patch.key.kind === 'none';
+        if (next.key.kind === 'none' && before.key.kind !== 'none' && !explicitNone)
+          throw invalid(
+            'body.key',
+            'this patch would switch verification off; send {"key":{"kind":"none"}} to do that on purpose',
+          );
+        return save(request, before, next);
+      },
+    );
+  });
 
   app.get(
     '/settings/recording',

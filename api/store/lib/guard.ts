@@ -18,6 +18,10 @@ const PG_UNAVAILABLE_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
+  '3D000', // invalid_catalog_name: the database was dropped
+  '42P01', // undefined_table: the schema is gone (a database recreated empty; a restart migrates it)
+  '42883', // undefined_function: idem (claimflow_consume_meter)
+  '3F000', // invalid_schema_name
 ]);
 
 /** True when `error` means "the database cannot serve us right now" rather than "this request is wrong". */
@@ -29,7 +33,7 @@ export function isUnavailable(error: unknown): boolean {
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_IOERR')) return true;
     if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_FULL' || code === 'SQLITE_READONLY') return true;
   }
-  return /Connection terminated|connection timeout|Cannot use a pool after calling end|database connection is not open|Client has encountered a connection error/i.test(
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Cannot use a pool after calling end|database connection is not open|Client has encountered a connection error/i.test(
     error.message,
   );
 }

@@ -76,8 +76,8 @@ export function JwtSettingsPage() {
       }
     } else if (kind === 'jwksUrl') key = { kind, url: keyText || s.key.url };
     try {
-      const out = await api<Settings>('PUT', '/settings/jwt', { ...s, key });
-      setS(out);
+      const out = await api<{ settings: Settings }>('PUT', '/settings/jwt', { ...s, key });
+      setS(out.settings);
       setKeyText('');
       setSaved(true);
     } catch (err) {

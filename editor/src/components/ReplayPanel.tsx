@@ -13,6 +13,14 @@ interface CaseResult {
   expected: { decision: string | null };
   actual: { decision: string | null; path: string[] };
   mismatches: string[];
+  /** The case's token status and reason at the case's clock; null when the case gives no token. */
+  token?: { status: string; reason: string | null } | null;
+}
+
+/** What the token column says for a case. */
+function tokenText(token: CaseResult['token']): string {
+  if (!token) return 'no token';
+  return token.reason ? `token ${token.status}: ${token.reason}` : `token ${token.status}`;
 }
 
 export function ReplayPanel(props: {
@@ -137,6 +145,12 @@ export function ReplayPanel(props: {
                 </button>
                 <span className="muted small">
                   {r.pass ? r.actual.decision : `expected ${r.expected.decision}, got ${r.actual.decision}`}
+                </span>
+                <span
+                  className={`muted small token-status token-${r.token?.status ?? 'none'}`}
+                  data-testid={`replay-token-${r.name}`}
+                >
+                  {tokenText(r.token)}
                 </span>
               </li>
             ))}

@@ -168,6 +168,31 @@ describe('attack list', () => {
     expectRefused(await hmac.verify(noCty), 'CF_TOKEN_MALFORMED', noCty);
   });
 
+  it('duplicate member names in the header or payload JSON are refused (RFC 7515 §5.2), at any depth', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const cases = [
+      ['payload', '{"alg":"HS256"}', `{"sub":"u1","exp":${exp},"sub":"admin"}`, '"sub"'],
+      ['escaped name', '{"alg":"HS256"}', `{"sub":"u1","exp":${exp},"\\u0073ub":"admin"}`, '"sub"'],
+      ['nested object', '{"alg":"HS256"}', `{"sub":"u1","exp":${exp},"p":{"role":"a","role":"b"}}`, '"role"'],
+      ['in an array', '{"alg":"HS256"}', `{"sub":"u1","exp":${exp},"l":[{"x":1,"x":2}]}`, '"x"'],
+      ['header', '{"alg":"HS256","kid":"a","kid":"b"}', `{"sub":"u1","exp":${exp}}`, '"kid"'],
+      ['header alg', '{"alg":"HS256","alg":"HS256"}', `{"sub":"u1","exp":${exp}}`, '"alg"'],
+    ] as const;
+    for (const [label, header, payload, name] of cases) {
+      const token = rawHs(header, payload);
+      const r = await hmac.verify(token);
+      expectRefused(r, 'CF_TOKEN_MALFORMED', token);
+      expect(r.status !== 'valid' && r.reason, label).toContain(`duplicate member name ${name}`);
+    }
+    // The same name in different objects is no duplicate.
+    expectValid(
+      await hmac.verify(rawHs('{"alg":"HS256"}', `{"sub":"u1","exp":${exp},"a":{"sub":"x"},"b":[{"sub":1}]}`)),
+    );
+    // The deepest nesting a token under the size limit can hold is walked without a crash.
+    const deep = rawHs({ alg: 'HS256' }, `{"sub":"u1","exp":${exp},"d":${'['.repeat(2800)}${']'.repeat(2800)}}`);
+    expectValid(await hmac.verify(deep));
+  });
+
   it('an unknown crit header is refused', async () => {
     const unknown = rawHs({ alg: 'HS256', crit: ['x-unknown'], 'x-unknown': 1 }, valid());
     expectRefused(await hmac.verify(unknown), 'CF_TOKEN_CRIT_UNSUPPORTED', unknown);

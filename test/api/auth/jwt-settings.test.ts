@@ -1,7 +1,7 @@
 /** The JWT settings schema: defaults, refusals that name the field, and redaction of the secret. */
 import { exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_JWT_SETTINGS, JwtSettingsSchema, redactJwtSettings } from '../../../api/auth';
+import { DEFAULT_JWT_SETTINGS, JwtSettingsSaveSchema, JwtSettingsSchema, redactJwtSettings } from '../../../api/auth';
 import { type Certificate, makeCertificate } from './fixtures';
 
 const issues = (input: unknown) => {
@@ -39,7 +39,7 @@ describe('JwtSettingsSchema', () => {
       kind: 'jwksUrl',
       url: 'https://idp.example.com/jwks',
       timeoutMs: 3000,
-      cooldownMs: 30000,
+      cooldownMs: 5000,
       cacheMaxAgeMs: 600000,
     });
   });
@@ -97,6 +97,22 @@ describe('JwtSettingsSchema', () => {
     ]);
     expect(paths({ key: { kind: 'jwks', jwks: { keys: [priv] } }, algorithms })).toEqual(['key.jwks.keys.0']);
     expect(paths({ key: { kind: 'jwks', jwks: { keys: [] } }, algorithms })).toEqual(['key.jwks.keys']);
+  });
+
+  it('at save, refuses inline JWKS keys that cannot be imported, naming the index; stored ones still load', async () => {
+    const pub = { ...(await exportJWK((await generateKeyPair('RS256')).publicKey)), kid: 'a' };
+    const savePaths = (keys: unknown[]) => {
+      const r = JwtSettingsSaveSchema.safeParse({ key: { kind: 'jwks', jwks: { keys } }, algorithms: ['RS256'] });
+      return r.success ? [] : r.error.issues.map((i) => i.path.join('.'));
+    };
+    expect(savePaths([pub])).toEqual([]);
+    expect(savePaths([{ kty: 'RSA' }])).toEqual(['key.jwks.keys.0']);
+    expect(savePaths([pub, { kty: 'RSA', e: 'AQAB' }, { kty: 'OKP', crv: 'Ed25519' }])).toEqual([
+      'key.jwks.keys.1',
+      'key.jwks.keys.2',
+    ]);
+    // Settings saved by an older version (before this check) keep loading, so their good keys keep verifying.
+    expect(paths({ key: { kind: 'jwks', jwks: { keys: [pub, { kty: 'RSA' }] } }, algorithms: ['RS256'] })).toEqual([]);
   });
 
   it('refuses a JWKS URL that is not http(s), and out-of-range tolerance', () => {

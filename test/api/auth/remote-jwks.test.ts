@@ -159,4 +159,46 @@ describe('remote JWKS', () => {
     const token = await goodToken();
     expectRefused(await v.verify(token), 'CF_TOKEN_JWKS_UNAVAILABLE', token);
   });
+
+  it('reports each fetch result and the key set state (readiness, metrics)', async () => {
+    const events: string[] = [];
+    const make = (timeoutMs = 1_000) =>
+      verifierFor(
+        { key: { kind: 'jwksUrl', url: server.url, cooldownMs: 0, timeoutMs }, algorithms: ['RS256'] },
+        { onJwksFetch: (e) => events.push(e.result) },
+      );
+    const cases: Array<[JwksServer['behaviour'], string, number?]> = [
+      [{ kind: 'status', status: 503 }, 'http_error'],
+      [{ kind: 'redirect', location: other.url }, 'redirect'],
+      [{ kind: 'text', body: 'nope' }, 'invalid'],
+      [{ kind: 'jwks', body: { keys: [keys.jwk1], pad: 'x'.repeat(MAX_JWKS_BYTES) } }, 'too_large'],
+      [{ kind: 'hang' }, 'timeout', 150],
+    ];
+    for (const [behaviour, result, timeoutMs] of cases) {
+      server.behaviour = behaviour;
+      const v = make(timeoutMs);
+      expect(v.keySet()).toMatchObject({ kind: 'jwksUrl', ready: false, remote: { lastSuccessAt: null } });
+      const status = await v.prefetchKeySet();
+      expect(status, result).toMatchObject({ ready: false, remote: { lastSuccessAt: null } });
+      expect(status.remote?.lastFailure, result).toEqual(expect.any(String));
+      expect(events.pop(), result).toBe(result);
+    }
+    server.behaviour = { kind: 'jwks', body: { keys: [keys.jwk1, keys.jwk2] } };
+    const v = make();
+    const ok = await v.prefetchKeySet();
+    expect(events.pop()).toBe('success');
+    expect(ok).toMatchObject({ ready: true, remote: { keys: 2, kids: ['k1', 'k2'], lastFailure: null } });
+    expect(Date.now() - (ok.remote?.lastSuccessAt ?? 0)).toBeLessThan(5_000);
+    expectValid(await v.verify(await goodToken())); // the prefetched set serves the token: no second request
+    expect(v.stats().jwksFetches).toBe(1);
+    const gone = await startJwksServer({ kind: 'status', status: 500 });
+    const url = gone.url;
+    await gone.close();
+    const unreachable = verifierFor(
+      { key: { kind: 'jwksUrl', url, cooldownMs: 0, timeoutMs: 1_000 }, algorithms: ['RS256'] },
+      { onJwksFetch: (e) => events.push(e.result) },
+    );
+    expect((await unreachable.prefetchKeySet()).ready).toBe(false);
+    expect(events.pop()).toBe('unreachable');
+  });
 });

@@ -107,7 +107,7 @@ describe('verified-token cache', () => {
     const token = await signHs(valid());
     expectValid(await v.verify(token));
     expectValid(await v.verify(token));
-    expect(v.stats()).toEqual({ cacheHits: 1, cacheMisses: 1, jwksFetches: 0 });
+    expect(v.stats()).toEqual({ cacheHits: 1, cacheMisses: 1, coalesced: 0, jwksFetches: 0 });
   });
 
   it('re-checks exp on every hit: an expired cached token is reported expired and evicted', async () => {
@@ -121,7 +121,7 @@ describe('verified-token cache', () => {
     now += 2_000; // exp + 6 s: beyond the tolerance
     expectRefused(await v.verify(token), 'CF_TOKEN_EXPIRED');
     expectRefused(await v.verify(token), 'CF_TOKEN_EXPIRED');
-    expect(v.stats()).toEqual({ cacheHits: 1, cacheMisses: 2, jwksFetches: 0 }); // evicted: the second is a miss
+    expect(v.stats()).toEqual({ cacheHits: 1, cacheMisses: 2, coalesced: 0, jwksFetches: 0 }); // evicted: the second is a miss
   });
 
   it('never caches failures', async () => {
@@ -129,7 +129,7 @@ describe('verified-token cache', () => {
     const bad = await signHs(valid(), {}, 'x'.repeat(40));
     expectRefused(await v.verify(bad), 'CF_TOKEN_SIGNATURE_INVALID');
     expectRefused(await v.verify(bad), 'CF_TOKEN_SIGNATURE_INVALID');
-    expect(v.stats()).toEqual({ cacheHits: 0, cacheMisses: 2, jwksFetches: 0 });
+    expect(v.stats()).toEqual({ cacheHits: 0, cacheMisses: 2, coalesced: 0, jwksFetches: 0 });
   });
 
   it('is bounded (LRU) and can be turned off', async () => {
@@ -153,6 +153,47 @@ describe('verified-token cache', () => {
     const again = await v.verify(token);
     expectValid(again);
     expect(again.claims.prodsub).toEqual(['basic']);
+  });
+
+  it('verifies a token once however many requests carry it at the same time (single flight)', async () => {
+    const v = verifierFor(hmacSettings());
+    const token = await signHs(valid());
+    const results = await Promise.all(Array.from({ length: 50 }, () => v.verify(token)));
+    for (const r of results) expectValid(r);
+    expect(v.stats()).toEqual({ cacheHits: 0, cacheMisses: 1, coalesced: 49, jwksFetches: 0 });
+    expectValid(await v.verify(token));
+    expect(v.stats().cacheHits).toBe(1);
+  });
+
+  it('shares a refusal in flight too, and does not cache it', async () => {
+    const v = verifierFor(hmacSettings());
+    const bad = await signHs(valid(), {}, 'x'.repeat(40));
+    const results = await Promise.all(Array.from({ length: 10 }, () => v.verify(bad)));
+    for (const r of results) expectRefused(r, 'CF_TOKEN_SIGNATURE_INVALID');
+    expect(v.stats()).toMatchObject({ cacheMisses: 1, coalesced: 9 });
+    expectRefused(await v.verify(bad), 'CF_TOKEN_SIGNATURE_INVALID');
+    expect(v.stats()).toMatchObject({ cacheHits: 0, cacheMisses: 2 });
+  });
+
+  it('is bounded in bytes as well as entries', async () => {
+    const big = 'x'.repeat(3000);
+    const tokens = await Promise.all([1, 2, 3, 4].map((i) => signHs(valid({ i, big }))));
+    const v = verifierFor(hmacSettings(), { cacheMaxBytes: 3 * (tokens[0].length * 3 + 256) });
+    for (const t of tokens) expectValid(await v.verify(t));
+    expectValid(await v.verify(tokens[0])); // the oldest was evicted to stay under the byte bound
+    expect(v.stats()).toMatchObject({ cacheHits: 0, cacheMisses: 5 });
+    expectValid(await v.verify(tokens[3]));
+    expect(v.stats().cacheHits).toBe(1);
+  });
+
+  it('verifies HS384 and HS512 with the secret imported once per algorithm', async () => {
+    const v = verifierFor(hmacSettings({ algorithms: ['HS256', 'HS384', 'HS512'] }));
+    for (const alg of ['HS384', 'HS512', 'HS256']) {
+      const token = await new SignJWT(valid({ alg }))
+        .setProtectedHeader({ alg })
+        .sign(new TextEncoder().encode(SECRET));
+      expectValid(await v.verify(token));
+    }
   });
 
   it('close() drops the cache', async () => {

@@ -562,6 +562,122 @@ function runStoreContract(name: string, make: () => Promise<Harness>) {
       ).toBe(10);
     }, 30_000);
 
+    describe('catalogue references', () => {
+      const usingProduct = (...products: string[]) => ({
+        nodes: [
+          { id: 'start', type: 'start', position: { x: 0, y: 0 }, data: {} },
+          ...products.map((p, i) => ({
+            id: `n${i}`,
+            type: 'product',
+            position: { x: 0, y: 0 },
+            data: { products: [p] },
+          })),
+        ],
+        edges: [],
+      });
+
+      it('refuses to delete a product named by a draft or the published version, listing them', async () => {
+        await store.putEntitlement({ id: 'ref-ent', name: 'Ref', parentId: null });
+        await store.putProduct({ id: 'ref-p', name: 'Ref', claimValues: [], entitlementIds: ['ref-ent'] });
+        await store.createFeature({ id: 'ref-a', name: 'A', customerEntitlements: [], draft: usingProduct('ref-p') });
+        await expect(store.deleteProduct('ref-p')).rejects.toMatchObject({
+          code: 'CF_PRODUCT_IN_USE',
+          details: { features: [{ feature: 'ref-a', draft: true, versions: [] }] },
+        });
+        await store.publishVersion('ref-a', { graph: usingProduct('ref-p'), compiled: {}, author: 't', note: '' });
+        await store.saveDraft('ref-a', graph);
+        await expect(store.deleteProduct('ref-p')).rejects.toMatchObject({
+          code: 'CF_PRODUCT_IN_USE',
+          details: { features: [{ feature: 'ref-a', draft: false, versions: [1] }] },
+        });
+        await store.publishVersion('ref-a', { graph, compiled: {}, author: 't', note: '' });
+        expect(await store.deleteProduct('ref-p')).toBe(true);
+        expect(await store.getProduct('ref-p')).toBeNull();
+      });
+
+      it('refuses to publish a graph naming a product that does not exist, naming the node', async () => {
+        await expect(
+          store.publishVersion('ref-a', { graph: usingProduct('ref-p'), compiled: {}, author: 't', note: '' }),
+        ).rejects.toMatchObject({ code: 'CF_PRODUCT_UNKNOWN', location: { nodeId: 'n0', field: 'data.products.0' } });
+        expect((await store.getFeature('ref-a'))?.publishedVersion).toBe(2);
+      });
+
+      it('refuses customer entitlements that do not exist, and deleting one a feature names', async () => {
+        await expect(
+          store.createFeature({ id: 'ref-b', name: 'B', customerEntitlements: ['ref-ent', 'ghost'], draft: graph }),
+        ).rejects.toMatchObject({ code: 'CF_ENTITLEMENT_UNKNOWN', location: { field: 'customerEntitlements.1' } });
+        expect(await store.getFeature('ref-b')).toBeNull();
+        await expect(store.updateFeature('ref-a', { customerEntitlements: ['ghost'] })).rejects.toMatchObject({
+          code: 'CF_ENTITLEMENT_UNKNOWN',
+        });
+        await store.updateFeature('ref-a', { customerEntitlements: ['ref-ent'] });
+        await expect(store.deleteEntitlement('ref-ent')).rejects.toMatchObject({
+          code: 'CF_ENTITLEMENT_IN_USE',
+          details: { children: [], products: [], features: ['ref-a'] },
+        });
+        await store.updateFeature('ref-a', { customerEntitlements: [] });
+        expect(await store.deleteEntitlement('ref-ent')).toBe(true);
+      });
+
+      it('a feature update racing the deletion of the entitlement it names: one of them is refused', async () => {
+        const other = await h.open();
+        try {
+          for (const i of range(1, 15)) {
+            const id = `race-e${i}`;
+            await store.putEntitlement({ id, name: id, parentId: null });
+            const [updated, deleted] = await Promise.allSettled([
+              store.updateFeature('ref-a', { customerEntitlements: [id] }),
+              other.deleteEntitlement(id),
+            ]);
+            const ok = [updated.status === 'fulfilled', deleted.status === 'fulfilled'];
+            expect(ok.filter(Boolean)).toHaveLength(1);
+            const failure = (
+              updated.status === 'rejected' ? updated.reason : (deleted as PromiseRejectedResult).reason
+            ) as {
+              code: string;
+            };
+            expect(failure.code).toBe(
+              updated.status === 'rejected' ? 'CF_ENTITLEMENT_UNKNOWN' : 'CF_ENTITLEMENT_IN_USE',
+            );
+            const named = (await store.getFeature('ref-a'))?.customerEntitlements ?? [];
+            expect(named.includes(id) && (await store.getEntitlement(id)) === null).toBe(false);
+          }
+          await store.updateFeature('ref-a', { customerEntitlements: [] });
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('a publish racing the deletion of the product it names: one of them is refused, never both pass', async () => {
+        const other = await h.open();
+        try {
+          for (const i of range(1, 15)) {
+            const id = `race-p${i}`;
+            await store.putProduct({ id, name: id, claimValues: [], entitlementIds: [] });
+            const [published, deleted] = await Promise.allSettled([
+              store.publishVersion('ref-a', { graph: usingProduct(id), compiled: {}, author: 't', note: '' }),
+              other.deleteProduct(id),
+            ]);
+            const ok = [published.status === 'fulfilled', deleted.status === 'fulfilled'];
+            expect(ok).not.toEqual([true, true]);
+            expect(ok).not.toEqual([false, false]);
+            const failure = (
+              published.status === 'rejected' ? published.reason : (deleted as PromiseRejectedResult).reason
+            ) as {
+              code: string;
+            };
+            expect(failure.code).toBe(published.status === 'rejected' ? 'CF_PRODUCT_UNKNOWN' : 'CF_PRODUCT_IN_USE');
+            const live = await store.getPublished('ref-a');
+            const usesDeleted =
+              JSON.stringify(live?.graph).includes(`"${id}"`) && (await store.getProduct(id)) === null;
+            expect(usesDeleted).toBe(false);
+          }
+        } finally {
+          await other.close();
+        }
+      });
+    });
+
     it('answers CF_STORE_UNAVAILABLE, and is not ready, once closed', async () => {
       const other = await h.open();
       await other.close();

@@ -1,0 +1,118 @@
+/**
+ * Catalogue references held by stored data, for the in-use checks of both stores: which products a graph's product
+ * nodes name, and who uses a product or an entitlement. Drafts may be invalid, so graphs are read tolerantly.
+ */
+import { ClaimflowError } from '../../../engine/errors/catalogue';
+
+/** One product reference of a graph: the node naming it and the index in its `data.products`. */
+export interface ProductReference {
+  nodeId: string;
+  productId: string;
+  index: number;
+}
+
+/** Every product id named by a `product` node of `graph` (any JSON; malformed parts are skipped). */
+export function productReferences(graph: unknown): ProductReference[] {
+  const nodes = (graph as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(nodes)) return [];
+  const out: ProductReference[] = [];
+  for (const node of nodes) {
+    if (!node || typeof node !== 'object') continue;
+    const { id, type, data } = node as { id?: unknown; type?: unknown; data?: unknown };
+    if (type !== 'product' || !data || typeof data !== 'object') continue;
+    const products = (data as { products?: unknown }).products;
+    if (!Array.isArray(products)) continue;
+    products.forEach((p, index) => {
+      if (typeof p === 'string') out.push({ nodeId: String(id), productId: p, index });
+    });
+  }
+  return out;
+}
+
+/** A feature that uses a product: in its draft and/or in its published version. */
+export interface ProductUser {
+  feature: string;
+  draft: boolean;
+  /** The published version using it (empty when only the draft does). */
+  versions: number[];
+}
+
+/** Who uses a product, from each feature's draft and published graph. */
+export function productUsers(
+  productId: string,
+  features: Iterable<{ id: string; draft: unknown; publishedVersion: number | null; publishedGraph: unknown }>,
+): ProductUser[] {
+  const users: ProductUser[] = [];
+  const uses = (graph: unknown) => productReferences(graph).some((r) => r.productId === productId);
+  for (const f of features) {
+    const draft = uses(f.draft);
+    const versions = f.publishedVersion !== null && uses(f.publishedGraph) ? [f.publishedVersion] : [];
+    if (draft || versions.length > 0) users.push({ feature: f.id, draft, versions });
+  }
+  return users;
+}
+
+/** CF_PRODUCT_IN_USE listing the features (draft, version) that use the product. */
+export function productInUse(productId: string, users: ProductUser[]): ClaimflowError {
+  const list = users
+    .map(
+      (u) => `"${u.feature}" (${[...(u.draft ? ['draft'] : []), ...u.versions.map((v) => `version ${v}`)].join(', ')})`,
+    )
+    .join(', ');
+  return new ClaimflowError(
+    'CF_PRODUCT_IN_USE',
+    `product "${productId}" is used by feature${users.length === 1 ? '' : 's'} ${list}; remove it from their rules and publish first`,
+    { field: 'id' },
+    { features: users },
+  );
+}
+
+/** Who uses an entitlement: child entitlements, products granting it, features naming it as customer entitlement. */
+export interface EntitlementUsers {
+  children: string[];
+  products: string[];
+  features: string[];
+}
+
+/** CF_ENTITLEMENT_IN_USE listing every user; null when nothing uses it. */
+export function entitlementInUse(id: string, users: EntitlementUsers): ClaimflowError | null {
+  const parts: string[] = [];
+  const q = (xs: string[]) => xs.map((x) => `"${x}"`).join(', ');
+  if (users.children.length) parts.push(`the parent of ${q(users.children)}`);
+  if (users.products.length)
+    parts.push(`granted by product${users.products.length === 1 ? '' : 's'} ${q(users.products)}`);
+  if (users.features.length)
+    parts.push(`a customer entitlement of feature${users.features.length === 1 ? '' : 's'} ${q(users.features)}`);
+  if (parts.length === 0) return null;
+  return new ClaimflowError(
+    'CF_ENTITLEMENT_IN_USE',
+    `entitlement "${id}" is ${parts.join('; ')}`,
+    { field: 'id' },
+    users,
+  );
+}
+
+/** Throws CF_ENTITLEMENT_UNKNOWN naming the first customer entitlement that does not exist. */
+export function checkCustomerEntitlements(ids: readonly string[], exists: (id: string) => boolean): void {
+  ids.forEach((id, i) => {
+    if (!exists(id))
+      throw new ClaimflowError('CF_ENTITLEMENT_UNKNOWN', `entitlement "${id}" does not exist`, {
+        field: `customerEntitlements.${i}`,
+      });
+  });
+}
+
+/** Throws CF_PRODUCT_UNKNOWN naming the node of the first product reference of `graph` that does not exist. */
+export function checkGraphProducts(graph: unknown, exists: (id: string) => boolean): void {
+  for (const r of productReferences(graph)) {
+    if (!exists(r.productId))
+      throw new ClaimflowError(
+        'CF_PRODUCT_UNKNOWN',
+        `product "${r.productId}" in "${r.nodeId}" is not in the catalogue`,
+        {
+          nodeId: r.nodeId,
+          field: `data.products.${r.index}`,
+        },
+      );
+  }
+}
