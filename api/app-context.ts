@@ -10,4 +10,6 @@ export interface AppContext {
   metrics: Metrics;
   adminKey: string;
   decideDeps: DecideDeps;
+  /** Every admin route with the role it declares (filled as the admin plugin registers them). */
+  adminRoutes: Array<{ method: string; url: string; role: string | null; public: boolean }>;
 }

@@ -3,15 +3,20 @@
  * key hook cannot leak into the public API), hygiene routes (health, readiness, metrics, OpenAPI docs) and the
  * built editor. Used by `api/main.ts` and by tests (`app.inject`).
  */
+
+import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
+import csrf from '@fastify/csrf-protection';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ClaimflowError } from '../engine';
+import { createOidc, type OidcOptions } from './accounts/oidc';
 import type { AppContext } from './app-context';
 import type { DecideDeps } from './decisions/decide';
 import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
@@ -20,14 +25,17 @@ import { compiledFor } from './features/feature-service';
 import { errorBody } from './lib/http-errors';
 import { DEFAULT_JSON_MAX_DEPTH } from './lib/json-depth';
 import { REDACTED_HEADERS, serializeRequest } from './lib/log-redact';
-import { adminKeyOf, isAdminKey, requireAdmin } from './plugins/admin-auth';
+import { adminKeyOf, isAdminKey } from './plugins/admin-auth';
 import { authRateLimit } from './plugins/auth-rate-limit';
+import { authenticate, resolvePrincipal } from './plugins/authenticate';
 import { installErrorHandler } from './plugins/error-handler';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors';
 import { installJsonBodyParser } from './plugins/json-body';
 import { installRouteTable, type RouteTable } from './plugins/route-table';
+import { type AccountOptions, accountRoutes } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
 import { featureRoutes } from './routes/admin/features';
+import { oidcRoutes } from './routes/admin/oidc';
 import { replayRoutes } from './routes/admin/replay';
 import { settingsRoutes } from './routes/admin/settings';
 import { ofrepRoutes } from './routes/ofrep/ofrep-routes';
@@ -76,6 +84,14 @@ export interface AppOptions {
   siteKeyHeader?: string;
   /** Folder of the built editor; default `editor/dist` when it exists. null: do not serve it. */
   editorDir?: string | null;
+  /** Sessions, cookies and sign-in limits of the people routes. */
+  accounts?: AccountOptions;
+  /** Single sign-on with an OpenID provider (off when absent). */
+  oidc?: OidcOptions;
+  /** The URL browsers reach the service at (for the single sign-on redirect URI); default: from the request. */
+  publicUrl?: string;
+  /** Trust X-Forwarded-* from a reverse proxy (so `Secure` cookies follow the client's HTTPS). */
+  trustProxy?: boolean;
 }
 
 export { REDACTED_HEADERS };
@@ -97,6 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: loggerOf(options.logger),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: () => crypto.randomUUID(),
+    trustProxy: options.trustProxy ?? false,
     frameworkErrors,
     clientErrorHandler,
     // requests arriving while the app closes get 503 CF_SHUTTING_DOWN from the hook below, in the error shape
@@ -171,12 +188,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }),
     loadPreview: (featureId, against) => compiledFor(store, runtime, featureId, against),
   };
-  const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps };
+  const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps, adminRoutes: [] };
   app.decorate('claimflow', ctx);
 
   installErrorHandler(app);
-  await app.register(cookie);
-  // Site origins get CORS on /v1 and /ofrep/v1 (OpenFeature web providers) only; the admin API is same-origin unless admin origins are listed.
+  // Signed cookies (the single sign-on flow) use a key derived from the admin key, shared by every instance.
+  await app.register(cookie, {
+    secret: createHmac('sha256', options.adminKey).update('claimflow cookies').digest('hex'),
+  });
+  // CSRF tokens are bound to the session (userInfo = session hash) and signed with a key derived from the admin key,
+  // which every instance shares, so a token from one instance holds on the others.
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'cf_csrf',
+    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true },
+    getUserInfo: (request) => request.principal?.sessionHash ?? '',
+    csrfOpts: { hmacKey: createHmac('sha256', options.adminKey).update('claimflow csrf').digest() },
+  });
+  if (!app.hasDecorator('createRateLimit')) await app.register(rateLimit, { global: false });
+  // Site origins get CORS on /v1 and /ofrep/v1 (OpenFeature web providers) only; the admin API is same-origin unless
+  // admin origins are listed.
   const corsFor = (origins: string[] | undefined) => ({
     origin: origins && origins.length > 0 ? origins : false,
     credentials: true,
@@ -237,7 +268,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const adminAuthLimit = await authRateLimit(app, {
     max: options.adminAuthMaxFailures ?? 20,
     windowMs: options.adminAuthWindowMs ?? 60_000,
-    authenticated: (request) => isAdminKey(adminKeyOf(request), options.adminKey),
+    // Any valid credential (admin key, API token, session) is not a failure; sign-in has its own limits.
+    authenticated: async (request) => {
+      if (request.routeOptions.config.public === true) return true;
+      if (isAdminKey(adminKeyOf(request), options.adminKey)) return true;
+      return resolvePrincipal(request, ctx).then(
+        (principal) => {
+          request.principal = principal; // looked up once: the admin hook reuses it
+          return true;
+        },
+        () => false,
+      );
+    },
   });
   await app.register(
     async (pub) => {
@@ -254,8 +296,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(
     async (admin) => {
+      admin.addHook('onRoute', (route) => {
+        for (const method of [route.method].flat())
+          if (method !== 'HEAD')
+            ctx.adminRoutes.push({
+              method,
+              url: route.url,
+              role: route.config?.role ?? null,
+              public: route.config?.public === true,
+            });
+      });
       admin.addHook('onRequest', adminAuthLimit);
-      admin.addHook('onRequest', requireAdmin(options.adminKey));
+      admin.addHook('onRequest', authenticate(admin, ctx));
+      const oidc = options.oidc ? createOidc(options.oidc) : null;
+      await accountRoutes(admin, ctx, { ...options.accounts, oidcLabel: oidc?.label ?? null });
+      if (oidc) await oidcRoutes(admin, ctx, oidc, { ...options.accounts, publicUrl: options.publicUrl });
       await settingsRoutes(admin, ctx);
       await catalogueRoutes(admin, ctx);
       await featureRoutes(admin, ctx);

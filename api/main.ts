@@ -40,6 +40,20 @@ try {
     adminAuthWindowMs: config.adminAuthWindowMs,
     refreshIntervalMs: config.refreshIntervalMs,
     meterFailureMode: config.meterFailureMode,
+    trustProxy: config.trustProxy,
+    publicUrl: config.publicUrl,
+    accounts: { sessionTtlMs: config.sessionTtlHours * 3_600_000 },
+    oidc:
+      config.oidcIssuer && config.oidcClientId && config.oidcClientSecret
+        ? {
+            issuer: config.oidcIssuer,
+            clientId: config.oidcClientId,
+            clientSecret: config.oidcClientSecret,
+            roleClaim: config.oidcRoleClaim,
+            roles: config.oidcRoles,
+            defaultRole: config.oidcDefaultRole ?? null,
+          }
+        : undefined,
     evaluator: config.evaluator,
     shadowSample: config.shadowSample,
     meterUrl: config.meterUrl,

@@ -1,7 +1,8 @@
 /**
- * `claimflow` command line. Today one command:
+ * `claimflow` command line:
  *   claimflow replay <suite.json> --feature <id> --against draft|published|<n> [--server URL | --data DIR]
- *     [--admin-key KEY] [--junit FILE] [--progress]
+ *     [--token TOKEN | --admin-key KEY] [--junit FILE] [--progress]
+ *   claimflow users create --email ADDRESS --role ROLE [--name NAME] [--data DIR] [--password-stdin]
  * Exit codes: 0 every case passed, 1 a case failed, 2 bad usage or an unusable suite / server / data folder.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,13 +13,16 @@ import { type Against, parseAgainst } from '../replay/replay-service';
 import { progressBar } from './progress';
 import { replayOffline } from './replay-offline';
 import { replayOnServer } from './replay-server';
+import { USERS_USAGE, usersCommand } from './users';
 
 const USAGE = `usage: claimflow replay <suite.json> --feature <id> --against draft|published|<n> [--server URL | --data DIR]
-                        [--admin-key KEY] [--junit FILE] [--progress]
-  --server URL   replay on a running Claimflow service (admin key from --admin-key or CLAIMFLOW_ADMIN_KEY)
+                        [--token TOKEN | --admin-key KEY] [--junit FILE] [--progress]
+  --server URL   replay on a running Claimflow service, authorized by an API token (--token or CLAIMFLOW_TOKEN,
+                 role viewer is enough) or the admin key (--admin-key or CLAIMFLOW_ADMIN_KEY)
   --data DIR     replay offline on a data folder (embedded SQLite; or DATABASE_URL for PostgreSQL)
   --junit FILE   also write JUnit XML for CI systems
-exit code: 0 all passed, 1 some case failed, 2 usage or input error`;
+exit code: 0 all passed, 1 some case failed, 2 usage or input error
+${USERS_USAGE}`;
 
 export interface CliIo {
   out: (line: string) => void;
@@ -32,6 +36,7 @@ const defaultIo: CliIo = {
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'users') return usersCommand(rest, io);
   if (command !== 'replay') {
     io.err(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
     return 2;
@@ -82,6 +87,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     const result = server
       ? await replayOnServer({
           server,
+          token: args.values.token ?? process.env.CLAIMFLOW_TOKEN,
           adminKey: args.values['admin-key'] ?? process.env.CLAIMFLOW_ADMIN_KEY ?? '',
           feature,
           against,
@@ -113,6 +119,7 @@ function parse(rest: string[]) {
       server: { type: 'string' },
       data: { type: 'string' },
       'admin-key': { type: 'string' },
+      token: { type: 'string' },
       junit: { type: 'string' },
       progress: { type: 'boolean' },
     },

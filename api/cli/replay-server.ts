@@ -7,6 +7,8 @@ const CHUNK = 2_000;
 export async function replayOnServer(args: {
   server: string;
   adminKey: string;
+  /** An API token (`Authorization: Bearer`); used instead of the admin key when given. */
+  token?: string;
   feature: string;
   against: Against;
   cases: readonly ReplayCase[];
@@ -18,7 +20,10 @@ export async function replayOnServer(args: {
   for (let i = 0; i < args.cases.length || i === 0; i += CHUNK) {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-claimflow-admin-key': args.adminKey },
+      headers: {
+        'content-type': 'application/json',
+        ...(args.token ? { authorization: `Bearer ${args.token}` } : { 'x-claimflow-admin-key': args.adminKey }),
+      },
       body: JSON.stringify({ against: args.against, cases: args.cases.slice(i, i + CHUNK) }),
     });
     const body = (await res.json().catch(() => null)) as {

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { RoleSchema } from '../contract/accounts';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
@@ -41,6 +42,34 @@ export const ConfigSchema = z
     keepAliveTimeoutMs: ms(100, 600_000, 72_000),
     adminAuthMaxFailures: z.coerce.number().int().min(1).max(100_000).default(20),
     adminAuthWindowMs: ms(1_000, 86_400_000, 60_000),
+    sessionTtlHours: z.coerce
+      .number()
+      .min(0.1)
+      .max(24 * 30)
+      .default(12),
+    trustProxy: z
+      .union([z.boolean(), z.enum(['true', 'false'])])
+      .transform((v) => v === true || v === 'true')
+      .default(false),
+    publicUrl: z.url().optional(),
+    oidcIssuer: z.url().optional(),
+    oidcClientId: z.string().min(1).optional(),
+    oidcClientSecret: z.string().min(1).optional(),
+    oidcRoleClaim: z.string().min(1).default('groups'),
+    /** JSON object: claim value -> role, e.g. {"claimflow-admins": "admin"}. */
+    oidcRoles: z
+      .union([z.string(), z.record(z.string(), z.unknown())])
+      .transform((v, c) => {
+        try {
+          return typeof v === 'string' ? JSON.parse(v) : v;
+        } catch {
+          c.addIssue({ code: 'custom', message: 'must be a JSON object of claim value -> role' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string(), RoleSchema))
+      .default({}),
+    oidcDefaultRole: RoleSchema.optional(),
     evaluator: z.enum(['fast', 'json-rules-engine']).default('fast'),
     shadowSample: z.coerce.number().min(0, 'between 0 and 1').max(1, 'between 0 and 1').default(0),
     /** Header a site key travels in (OFREP); site keys are not mapped to environments yet. */
@@ -77,6 +106,15 @@ const ENV: Record<string, keyof Config> = {
   CLAIMFLOW_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
   CLAIMFLOW_ADMIN_AUTH_MAX_FAILURES: 'adminAuthMaxFailures',
   CLAIMFLOW_ADMIN_AUTH_WINDOW_MS: 'adminAuthWindowMs',
+  CLAIMFLOW_SESSION_TTL_HOURS: 'sessionTtlHours',
+  CLAIMFLOW_TRUST_PROXY: 'trustProxy',
+  CLAIMFLOW_PUBLIC_URL: 'publicUrl',
+  CLAIMFLOW_OIDC_ISSUER: 'oidcIssuer',
+  CLAIMFLOW_OIDC_CLIENT_ID: 'oidcClientId',
+  CLAIMFLOW_OIDC_CLIENT_SECRET: 'oidcClientSecret',
+  CLAIMFLOW_OIDC_ROLE_CLAIM: 'oidcRoleClaim',
+  CLAIMFLOW_OIDC_ROLES: 'oidcRoles',
+  CLAIMFLOW_OIDC_DEFAULT_ROLE: 'oidcDefaultRole',
   CLAIMFLOW_EVALUATOR: 'evaluator',
   CLAIMFLOW_SHADOW_SAMPLE: 'shadowSample',
   CLAIMFLOW_SITE_KEY_HEADER: 'siteKeyHeader',

@@ -14,7 +14,7 @@ export interface AuthRateLimitOptions {
   max: number;
   windowMs: number;
   /** True when the request carries valid credentials (it is then neither counted nor limited). */
-  authenticated: (request: FastifyRequest) => boolean;
+  authenticated: (request: FastifyRequest) => boolean | Promise<boolean>;
 }
 
 /** A limiter hook: one counter per client address, shared by every scope the hook is added to. */

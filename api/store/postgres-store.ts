@@ -27,22 +27,29 @@ import {
   productUsers,
 } from './lib/references';
 import {
+  auditValues,
+  canonicalInstant,
   checkEntitlementParent,
   checkProductEntitlements,
   emit,
+  normalizeEmail,
   parseChangeNotification,
+  toApiToken,
+  toAuditEntry,
   toChange,
   toEntitlement,
   toFeature,
   toLogEntry,
   toProduct,
+  toSession,
   toSuite,
+  toUser,
   toVersion,
   toVersionSummary,
 } from './lib/rows';
 import { groupCommit } from './meters/group-commit';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres';
-import type { ChangeEvent, MeterRequest, MeterResult, Store } from './store';
+import type { AuditDraft, ChangeEvent, MeterRequest, MeterResult, Store } from './store';
 
 export const CHANGES_CHANNEL = 'claimflow_changes';
 const MIGRATION_LOCK = 727_100_001;
@@ -189,6 +196,29 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     }
   };
 
+  const writeAudit = async <R>(q: Q, draft: AuditDraft<R>, result: R) => {
+    const v = auditValues(draft, result);
+    await q.query(
+      'INSERT INTO audit_log (at, actor_type, actor_id, actor_name, action, target, before, after) VALUES (now(), $1, $2, $3, $4, $5, $6, $7)',
+      [v.actorType, v.actorId, v.actorName, v.action, v.target, v.before, v.after],
+    );
+  };
+  /** A transaction whose audit entry (when given) is written in it, just before COMMIT. */
+  const atx = <R>(audit: AuditDraft<R> | undefined, fn: (c: pg.PoolClient) => Promise<R>): Promise<R> =>
+    tx(async (c) => {
+      const result = await fn(c);
+      if (audit) await writeAudit(c, audit, result);
+      return result;
+    });
+  /** One statement on the pool, or, with an audit draft, a transaction holding the statement and the entry. */
+  const run = <R>(audit: AuditDraft<R> | undefined, fn: (q: Q) => Promise<R>): Promise<R> =>
+    audit ? atx(audit, fn) : fn(pool);
+  const userOr404 = async (q: Q, id: string) => {
+    const row = await one(q, 'SELECT * FROM users WHERE id = $1', [id]);
+    if (!row) throw new ClaimflowError('CF_USER_NOT_FOUND', `no user "${id}"`, { field: 'id' });
+    return toUser(row);
+  };
+
   const feature = async (q: Q, id: string, lock: '' | ' FOR UPDATE' | ' FOR SHARE' = '') => {
     const row = await one(q, `SELECT * FROM features WHERE id = $1${lock}`, [id]);
     if (!row) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${id}"`, { field: 'feature' });
@@ -238,11 +268,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const row = await one(pool, 'SELECT value FROM settings WHERE key = $1', [key]);
       return row ? (row.value as unknown) : null;
     },
-    async putSetting(key, value) {
-      await pool.query(
-        'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-        [key, j(value)],
-      );
+    async putSetting(key, value, audit) {
+      await run(audit, async (q) => {
+        await q.query(
+          'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+          [key, j(value)],
+        );
+      });
     },
     async listEntitlements() {
       return (await all(pool, 'SELECT * FROM entitlements ORDER BY id')).map(toEntitlement);
@@ -251,8 +283,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const row = await one(pool, 'SELECT * FROM entitlements WHERE id = $1', [id]);
       return row ? toEntitlement(row) : null;
     },
-    async putEntitlement(e) {
-      await tx(async (c) => {
+    async putEntitlement(e, audit) {
+      return atx(audit, async (c) => {
         // Self-conflicting: tree changes are serialized, so two concurrent puts cannot close a loop between them.
         await c.query('LOCK TABLE entitlements IN SHARE ROW EXCLUSIVE MODE');
         const parents = new Map<string, string | null>();
@@ -263,11 +295,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           'INSERT INTO entitlements (id, name, parent_id) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id',
           [e.id, e.name, e.parentId],
         );
+        return { id: e.id, name: e.name, parentId: e.parentId };
       });
-      return { id: e.id, name: e.name, parentId: e.parentId };
     },
-    async deleteEntitlement(id) {
-      return tx(async (c) => {
+    async deleteEntitlement(id, audit) {
+      return atx(audit, async (c) => {
         await c.query('LOCK TABLE entitlements IN SHARE ROW EXCLUSIVE MODE');
         await c.query('LOCK TABLE products IN SHARE MODE'); // no product can start granting it meanwhile
         // Feature writes take SHARE on entitlements, so none can start naming it meanwhile.
@@ -288,8 +320,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const row = await one(pool, 'SELECT * FROM products WHERE id = $1', [id]);
       return row ? toProduct(row) : null;
     },
-    async putProduct(p) {
-      await tx(async (c) => {
+    async putProduct(p, audit) {
+      return atx(audit, async (c) => {
         await c.query('LOCK TABLE entitlements IN SHARE MODE'); // no entitlement can be deleted meanwhile
         const known = new Set(
           (await all(c, 'SELECT id FROM entitlements WHERE id = ANY($1::text[])', [p.entitlementIds])).map((r) =>
@@ -301,11 +333,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           'INSERT INTO products (id, name, claim_values, entitlement_ids) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET name = excluded.name, claim_values = excluded.claim_values, entitlement_ids = excluded.entitlement_ids',
           [p.id, p.name, j(p.claimValues), j(p.entitlementIds)],
         );
+        return { id: p.id, name: p.name, claimValues: [...p.claimValues], entitlementIds: [...p.entitlementIds] };
       });
-      return { id: p.id, name: p.name, claimValues: [...p.claimValues], entitlementIds: [...p.entitlementIds] };
     },
-    async deleteProduct(id) {
-      return tx(async (c) => {
+    async deleteProduct(id, audit) {
+      return atx(audit, async (c) => {
         // The row lock first: a publish naming this product either committed before (and is found below) or waits.
         if (!(await one(c, 'SELECT id FROM products WHERE id = $1 FOR UPDATE', [id]))) return false;
         const rows = await all(
@@ -336,23 +368,23 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const row = await one(pool, 'SELECT * FROM features WHERE id = $1', [id]);
       return row ? toFeature(row) : null;
     },
-    async createFeature(f) {
-      const row = await tx(async (c) => {
+    async createFeature(f, audit) {
+      return atx(audit, async (c) => {
         await c.query('LOCK TABLE entitlements IN SHARE MODE'); // no entitlement can be deleted meanwhile
         const known = await knownEntitlements(c, f.customerEntitlements);
         checkCustomerEntitlements(f.customerEntitlements, (e) => known.has(e));
-        return one(
+        const row = await one(
           c,
           `INSERT INTO features (id, name, customer_entitlements, draft, draft_updated_at, settings, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, '{}', $5, $5) ON CONFLICT (id) DO NOTHING RETURNING *`,
           [f.id, f.name, j(f.customerEntitlements), j(f.draft), new Date()],
         );
+        if (!row) throw new ClaimflowError('CF_FEATURE_EXISTS', `a feature "${f.id}" exists`, { field: 'id' });
+        return toFeature(row);
       });
-      if (!row) throw new ClaimflowError('CF_FEATURE_EXISTS', `a feature "${f.id}" exists`, { field: 'id' });
-      return toFeature(row);
     },
-    async updateFeature(id, patch) {
-      return tx(async (c) => {
+    async updateFeature(id, patch, audit) {
+      return atx(audit, async (c) => {
         const cur = await feature(c, id, ' FOR UPDATE');
         if (patch.customerEntitlements) {
           await c.query('LOCK TABLE entitlements IN SHARE MODE'); // no entitlement can be deleted meanwhile
@@ -373,7 +405,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         return toFeature(row as Row);
       });
     },
-    async saveDraft(id, graph) {
+    async saveDraft(id, graph, audit) {
       const now = new Date();
       const refs = [...new Set(productReferences(graph).map((r) => r.productId))];
       const save = (q: Q) =>
@@ -383,21 +415,23 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           id,
         ]);
       // A draft may name unknown products (validation reports them), but a product it names is not deleted under it.
-      const row =
-        refs.length === 0
-          ? await save(pool)
-          : await tx(async (c) => {
-              await c.query('SELECT id FROM products WHERE id = ANY($1::text[]) FOR SHARE', [refs]);
-              return save(c);
-            });
-      if (!row) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${id}"`, { field: 'feature' });
-      return toFeature(row);
+      const saved = async (q: Q) => {
+        const row = await save(q);
+        if (!row) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${id}"`, { field: 'feature' });
+        return toFeature(row);
+      };
+      return refs.length === 0 && !audit
+        ? saved(pool)
+        : atx(audit, async (c) => {
+            if (refs.length > 0) await c.query('SELECT id FROM products WHERE id = ANY($1::text[]) FOR SHARE', [refs]);
+            return saved(c);
+          });
     },
-    async deleteFeature(id) {
-      return ((await pool.query('DELETE FROM features WHERE id = $1', [id])).rowCount ?? 0) > 0;
+    async deleteFeature(id, audit) {
+      return run(audit, async (q) => ((await q.query('DELETE FROM features WHERE id = $1', [id])).rowCount ?? 0) > 0);
     },
-    async publishVersion(featureId, v) {
-      const row = await tx(async (c) => {
+    async publishVersion(featureId, v, audit) {
+      return atx(audit, async (c) => {
         await feature(c, featureId, ' FOR UPDATE');
         const refs = [...new Set(productReferences(v.graph).map((r) => r.productId))];
         if (refs.length > 0) {
@@ -430,9 +464,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           CHANGES_CHANNEL,
           JSON.stringify({ featureId, version: next, seq: Number(change?.seq) }),
         ]);
-        return inserted as Row;
+        return toVersion(inserted as Row);
       });
-      return toVersion(row);
     },
     async listVersions(featureId) {
       return (
@@ -488,20 +521,147 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const row = await one(pool, 'SELECT * FROM suites WHERE id = $1', [id]);
       return row ? toSuite(row) : null;
     },
-    async putSuite(s) {
-      const row = await tx(async (c) => {
+    async putSuite(s, audit) {
+      return atx(audit, async (c) => {
         await feature(c, s.featureId, ' FOR SHARE');
         const now = new Date();
-        return one(
+        const row = await one(
           c,
           'INSERT INTO suites (id, feature_id, name, cases, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO UPDATE SET name = excluded.name, cases = excluded.cases, updated_at = excluded.updated_at RETURNING *',
           [s.id, s.featureId, s.name, j(s.cases), now],
         );
+        return toSuite(row as Row);
       });
-      return toSuite(row as Row);
     },
-    async deleteSuite(id) {
-      return ((await pool.query('DELETE FROM suites WHERE id = $1', [id])).rowCount ?? 0) > 0;
+    async deleteSuite(id, audit) {
+      return run(audit, async (q) => ((await q.query('DELETE FROM suites WHERE id = $1', [id])).rowCount ?? 0) > 0);
+    },
+    async listUsers() {
+      return (await all(pool, 'SELECT * FROM users ORDER BY email')).map(toUser);
+    },
+    async getUser(id) {
+      const row = await one(pool, 'SELECT * FROM users WHERE id = $1', [id]);
+      return row ? toUser(row) : null;
+    },
+    async getUserByEmail(email) {
+      const row = await one(pool, 'SELECT * FROM users WHERE email = $1', [normalizeEmail(email)]);
+      return row ? toUser(row) : null;
+    },
+    async getUserBySubject(subject) {
+      const row = await one(pool, 'SELECT * FROM users WHERE subject = $1', [subject]);
+      return row ? toUser(row) : null;
+    },
+    async getPasswordHash(userId) {
+      const row = await one(pool, 'SELECT password_hash FROM users WHERE id = $1', [userId]);
+      return row?.password_hash == null ? null : String(row.password_hash);
+    },
+    async createUser(u, audit) {
+      return run(audit, async (q) => {
+        const row = await one(
+          q,
+          `INSERT INTO users (id, email, name, role, password_hash, subject, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, now(), now()) ON CONFLICT DO NOTHING RETURNING *`,
+          [u.id, normalizeEmail(u.email), u.name, u.role, u.passwordHash, u.subject],
+        );
+        if (!row)
+          throw new ClaimflowError('CF_USER_EXISTS', `a user with the email "${u.email}" exists`, { field: 'email' });
+        return toUser(row);
+      });
+    },
+    async updateUser(id, patch, audit) {
+      return atx(audit, async (c) => {
+        const cur = await one(c, 'SELECT * FROM users WHERE id = $1 FOR UPDATE', [id]);
+        if (!cur) throw new ClaimflowError('CF_USER_NOT_FOUND', `no user "${id}"`, { field: 'id' });
+        await c.query('UPDATE users SET name = $1, role = $2, password_hash = $3, updated_at = now() WHERE id = $4', [
+          patch.name ?? cur.name,
+          patch.role ?? cur.role,
+          patch.passwordHash ?? cur.password_hash ?? null,
+          id,
+        ]);
+        if (patch.passwordHash !== undefined) await c.query('DELETE FROM sessions WHERE user_id = $1', [id]);
+        return userOr404(c, id);
+      });
+    },
+    async deleteUser(id, audit) {
+      return run(audit, async (q) => ((await q.query('DELETE FROM users WHERE id = $1', [id])).rowCount ?? 0) > 0);
+    },
+    async createSession(session) {
+      await pool.query('DELETE FROM sessions WHERE expires_at <= now()');
+      await pool.query('INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [
+        session.idHash,
+        session.userId,
+        session.createdAt,
+        session.expiresAt,
+      ]);
+    },
+    async getSession(idHash, at = new Date()) {
+      const row = await one(
+        pool,
+        `SELECT s.id_hash, s.user_id, s.created_at, s.expires_at, row_to_json(u.*) AS u
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.expires_at > $2`,
+        [idHash, at],
+      );
+      return row ? { session: toSession(row), user: toUser(row.u as Row) } : null;
+    },
+    async deleteSession(idHash, audit) {
+      return run(
+        audit,
+        async (q) => ((await q.query('DELETE FROM sessions WHERE id_hash = $1', [idHash])).rowCount ?? 0) > 0,
+      );
+    },
+    async createApiToken(t, audit) {
+      return run(audit, async (q) => {
+        const row = await one(
+          q,
+          'INSERT INTO api_tokens (id, name, role, hash, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *',
+          [t.id, t.name, t.role, t.hash, t.createdBy, t.createdAt, t.expiresAt],
+        );
+        return toApiToken(row as Row);
+      });
+    },
+    async listApiTokens() {
+      return (await all(pool, 'SELECT * FROM api_tokens ORDER BY created_at DESC, id')).map(toApiToken);
+    },
+    async touchApiToken(hash, at = new Date()) {
+      const row = await one(
+        pool,
+        `UPDATE api_tokens SET last_used_at = $2 WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
+         RETURNING *`,
+        [hash, at],
+      );
+      return row ? toApiToken(row) : null;
+    },
+    async revokeApiToken(id, audit) {
+      return run(
+        audit,
+        async (q) =>
+          ((await q.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]))
+            .rowCount ?? 0) > 0,
+      );
+    },
+    async appendAudit(entry) {
+      await writeAudit(pool, entry, undefined);
+    },
+    async listAudit(query = {}) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const p = (v: unknown) => {
+        params.push(v);
+        return `$${params.length}`;
+      };
+      if (query.actor !== undefined) where.push(`(actor_id = ${p(query.actor)} OR actor_name = ${p(query.actor)})`);
+      if (query.target !== undefined) {
+        if (query.target.endsWith('*')) {
+          const prefix = query.target.slice(0, -1);
+          where.push(`left(target, ${p(prefix.length)}) = ${p(prefix)}`);
+        } else where.push(`target = ${p(query.target)}`);
+      }
+      if (query.action !== undefined) where.push(`action = ${p(query.action)}`);
+      if (query.from !== undefined) where.push(`at >= ${p(canonicalInstant(query.from))}::timestamptz`);
+      if (query.to !== undefined) where.push(`at <= ${p(canonicalInstant(query.to))}::timestamptz`);
+      if (query.before !== undefined) where.push(`id < ${p(query.before)}`);
+      const sql = `SELECT * FROM audit_log${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${p(query.limit ?? 100)}`;
+      return (await all(pool, sql, params)).map(toAuditEntry);
     },
     async appendDecisionLog(e) {
       await pool.query(

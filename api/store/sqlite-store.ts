@@ -20,22 +20,28 @@ import {
   productUsers,
 } from './lib/references';
 import {
+  auditValues,
   canonicalInstant,
   checkEntitlementParent,
   checkProductEntitlements,
   emit,
+  normalizeEmail,
+  toApiToken,
+  toAuditEntry,
   toChange,
   toEntitlement,
   toFeature,
   toLogEntry,
   toProduct,
+  toSession,
   toSuite,
+  toUser,
   toVersion,
   toVersionSummary,
 } from './lib/rows';
 import { groupCommit } from './meters/group-commit';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite';
-import type { ChangeEvent, MeterRequest, MeterResult, Store } from './store';
+import type { AuditDraft, ChangeEvent, MeterRequest, MeterResult, Store } from './store';
 
 type Row = Record<string, unknown>;
 type Emitter = (e: ChangeEvent) => void;
@@ -157,6 +163,55 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     meterLease: db.prepare(
       'UPDATE meter_prune_lease SET pruned_at = ? WHERE id = 1 AND (pruned_at = 0 OR pruned_at <= ?)',
     ),
+    insAudit: db.prepare(
+      'INSERT INTO audit_log (at, actor_type, actor_id, actor_name, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    listUsers: db.prepare('SELECT * FROM users ORDER BY email'),
+    getUser: db.prepare('SELECT * FROM users WHERE id = ?'),
+    getUserByEmail: db.prepare('SELECT * FROM users WHERE email = ?'),
+    getUserBySubject: db.prepare('SELECT * FROM users WHERE subject = ?'),
+    insUser: db.prepare(
+      `INSERT INTO users (id, email, name, role, password_hash, subject, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    ),
+    updUser: db.prepare('UPDATE users SET name = ?, role = ?, password_hash = ?, updated_at = ? WHERE id = ?'),
+    delUser: db.prepare('DELETE FROM users WHERE id = ?'),
+    insSession: db.prepare('INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
+    getSession: db.prepare('SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?'),
+    delSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
+    delUserSessions: db.prepare('DELETE FROM sessions WHERE user_id = ?'),
+    delExpiredSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
+    insToken: db.prepare(
+      'INSERT INTO api_tokens (id, name, role, hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    listTokens: db.prepare('SELECT * FROM api_tokens ORDER BY created_at DESC, id'),
+    getToken: db.prepare('SELECT * FROM api_tokens WHERE id = ?'),
+    useToken: db.prepare(
+      `UPDATE api_tokens SET last_used_at = ? WHERE hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+       RETURNING *`,
+    ),
+    revokeToken: db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+  };
+
+  const writeAudit = <R>(draft: AuditDraft<R>, result: R) => {
+    const v = auditValues(draft, result);
+    q.insAudit.run(now(), v.actorType, v.actorId, v.actorName, v.action, v.target, v.before, v.after);
+  };
+  /** Runs `fn` and, when an audit draft is given, writes its entry in the same BEGIN IMMEDIATE transaction. */
+  const audited = <R>(audit: AuditDraft<R> | undefined, fn: () => R): R => {
+    if (!audit) return fn();
+    return db
+      .transaction(() => {
+        const result = fn();
+        writeAudit(audit, result);
+        return result;
+      })
+      .immediate();
+  };
+  const userOr404 = (id: string) => {
+    const row = q.getUser.get(id) as Row | undefined;
+    if (!row) throw new ClaimflowError('CF_USER_NOT_FOUND', `no user "${id}"`, { field: 'id' });
+    return toUser(row);
   };
 
   const feature = (id: string) => {
@@ -316,8 +371,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const row = q.getSetting.get(key) as { value: string } | undefined;
       return row ? (JSON.parse(row.value) as unknown) : null;
     },
-    async putSetting(key, value) {
-      q.putSetting.run(key, JSON.stringify(value ?? null));
+    async putSetting(key, value, audit) {
+      audited(audit, () => {
+        q.putSetting.run(key, JSON.stringify(value ?? null));
+      });
     },
     async listEntitlements() {
       return (q.listEnt.all() as Row[]).map(toEntitlement);
@@ -326,12 +383,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const row = q.getEnt.get(id) as Row | undefined;
       return row ? toEntitlement(row) : null;
     },
-    async putEntitlement(e) {
-      putEntTx.immediate(e.id, e.name, e.parentId);
-      return { id: e.id, name: e.name, parentId: e.parentId };
+    async putEntitlement(e, audit) {
+      return audited(audit, () => {
+        putEntTx.immediate(e.id, e.name, e.parentId);
+        return { id: e.id, name: e.name, parentId: e.parentId };
+      });
     },
-    async deleteEntitlement(id) {
-      return delEntTx.immediate(id);
+    async deleteEntitlement(id, audit) {
+      return audited(audit, () => delEntTx.immediate(id));
     },
     async listProducts() {
       return (q.listProd.all() as Row[]).map(toProduct);
@@ -340,12 +399,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const row = q.getProd.get(id) as Row | undefined;
       return row ? toProduct(row) : null;
     },
-    async putProduct(p) {
-      putProdTx.immediate(p);
-      return { id: p.id, name: p.name, claimValues: [...p.claimValues], entitlementIds: [...p.entitlementIds] };
+    async putProduct(p, audit) {
+      return audited(audit, () => {
+        putProdTx.immediate(p);
+        return { id: p.id, name: p.name, claimValues: [...p.claimValues], entitlementIds: [...p.entitlementIds] };
+      });
     },
-    async deleteProduct(id) {
-      return delProdTx.immediate(id);
+    async deleteProduct(id, audit) {
+      return audited(audit, () => delProdTx.immediate(id));
     },
     async listFeatures() {
       return (q.listFeat.all() as Row[]).map(toFeature);
@@ -354,22 +415,24 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const row = q.getFeat.get(id) as Row | undefined;
       return row ? toFeature(row) : null;
     },
-    async createFeature(f) {
-      return insFeatTx.immediate(f);
+    async createFeature(f, audit) {
+      return audited(audit, () => insFeatTx.immediate(f));
     },
-    async updateFeature(id, patch) {
-      return updFeatTx.immediate(id, patch);
+    async updateFeature(id, patch, audit) {
+      return audited(audit, () => updFeatTx.immediate(id, patch));
     },
-    async saveDraft(id, graph) {
-      const at = now();
-      if (q.saveDraft.run(JSON.stringify(graph ?? null), at, at, id).changes === 0) feature(id);
-      return feature(id);
+    async saveDraft(id, graph, audit) {
+      return audited(audit, () => {
+        const at = now();
+        if (q.saveDraft.run(JSON.stringify(graph ?? null), at, at, id).changes === 0) feature(id);
+        return feature(id);
+      });
     },
-    async deleteFeature(id) {
-      return q.delFeat.run(id).changes > 0;
+    async deleteFeature(id, audit) {
+      return audited(audit, () => q.delFeat.run(id).changes > 0);
     },
-    async publishVersion(featureId, v) {
-      const version = publishTx.immediate(featureId, v);
+    async publishVersion(featureId, v, audit) {
+      const version = audited(audit, () => publishTx.immediate(featureId, v));
       for (const e of [...(emittersByFile.get(file) ?? [])]) e({ featureId, version: version.version });
       return version;
     },
@@ -406,11 +469,143 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const row = q.getSuite.get(id) as Row | undefined;
       return row ? toSuite(row) : null;
     },
-    async putSuite(s) {
-      return putSuiteTx.immediate(s);
+    async putSuite(s, audit) {
+      return audited(audit, () => putSuiteTx.immediate(s));
     },
-    async deleteSuite(id) {
-      return q.delSuite.run(id).changes > 0;
+    async deleteSuite(id, audit) {
+      return audited(audit, () => q.delSuite.run(id).changes > 0);
+    },
+    async listUsers() {
+      return (q.listUsers.all() as Row[]).map(toUser);
+    },
+    async getUser(id) {
+      const row = q.getUser.get(id) as Row | undefined;
+      return row ? toUser(row) : null;
+    },
+    async getUserByEmail(email) {
+      const row = q.getUserByEmail.get(normalizeEmail(email)) as Row | undefined;
+      return row ? toUser(row) : null;
+    },
+    async getUserBySubject(subject) {
+      const row = q.getUserBySubject.get(subject) as Row | undefined;
+      return row ? toUser(row) : null;
+    },
+    async getPasswordHash(userId) {
+      const row = q.getUser.get(userId) as Row | undefined;
+      return row?.password_hash == null ? null : String(row.password_hash);
+    },
+    async createUser(u, audit) {
+      return audited(audit, () => {
+        const at = now();
+        const res = q.insUser.run(u.id, normalizeEmail(u.email), u.name, u.role, u.passwordHash, u.subject, at, at);
+        if (res.changes === 0)
+          throw new ClaimflowError('CF_USER_EXISTS', `a user with the email "${u.email}" exists`, { field: 'email' });
+        return userOr404(u.id);
+      });
+    },
+    async updateUser(id, patch, audit) {
+      return audited(audit, () =>
+        db
+          .transaction(() => {
+            const row = q.getUser.get(id) as Row | undefined;
+            if (!row) throw new ClaimflowError('CF_USER_NOT_FOUND', `no user "${id}"`, { field: 'id' });
+            q.updUser.run(
+              patch.name ?? row.name,
+              patch.role ?? row.role,
+              patch.passwordHash ?? row.password_hash ?? null,
+              now(),
+              id,
+            );
+            if (patch.passwordHash !== undefined) q.delUserSessions.run(id);
+            return userOr404(id);
+          })
+          .immediate(),
+      );
+    },
+    async deleteUser(id, audit) {
+      return audited(audit, () => q.delUser.run(id).changes > 0);
+    },
+    async createSession(session) {
+      q.delExpiredSessions.run(now());
+      q.insSession.run(
+        session.idHash,
+        session.userId,
+        canonicalInstant(session.createdAt),
+        canonicalInstant(session.expiresAt),
+      );
+    },
+    async getSession(idHash, at = new Date()) {
+      const row = q.getSession.get(idHash, at.toISOString()) as Row | undefined;
+      if (!row) return null;
+      const user = q.getUser.get(String(row.user_id)) as Row | undefined;
+      return user ? { session: toSession(row), user: toUser(user) } : null;
+    },
+    async deleteSession(idHash, audit) {
+      return audited(audit, () => q.delSession.run(idHash).changes > 0);
+    },
+    async createApiToken(t, audit) {
+      return audited(audit, () => {
+        q.insToken.run(
+          t.id,
+          t.name,
+          t.role,
+          t.hash,
+          t.createdBy,
+          canonicalInstant(t.createdAt),
+          t.expiresAt === null ? null : canonicalInstant(t.expiresAt),
+        );
+        return toApiToken(q.getToken.get(t.id) as Row);
+      });
+    },
+    async listApiTokens() {
+      return (q.listTokens.all() as Row[]).map(toApiToken);
+    },
+    async touchApiToken(hash, at = new Date()) {
+      const row = q.useToken.get(at.toISOString(), hash, at.toISOString()) as Row | undefined;
+      return row ? toApiToken(row) : null;
+    },
+    async revokeApiToken(id, audit) {
+      return audited(audit, () => q.revokeToken.run(now(), id).changes > 0);
+    },
+    async appendAudit(entry) {
+      writeAudit(entry, undefined);
+    },
+    async listAudit(query = {}) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (query.actor !== undefined) {
+        where.push('(actor_id = ? OR actor_name = ?)');
+        params.push(query.actor, query.actor);
+      }
+      if (query.target !== undefined) {
+        if (query.target.endsWith('*')) {
+          const prefix = query.target.slice(0, -1);
+          where.push('substr(target, 1, ?) = ?');
+          params.push(prefix.length, prefix);
+        } else {
+          where.push('target = ?');
+          params.push(query.target);
+        }
+      }
+      if (query.action !== undefined) {
+        where.push('action = ?');
+        params.push(query.action);
+      }
+      if (query.from !== undefined) {
+        where.push('at >= ?');
+        params.push(canonicalInstant(query.from));
+      }
+      if (query.to !== undefined) {
+        where.push('at <= ?');
+        params.push(canonicalInstant(query.to));
+      }
+      if (query.before !== undefined) {
+        where.push('id < ?');
+        params.push(query.before);
+      }
+      params.push(query.limit ?? 100);
+      const sql = `SELECT * FROM audit_log${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+      return (db.prepare(sql).all(...params) as Row[]).map(toAuditEntry);
     },
     async appendDecisionLog(e) {
       q.appendLog.run(

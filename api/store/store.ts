@@ -3,6 +3,9 @@
  * store (several instances). Rows are plain JSON-able objects; JSON blobs are validated when read back.
  * Errors: ClaimflowError with a catalogue code (CF_FEATURE_NOT_FOUND, CF_FEATURE_EXISTS, CF_ENTITLEMENT_CYCLE, ...);
  * a backend that cannot be reached or stays locked answers CF_STORE_UNAVAILABLE.
+ * Every admin write takes an optional AuditDraft: the audit entry is written in the same transaction as the change,
+ * so a change and its entry are stored together or not at all. The audit log itself is append-only (triggers refuse
+ * UPDATE and DELETE).
  */
 
 export interface Entitlement {
@@ -122,44 +125,176 @@ export interface Change extends ChangeEvent {
   seq: number;
 }
 
+// ---- people: users, sessions, API tokens, audit log ----
+
+export type Role = 'viewer' | 'editor' | 'publisher' | 'admin';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  /** `issuer|sub` for users created by OpenID Connect sign-in; null for password users. */
+  subject: string | null;
+  hasPassword: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  passwordHash: string | null;
+  subject: string | null;
+}
+
+export interface Session {
+  /** SHA-256 (hex) of the session id; the id itself is only ever in the visitor's cookie. */
+  idHash: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  /** Who created it (actor label). */
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Who did something: a signed-in user, an API token, the break-glass admin key, or the service itself. */
+export interface Actor {
+  type: 'user' | 'token' | 'admin-key' | 'system';
+  id: string | null;
+  name: string;
+}
+
+/**
+ * The audit entry a write records in its own transaction. `after` may be a function of the write's result (e.g. the
+ * version number a publish allocated): give `afterOf`. Secrets in `before`/`after` are redacted by the store before writing.
+ */
+export interface AuditDraft<R = unknown> {
+  actor: Actor;
+  action: string;
+  target: string;
+  before?: unknown;
+  after?: unknown;
+  /** Computes `after` from the write's result (used when `after` is not given). */
+  afterOf?: (result: R) => unknown;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: Actor;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditQuery {
+  actor?: string;
+  /** Exact target or a prefix ending in `*` (e.g. `feature:article*`). */
+  target?: string;
+  action?: string;
+  /** ISO-8601 instants, inclusive. */
+  from?: string;
+  to?: string;
+  /** Entries with an id below this one (paging, newest first). */
+  before?: number;
+  /** Default 100. */
+  limit?: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
 
   getSetting(key: string): Promise<unknown | null>;
-  putSetting(key: string, value: unknown): Promise<void>;
+  putSetting(key: string, value: unknown, audit?: AuditDraft): Promise<void>;
+
+  // ---- people ----
+  listUsers(): Promise<User[]>;
+  getUser(id: string): Promise<User | null>;
+  getUserByEmail(email: string): Promise<User | null>;
+  getUserBySubject(subject: string): Promise<User | null>;
+  /** The stored scrypt hash of a user's password (null: no password, or no such user). */
+  getPasswordHash(userId: string): Promise<string | null>;
+  /** Throws CF_USER_EXISTS when the email (case-insensitive) or the subject is taken. */
+  createUser(user: NewUser, audit?: AuditDraft<User>): Promise<User>;
+  /** A new password hash also ends every session of the user, in the same transaction. Throws CF_USER_NOT_FOUND. */
+  updateUser(
+    id: string,
+    patch: { name?: string; role?: Role; passwordHash?: string },
+    audit?: AuditDraft<User>,
+  ): Promise<User>;
+  /** Also ends the user's sessions. */
+  deleteUser(id: string, audit?: AuditDraft<boolean>): Promise<boolean>;
+
+  createSession(session: Session): Promise<void>;
+  /** The session and its user, when the session exists and has not expired at `now`. */
+  getSession(idHash: string, now?: Date): Promise<{ session: Session; user: User } | null>;
+  deleteSession(idHash: string, audit?: AuditDraft<boolean>): Promise<boolean>;
+
+  createApiToken(
+    token: Omit<ApiToken, 'lastUsedAt' | 'revokedAt'> & { hash: string },
+    audit?: AuditDraft<ApiToken>,
+  ): Promise<ApiToken>;
+  listApiTokens(): Promise<ApiToken[]>;
+  /** The token with this SHA-256 hash when it is neither revoked nor expired at `now`; stamps its last use. */
+  touchApiToken(hash: string, now?: Date): Promise<ApiToken | null>;
+  /** False when no such token or already revoked. */
+  revokeApiToken(id: string, audit?: AuditDraft<boolean>): Promise<boolean>;
+
+  /** Appends an entry on its own (sign-ins, refused attempts). */
+  appendAudit(entry: AuditDraft): Promise<void>;
+  /** Newest first. */
+  listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
 
   listEntitlements(): Promise<Entitlement[]>;
   getEntitlement(id: string): Promise<Entitlement | null>;
   /** Upserts; a parent that would make a cycle throws CF_ENTITLEMENT_CYCLE, an unknown parent CF_ENTITLEMENT_NOT_FOUND. */
-  putEntitlement(entitlement: Entitlement): Promise<Entitlement>;
+  putEntitlement(entitlement: Entitlement, audit?: AuditDraft<Entitlement>): Promise<Entitlement>;
   /**
    * Throws CF_ENTITLEMENT_IN_USE (details: `{ children, products, features }`) when it is a parent, a product grants
    * it or a feature names it in `customerEntitlements`; false when absent. Atomic with feature and product writes.
    */
-  deleteEntitlement(id: string): Promise<boolean>;
+  deleteEntitlement(id: string, audit?: AuditDraft<boolean>): Promise<boolean>;
 
   listProducts(): Promise<Product[]>;
   getProduct(id: string): Promise<Product | null>;
   /** Upserts; an entitlement id that does not exist throws CF_ENTITLEMENT_NOT_FOUND. */
-  putProduct(product: Product): Promise<Product>;
+  putProduct(product: Product, audit?: AuditDraft<Product>): Promise<Product>;
   /**
    * Throws CF_PRODUCT_IN_USE (details: `{ features: [{ feature, draft, versions }] }`) when a feature's draft or
    * published version names it in a product node; false when absent. A concurrent publish naming it either commits
    * first (and is listed) or waits and is refused by `publishVersion`.
    */
-  deleteProduct(id: string): Promise<boolean>;
+  deleteProduct(id: string, audit?: AuditDraft<boolean>): Promise<boolean>;
 
   listFeatures(): Promise<Feature[]>;
   getFeature(id: string): Promise<Feature | null>;
   /** Throws CF_FEATURE_EXISTS when the id is taken, CF_ENTITLEMENT_UNKNOWN for a customer entitlement that does not exist. */
-  createFeature(f: { id: string; name: string; customerEntitlements: string[]; draft: unknown }): Promise<Feature>;
+  createFeature(
+    f: { id: string; name: string; customerEntitlements: string[]; draft: unknown },
+    audit?: AuditDraft<Feature>,
+  ): Promise<Feature>;
   /** Throws CF_FEATURE_NOT_FOUND, or CF_ENTITLEMENT_UNKNOWN for a customer entitlement that does not exist. */
   updateFeature(
     id: string,
     patch: { name?: string; customerEntitlements?: string[]; settings?: Record<string, unknown> },
+    audit?: AuditDraft<Feature>,
   ): Promise<Feature>;
-  saveDraft(id: string, graph: unknown): Promise<Feature>;
-  deleteFeature(id: string): Promise<boolean>;
+  saveDraft(id: string, graph: unknown, audit?: AuditDraft<Feature>): Promise<Feature>;
+  deleteFeature(id: string, audit?: AuditDraft<boolean>): Promise<boolean>;
 
   /**
    * Allocates the next number, stores the immutable version and marks it published, in one transaction. Throws
@@ -168,6 +303,7 @@ export interface Store {
   publishVersion(
     featureId: string,
     v: { graph: unknown; compiled: unknown; author: string; note: string; rolledBackFrom?: number | null },
+    audit?: AuditDraft<Version>,
   ): Promise<Version>;
   listVersions(featureId: string): Promise<VersionSummary[]>;
   getVersion(featureId: string, version: number): Promise<Version | null>;
@@ -182,8 +318,11 @@ export interface Store {
 
   listSuites(featureId: string): Promise<Suite[]>;
   getSuite(id: string): Promise<Suite | null>;
-  putSuite(s: { id: string; featureId: string; name: string; cases: unknown[] }): Promise<Suite>;
-  deleteSuite(id: string): Promise<boolean>;
+  putSuite(
+    s: { id: string; featureId: string; name: string; cases: unknown[] },
+    audit?: AuditDraft<Suite>,
+  ): Promise<Suite>;
+  deleteSuite(id: string, audit?: AuditDraft<boolean>): Promise<boolean>;
 
   appendDecisionLog(entry: DecisionLogEntry): Promise<void>;
   /** Newest first; `since` (ISO-8601) keeps entries at or after that instant; `limit` defaults to 1000. */

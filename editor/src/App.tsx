@@ -1,11 +1,14 @@
 /**
- * The editor shell: sign-in, navigation, theme, and the pages. Pages are listed once in `PAGES` (hash, nav label,
- * component) and loaded on demand, so adding a page is one entry and each page is its own chunk.
+ * The editor shell: sign-in (account, single sign-on or admin key), navigation, theme, and the pages. Pages are listed
+ * once in `PAGES` (hash, nav label, component, role needed to see it) and loaded on demand, so adding a page is one
+ * entry and each page is its own chunk. The server enforces roles; the shell only hides what the role cannot use.
  */
 import { type ComponentType, lazy, Suspense, useEffect, useState } from 'react';
-import { getKey, setKey } from './api/client';
+import { api, setCsrfToken, setKey } from './api/client';
+import { AccountSignIn } from './components/AccountSignIn';
 import { FeatureList } from './components/FeatureList';
 import { SignIn } from './components/SignIn';
+import { can, loadSession, type Principal, SessionContext } from './components/session';
 import { useTheme } from './hooks/useTheme';
 
 const FeatureEditor = lazy(() => import('./components/FeatureEditor').then((m) => ({ default: m.FeatureEditor })));
@@ -13,11 +16,40 @@ const JwtSettingsPage = lazy(() =>
   import('./components/JwtSettingsPage').then((m) => ({ default: m.JwtSettingsPage })),
 );
 const CataloguePage = lazy(() => import('./components/CataloguePage').then((m) => ({ default: m.CataloguePage })));
+const UsersPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.UsersPage })));
+const TokensPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.TokensPage })));
+const AuditPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.AuditPage })));
 
-/** Pages without parameters, in navigation order. */
-const PAGES: { page: string; hash: string; label: string; testId: string; Component: ComponentType }[] = [
-  { page: 'catalogue', hash: 'catalogue', label: 'Catalogue', testId: 'nav-catalogue', Component: CataloguePage },
-  { page: 'jwt', hash: 'settings/jwt', label: 'JWT settings', testId: 'nav-jwt', Component: JwtSettingsPage },
+type Role = Principal['role'];
+
+/** Pages without parameters, in navigation order, with the role needed to see them (null: everyone signed in). */
+const PAGES: {
+  page: string;
+  hash: string;
+  label: string;
+  testId: string;
+  Component: ComponentType;
+  role: Role | null;
+}[] = [
+  {
+    page: 'catalogue',
+    hash: 'catalogue',
+    label: 'Catalogue',
+    testId: 'nav-catalogue',
+    Component: CataloguePage,
+    role: null,
+  },
+  {
+    page: 'jwt',
+    hash: 'settings/jwt',
+    label: 'JWT settings',
+    testId: 'nav-jwt',
+    Component: JwtSettingsPage,
+    role: null,
+  },
+  { page: 'users', hash: 'users', label: 'Users', testId: 'nav-users', Component: UsersPage, role: 'admin' },
+  { page: 'tokens', hash: 'tokens', label: 'API tokens', testId: 'nav-tokens', Component: TokensPage, role: 'admin' },
+  { page: 'audit', hash: 'audit', label: 'Audit log', testId: 'nav-audit', Component: AuditPage, role: null },
 ];
 
 type Route = { page: 'features' } | { page: 'feature'; id: string } | { page: string };
@@ -36,7 +68,11 @@ function hashOf(r: Route): string {
 }
 
 export function App() {
-  const [signedIn, setSignedIn] = useState(getKey() !== null);
+  // undefined while asking the service who is signed in (session cookie or admin key); null: nobody.
+  const [principal, setPrincipal] = useState<Principal | null | undefined>(undefined);
+  useEffect(() => {
+    loadSession().then(setPrincipal);
+  }, []);
   const [route, setRoute] = useState<Route>(parseHash());
   const [dirty, setDirty] = useState(false);
   const theme = useTheme();
@@ -71,61 +107,77 @@ export function App() {
       {theme.effective === 'dark' ? '☀ Light' : '☾ Dark'}
     </button>
   );
-  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
-  const simple = PAGES.find((p) => p.page === route.page);
+  if (principal === undefined) return null;
+  if (principal === null)
+    return (
+      <div className="signin-stack">
+        <AccountSignIn onSignedIn={setPrincipal} />
+        <SignIn onSignedIn={() => loadSession().then(setPrincipal)} />
+      </div>
+    );
+  const role = principal.role;
+  const visible = PAGES.filter((p) => p.role === null || can(role, p.role));
+  const simple = visible.find((p) => p.page === route.page);
   return (
-    <div className="app">
-      <header className="topbar">
-        <strong className="brand">Claimflow</strong>
-        <nav aria-label="Main">
-          <button
-            className={route.page === 'features' || route.page === 'feature' ? 'active' : ''}
-            data-testid="nav-features"
-            onClick={() => go({ page: 'features' })}
-          >
-            Features
-          </button>
-          {PAGES.map((p) => (
+    <SessionContext.Provider value={principal}>
+      <div className="app" data-role={role}>
+        <header className="topbar">
+          <strong className="brand">Claimflow</strong>
+          <nav aria-label="Main">
             <button
-              key={p.page}
-              className={route.page === p.page ? 'active' : ''}
-              data-testid={p.testId}
-              onClick={() => go({ page: p.page })}
+              className={route.page === 'features' || route.page === 'feature' ? 'active' : ''}
+              data-testid="nav-features"
+              onClick={() => go({ page: 'features' })}
             >
-              {p.label}
+              Features
             </button>
-          ))}
-        </nav>
-        <span className="spacer" />
-        {themeButton}
-        <a href="/docs" target="_blank" rel="noreferrer">
-          API docs
-        </a>
-        <button
-          className="link"
-          data-testid="sign-out"
-          onClick={() => {
-            setKey(null);
-            setSignedIn(false);
-          }}
-        >
-          Sign out
-        </button>
-      </header>
-      <main>
-        <Suspense fallback={<p className="muted page">Loading…</p>}>
-          {route.page === 'features' ? <FeatureList onOpen={(id) => go({ page: 'feature', id })} /> : null}
-          {'id' in route ? (
-            <FeatureEditor
-              key={route.id}
-              featureId={route.id}
-              onDirtyChange={setDirty}
-              onBack={() => go({ page: 'features' })}
-            />
-          ) : null}
-          {simple ? <simple.Component /> : null}
-        </Suspense>
-      </main>
-    </div>
+            {visible.map((p) => (
+              <button
+                key={p.page}
+                className={route.page === p.page ? 'active' : ''}
+                data-testid={p.testId}
+                onClick={() => go({ page: p.page })}
+              >
+                {p.label}
+              </button>
+            ))}
+          </nav>
+          <span className="spacer" />
+          {themeButton}
+          <a href="/docs" target="_blank" rel="noreferrer">
+            API docs
+          </a>
+          <span className="muted" data-testid="signed-in-as">
+            {principal.name} · {role}
+          </span>
+          <button
+            className="link"
+            data-testid="sign-out"
+            onClick={async () => {
+              if (principal.type === 'user') await api('DELETE', '/session').catch(() => undefined);
+              setKey(null);
+              setCsrfToken(null);
+              setPrincipal(null);
+            }}
+          >
+            Sign out
+          </button>
+        </header>
+        <main>
+          <Suspense fallback={<p className="muted page">Loading…</p>}>
+            {route.page === 'features' ? <FeatureList onOpen={(id) => go({ page: 'feature', id })} /> : null}
+            {'id' in route ? (
+              <FeatureEditor
+                key={route.id}
+                featureId={route.id}
+                onDirtyChange={setDirty}
+                onBack={() => go({ page: 'features' })}
+              />
+            ) : null}
+            {simple ? <simple.Component /> : null}
+          </Suspense>
+        </main>
+      </div>
+    </SessionContext.Provider>
   );
 }

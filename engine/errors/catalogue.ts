@@ -104,6 +104,28 @@ export const ERRORS = {
   CF_SUITE_FAILED: { status: 409, doc: "Publishing was refused because the feature's suite has failing cases." },
   CF_PREVIEW_FORBIDDEN: { status: 403, doc: 'A preview header was sent without a valid admin key.' },
 
+  // ---- people: accounts, sessions, roles, API tokens, single sign-on ----
+  CF_FORBIDDEN: { status: 403, doc: "The caller's role does not allow this route; the message names the role needed." },
+  CF_CSRF_INVALID: {
+    status: 403,
+    doc: 'A state-changing request authorized by a session cookie came without a valid CSRF token (x-csrf-token).',
+  },
+  CF_SIGNIN_FAILED: { status: 401, doc: 'The email or password is wrong (the message never says which).' },
+  CF_SIGNIN_RATE_LIMITED: {
+    status: 429,
+    doc: 'Too many failed sign-ins for this account or from this address; retry after the Retry-After seconds.',
+  },
+  CF_SESSION_INVALID: { status: 401, doc: 'The session cookie is unknown, expired or signed out.' },
+  CF_USER_NOT_FOUND: { status: 404, doc: 'No user has this id.' },
+  CF_USER_EXISTS: { status: 409, doc: 'A user with this email (or single sign-on subject) already exists.' },
+  CF_API_TOKEN_INVALID: { status: 401, doc: 'The Bearer API token is unknown, revoked or expired.' },
+  CF_API_TOKEN_NOT_FOUND: { status: 404, doc: 'No API token has this id (or it is already revoked).' },
+  CF_OIDC_NOT_CONFIGURED: { status: 404, doc: 'Single sign-on is not configured (CLAIMFLOW_OIDC_ISSUER).' },
+  CF_OIDC_FAILED: {
+    status: 401,
+    doc: 'The OpenID Connect sign-in failed: state, nonce, PKCE, signature or expiry of the ID token did not hold.',
+  },
+
   // ---- data integrity (catalogue references) ----
   CF_PRODUCT_IN_USE: {
     status: 409,

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ClaimflowError } from '../../../engine';
+import { auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
 import { parse } from '../../lib/http-errors';
 
@@ -17,49 +18,85 @@ const ProductBody = z
 
 export async function catalogueRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { store, runtime } = ctx;
-  app.get('/entitlements', { schema: { tags: ['catalogue'] } }, async () => store.listEntitlements());
+  app.get('/entitlements', { config: { role: 'viewer' }, schema: { tags: ['catalogue'] } }, async () =>
+    store.listEntitlements(),
+  );
 
-  app.put<{ Params: { id: string } }>('/entitlements/:id', { schema: { tags: ['catalogue'] } }, async (request) => {
-    const entitlementId = parse(id, request.params.id, 'params.id');
-    const body = parse(EntitlementBody, request.body ?? {});
-    const saved = await store.putEntitlement({ id: entitlementId, ...body });
-    await runtime.reloadCatalogue();
-    return saved;
-  });
+  app.put<{ Params: { id: string } }>(
+    '/entitlements/:id',
+    { config: { role: 'admin' }, schema: { tags: ['catalogue'] } },
+    async (request) => {
+      const entitlementId = parse(id, request.params.id, 'params.id');
+      const body = parse(EntitlementBody, request.body ?? {});
+      const saved = await store.putEntitlement(
+        { id: entitlementId, ...body },
+        auditOf(request, 'entitlement.put', `entitlement:${entitlementId}`, {
+          before: await store.getEntitlement(entitlementId),
+          afterOf: (e) => e,
+        }),
+      );
+      await runtime.reloadCatalogue();
+      return saved;
+    },
+  );
 
   app.delete<{ Params: { id: string } }>(
     '/entitlements/:id',
-    { schema: { tags: ['catalogue'] } },
+    { config: { role: 'admin' }, schema: { tags: ['catalogue'] } },
     async (request, reply) => {
-      if (!(await store.deleteEntitlement(request.params.id)))
+      const before = await store.getEntitlement(request.params.id);
+      if (
+        !(await store.deleteEntitlement(
+          request.params.id,
+          auditOf(request, 'entitlement.delete', `entitlement:${request.params.id}`, { before }),
+        ))
+      )
         throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `no entitlement "${request.params.id}"`, { field: 'id' });
       await runtime.reloadCatalogue();
       return reply.status(204).send();
     },
   );
 
-  app.get('/products', { schema: { tags: ['catalogue'] } }, async () => store.listProducts());
+  app.get('/products', { config: { role: 'viewer' }, schema: { tags: ['catalogue'] } }, async () =>
+    store.listProducts(),
+  );
 
-  app.put<{ Params: { id: string } }>('/products/:id', { schema: { tags: ['catalogue'] } }, async (request) => {
-    const productId = parse(id, request.params.id, 'params.id');
-    const body = parse(ProductBody, request.body ?? {});
-    const known = new Set((await store.listEntitlements()).map((e) => e.id));
-    body.entitlementIds.forEach((e, i) => {
-      if (!known.has(e))
-        throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `entitlement "${e}" does not exist`, {
-          field: `body.entitlementIds.${i}`,
-        });
-    });
-    const saved = await store.putProduct({ id: productId, ...body });
-    await runtime.reloadCatalogue();
-    return saved;
-  });
+  app.put<{ Params: { id: string } }>(
+    '/products/:id',
+    { config: { role: 'admin' }, schema: { tags: ['catalogue'] } },
+    async (request) => {
+      const productId = parse(id, request.params.id, 'params.id');
+      const body = parse(ProductBody, request.body ?? {});
+      const known = new Set((await store.listEntitlements()).map((e) => e.id));
+      body.entitlementIds.forEach((e, i) => {
+        if (!known.has(e))
+          throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `entitlement "${e}" does not exist`, {
+            field: `body.entitlementIds.${i}`,
+          });
+      });
+      const saved = await store.putProduct(
+        { id: productId, ...body },
+        auditOf(request, 'product.put', `product:${productId}`, {
+          before: await store.getProduct(productId),
+          afterOf: (p) => p,
+        }),
+      );
+      await runtime.reloadCatalogue();
+      return saved;
+    },
+  );
 
   app.delete<{ Params: { id: string } }>(
     '/products/:id',
-    { schema: { tags: ['catalogue'] } },
+    { config: { role: 'admin' }, schema: { tags: ['catalogue'] } },
     async (request, reply) => {
-      if (!(await store.deleteProduct(request.params.id)))
+      const before = await store.getProduct(request.params.id);
+      if (
+        !(await store.deleteProduct(
+          request.params.id,
+          auditOf(request, 'product.delete', `product:${request.params.id}`, { before }),
+        ))
+      )
         throw new ClaimflowError('CF_PRODUCT_NOT_FOUND', `no product "${request.params.id}"`, { field: 'id' });
       await runtime.reloadCatalogue();
       return reply.status(204).send();

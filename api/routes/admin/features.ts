@@ -10,6 +10,7 @@ import {
   type ReplayCase,
   RequestContextSchema,
 } from '../../../engine';
+import { auditOf, authorOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
 import {
   compiledFor,
@@ -94,7 +95,7 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
     };
   };
 
-  app.get('/features', { schema: { tags: ['features'] } }, async () => {
+  app.get('/features', { config: { role: 'viewer' }, schema: { tags: ['features'] } }, async () => {
     const features = await store.listFeatures();
     return Promise.all(
       features.map(async (f) => {
@@ -104,46 +105,83 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
     );
   });
 
-  app.post('/features', { schema: { tags: ['features'] } }, async (request, reply) => {
+  app.post('/features', { config: { role: 'editor' }, schema: { tags: ['features'] } }, async (request, reply) => {
     const body = parse(CreateBody, request.body ?? {});
     await checkEntitlements(body.customerEntitlements);
-    await store.createFeature({ ...body, draft: emptyGraph() });
+    await store.createFeature(
+      { ...body, draft: emptyGraph() },
+      auditOf(request, 'feature.create', `feature:${body.id}`, { after: body }),
+    );
     await runtime.reloadFeature(body.id);
     return reply.status(201).send(await summary(body.id));
   });
 
-  app.get<{ Params: { id: string } }>('/features/:id', { schema: { tags: ['features'] } }, async (request) =>
-    summary(request.params.id),
+  app.get<{ Params: { id: string } }>(
+    '/features/:id',
+    { config: { role: 'viewer' }, schema: { tags: ['features'] } },
+    async (request) => summary(request.params.id),
   );
 
-  app.patch<{ Params: { id: string } }>('/features/:id', { schema: { tags: ['features'] } }, async (request) => {
-    const body = parse(PatchBody, request.body ?? {});
-    await checkEntitlements(body.customerEntitlements);
-    await store.updateFeature(request.params.id, body);
-    await runtime.reloadFeature(request.params.id);
-    return summary(request.params.id);
-  });
+  app.patch<{ Params: { id: string } }>(
+    '/features/:id',
+    { config: { role: 'editor' }, schema: { tags: ['features'] } },
+    async (request) => {
+      const body = parse(PatchBody, request.body ?? {});
+      await checkEntitlements(body.customerEntitlements);
+      const before = await getFeatureOr404(store, request.params.id);
+      await store.updateFeature(
+        request.params.id,
+        body,
+        auditOf(request, 'feature.update', `feature:${request.params.id}`, {
+          before: { name: before.name, customerEntitlements: before.customerEntitlements, settings: before.settings },
+          afterOf: (f) => ({ name: f.name, customerEntitlements: f.customerEntitlements, settings: f.settings }),
+        }),
+      );
+      await runtime.reloadFeature(request.params.id);
+      return summary(request.params.id);
+    },
+  );
 
   app.delete<{ Params: { id: string } }>(
     '/features/:id',
-    { schema: { tags: ['features'] } },
+    { config: { role: 'admin' }, schema: { tags: ['features'] } },
     async (request, reply) => {
-      if (!(await store.deleteFeature(request.params.id)))
+      const before = await store.getFeature(request.params.id);
+      if (
+        !(await store.deleteFeature(
+          request.params.id,
+          auditOf(request, 'feature.delete', `feature:${request.params.id}`, {
+            before: before && { name: before.name, publishedVersion: before.publishedVersion },
+          }),
+        ))
+      )
         throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${request.params.id}"`, { field: 'feature' });
       await runtime.reloadFeature(request.params.id);
       return reply.status(204).send();
     },
   );
 
-  app.put<{ Params: { id: string } }>('/features/:id/draft', { schema: { tags: ['features'] } }, async (request) => {
-    const body = parse(DraftBody, request.body ?? {}, 'body', 'CF_GRAPH_INVALID');
-    const saved = await store.saveDraft(request.params.id, (request.body as { graph: unknown }).graph);
-    return { savedAt: saved.draftUpdatedAt, problems: validateWithCatalogue(runtime, body.graph, 'draft').problems };
-  });
+  app.put<{ Params: { id: string } }>(
+    '/features/:id/draft',
+    { config: { role: 'editor' }, schema: { tags: ['features'] } },
+    async (request) => {
+      const body = parse(DraftBody, request.body ?? {}, 'body', 'CF_GRAPH_INVALID');
+      const before = await getFeatureOr404(store, request.params.id);
+      const saved = await store.saveDraft(
+        request.params.id,
+        (request.body as { graph: unknown }).graph,
+        auditOf(request, 'feature.draft.save', `feature:${request.params.id}`, {
+          before: { draft: before.draft },
+          after: { draft: body.graph },
+        }),
+      );
+      return { savedAt: saved.draftUpdatedAt, problems: validateWithCatalogue(runtime, body.graph, 'draft').problems };
+    },
+  );
 
   app.post<{ Params: { id: string } }>(
     '/features/:id/validate',
-    { schema: { tags: ['features'] } },
+    { config: { role: 'viewer' }, schema: { tags: ['features'] } },
     async (request) => {
       const body = parse(ValidateBody, request.body ?? {});
       const graph = body.graph ?? (await getFeatureOr404(store, request.params.id)).draft;
@@ -153,27 +191,33 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.post<{ Params: { id: string } }>(
     '/features/:id/publish',
-    { schema: { tags: ['features'] } },
+    { config: { role: 'publisher' }, schema: { tags: ['features'] } },
     async (request, reply) => {
       const body = parse(PublishBody, request.body ?? {});
       const feature = await getFeatureOr404(store, request.params.id);
       const compiled = compileGraph(feature.draft, { mode: 'publish', catalogue: { productIds: runtime.productIds } });
       await requireSuitesPass(ctx, feature, { compiled, version: 'draft' }, 'publishing');
-      const version = await store.publishVersion(feature.id, {
-        graph: feature.draft,
-        compiled,
-        author: body.author,
-        note: body.note,
-      });
+      const version = await store.publishVersion(
+        feature.id,
+        { graph: feature.draft, compiled, author: authorOf(request, body.author), note: body.note },
+        auditOf(request, 'feature.publish', `feature:${feature.id}`, {
+          before: { publishedVersion: feature.publishedVersion },
+          afterOf: (v) => ({ publishedVersion: v.version, note: v.note }),
+        }),
+      );
       await runtime.reloadFeature(feature.id);
       return reply.status(201).send({ version: version.version, createdAt: version.createdAt });
     },
   );
 
-  app.get<{ Params: { id: string } }>('/features/:id/versions', { schema: { tags: ['versions'] } }, async (request) => {
-    await getFeatureOr404(store, request.params.id);
-    return store.listVersions(request.params.id);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/features/:id/versions',
+    { config: { role: 'viewer' }, schema: { tags: ['versions'] } },
+    async (request) => {
+      await getFeatureOr404(store, request.params.id);
+      return store.listVersions(request.params.id);
+    },
+  );
 
   const loadVersion = async (id: string, raw: string) => {
     const n = parse(versionParam, raw, 'params.version');
@@ -186,7 +230,7 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.get<{ Params: { id: string; version: string } }>(
     '/features/:id/versions/:version',
-    { schema: { tags: ['versions'] } },
+    { config: { role: 'viewer' }, schema: { tags: ['versions'] } },
     async (request) => {
       const { compiled, ...v } = await loadVersion(request.params.id, request.params.version);
       return v;
@@ -195,7 +239,10 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.get<{ Params: { id: string; version: string } }>(
     '/features/:id/versions/:version/export',
-    { schema: { tags: ['versions'], summary: 'The compiled json-rules-engine rule set of a version' } },
+    {
+      config: { role: 'viewer' },
+      schema: { tags: ['versions'], summary: 'The compiled json-rules-engine rule set of a version' },
+    },
     async (request, reply) => {
       const v = await loadVersion(request.params.id, request.params.version);
       reply.header('content-disposition', `attachment; filename="${request.params.id}-v${v.version}.rules.json"`);
@@ -205,7 +252,7 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.post<{ Params: { id: string } }>(
     '/features/:id/rollback',
-    { schema: { tags: ['versions'] } },
+    { config: { role: 'publisher' }, schema: { tags: ['versions'] } },
     async (request, reply) => {
       const body = parse(RollbackBody, request.body ?? {});
       const old = await loadVersion(request.params.id, String(body.version));
@@ -222,13 +269,20 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
         { compiled: compiled.data, version: old.version },
         `rolling back to version ${old.version}`,
       );
-      const version = await store.publishVersion(request.params.id, {
-        graph: old.graph,
-        compiled: old.compiled,
-        author: body.author,
-        note: body.note ?? `rollback to version ${old.version}`,
-        rolledBackFrom: old.version,
-      });
+      const version = await store.publishVersion(
+        request.params.id,
+        {
+          graph: old.graph,
+          compiled: old.compiled,
+          author: authorOf(request, body.author),
+          note: body.note ?? `rollback to version ${old.version}`,
+          rolledBackFrom: old.version,
+        },
+        auditOf(request, 'feature.rollback', `feature:${request.params.id}`, {
+          before: { publishedVersion: feature.publishedVersion },
+          afterOf: (v) => ({ publishedVersion: v.version, rolledBackFrom: old.version }),
+        }),
+      );
       await runtime.reloadFeature(request.params.id);
       return reply
         .status(201)
@@ -238,7 +292,10 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.post<{ Params: { id: string } }>(
     '/features/:id/test',
-    { schema: { tags: ['features'], summary: 'Test a payload against the draft or a version' } },
+    {
+      config: { role: 'viewer' },
+      schema: { tags: ['features'], summary: 'Test a payload against the draft or a version' },
+    },
     async (request) => {
       const body = parse(TestBody, request.body ?? {});
       const against = parseAgainst(body.against);

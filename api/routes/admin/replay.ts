@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ClaimflowError, impact, parseSuite, type ReplayCase, type Suite } from '../../../engine';
+import { auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
 import { compiledFor, getFeatureOr404 } from '../../features/feature-service';
 import { parse } from '../../lib/http-errors';
@@ -58,6 +59,7 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.get(
     '/suites/token-check',
     {
+      config: { role: 'viewer' },
       schema: {
         tags: ['replay'],
         summary: 'Stored suite cases whose token does not verify with the current JWT settings (at the case clock)',
@@ -66,19 +68,26 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
     async () => tokenCasesNoLongerVerifying(store, runtime.settings),
   );
 
-  app.get<{ Params: { id: string } }>('/features/:id/suites', { schema: { tags: ['replay'] } }, async (request) => {
-    await getFeatureOr404(store, request.params.id);
-    return (await store.listSuites(request.params.id)).map((s) => ({
-      ...asFile(s),
-      cases: undefined,
-      caseCount: s.cases.length,
-      updatedAt: s.updatedAt,
-    }));
-  });
+  app.get<{ Params: { id: string } }>(
+    '/features/:id/suites',
+    { config: { role: 'viewer' }, schema: { tags: ['replay'] } },
+    async (request) => {
+      await getFeatureOr404(store, request.params.id);
+      return (await store.listSuites(request.params.id)).map((s) => ({
+        ...asFile(s),
+        cases: undefined,
+        caseCount: s.cases.length,
+        updatedAt: s.updatedAt,
+      }));
+    },
+  );
 
   app.put<{ Params: { id: string; suite: string } }>(
     '/features/:id/suites/:suite',
-    { schema: { tags: ['replay'], summary: 'Create or replace a suite (the JSON suite file format)' } },
+    {
+      config: { role: 'editor' },
+      schema: { tags: ['replay'], summary: 'Create or replace a suite (the JSON suite file format)' },
+    },
     async (request) => {
       const id = parse(suiteId, request.params.suite, 'params.suite');
       await getFeatureOr404(store, request.params.id);
@@ -91,35 +100,45 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
           `the suite is for feature "${suite.feature}", not "${request.params.id}"`,
           { field: 'feature' },
         );
-      const saved = await store.putSuite({
-        id: `${request.params.id}/${id}`,
-        featureId: request.params.id,
-        name: suite.name,
-        cases: suite.cases,
-      });
+      const previous = await store.getSuite(`${request.params.id}/${id}`);
+      const saved = await store.putSuite(
+        { id: `${request.params.id}/${id}`, featureId: request.params.id, name: suite.name, cases: suite.cases },
+        auditOf(request, 'suite.put', `suite:${request.params.id}/${id}`, {
+          before: previous && { name: previous.name, cases: previous.cases },
+          after: { name: suite.name, cases: suite.cases },
+        }),
+      );
       return asFile(saved);
     },
   );
 
   app.get<{ Params: { id: string; suite: string } }>(
     '/features/:id/suites/:suite',
-    { schema: { tags: ['replay'], summary: 'A suite, as a suite file' } },
+    { config: { role: 'viewer' }, schema: { tags: ['replay'], summary: 'A suite, as a suite file' } },
     async (request) => asFile(await loadSuite(request.params.id, request.params.suite)),
   );
 
   app.delete<{ Params: { id: string; suite: string } }>(
     '/features/:id/suites/:suite',
-    { schema: { tags: ['replay'] } },
+    { config: { role: 'editor' }, schema: { tags: ['replay'] } },
     async (request, reply) => {
-      await loadSuite(request.params.id, request.params.suite);
-      await store.deleteSuite(`${request.params.id}/${request.params.suite}`);
+      const before = await loadSuite(request.params.id, request.params.suite);
+      await store.deleteSuite(
+        `${request.params.id}/${request.params.suite}`,
+        auditOf(request, 'suite.delete', `suite:${request.params.id}/${request.params.suite}`, {
+          before: { name: before.name, cases: before.cases },
+        }),
+      );
       return reply.status(204).send();
     },
   );
 
   app.post<{ Params: { id: string; suite: string } }>(
     '/features/:id/suites/:suite/run',
-    { schema: { tags: ['replay'], summary: 'Run a stored suite against draft, published or a version' } },
+    {
+      config: { role: 'viewer' },
+      schema: { tags: ['replay'], summary: 'Run a stored suite against draft, published or a version' },
+    },
     async (request) => {
       const body = parse(z.object({ against: againstSchema.optional() }).strict(), request.body ?? {});
       const s = await loadSuite(request.params.id, request.params.suite);
@@ -130,7 +149,7 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   app.post<{ Params: { id: string } }>(
     '/features/:id/replay',
-    { schema: { tags: ['replay'], summary: 'Replay cases given in the body' } },
+    { config: { role: 'viewer' }, schema: { tags: ['replay'], summary: 'Replay cases given in the body' } },
     async (request) => {
       const body = (request.body ?? {}) as { against?: unknown; cases?: unknown };
       const suite = suiteOrThrow({ name: 'adhoc', cases: body.cases ?? [] });
@@ -141,6 +160,7 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.post<{ Params: { id: string } }>(
     '/features/:id/impact',
     {
+      config: { role: 'viewer' },
       schema: {
         tags: ['replay'],
         summary: 'Decisions that change between two versions, over a suite or recorded traffic',
@@ -194,7 +214,10 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   app.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
     '/features/:id/log',
-    { schema: { tags: ['replay'], summary: 'Recorded decisions (sampled, claims redacted)' } },
+    {
+      config: { role: 'viewer' },
+      schema: { tags: ['replay'], summary: 'Recorded decisions (sampled, claims redacted)' },
+    },
     async (request) => {
       await getFeatureOr404(store, request.params.id);
       const limit = parse(z.coerce.number().int().min(1).max(10_000).default(100), request.query.limit, 'query.limit');
@@ -204,7 +227,10 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   app.post<{ Params: { id: string } }>(
     '/features/:id/log/cases',
-    { schema: { tags: ['replay'], summary: 'Turn recorded decisions into replay cases (expecting what was decided)' } },
+    {
+      config: { role: 'viewer' },
+      schema: { tags: ['replay'], summary: 'Turn recorded decisions into replay cases (expecting what was decided)' },
+    },
     async (request) => {
       const body = parse(
         z.object({ limit: z.number().int().min(1).max(10_000).default(100) }).strict(),

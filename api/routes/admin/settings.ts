@@ -6,10 +6,11 @@
  * secret is named, never shown), the state of the key set (for a JWKS URL, the result of fetching it once, which
  * never refuses) and the stored suite cases whose token verified before the change and no longer does.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apply as applyMergePatch } from 'json-merge-patch';
 import type { z } from 'zod';
 import { ClaimflowError, NODE_KINDS, NODE_REGISTRY } from '../../../engine';
+import { auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
 import { type JwtSettings, JwtSettingsSaveSchema, redactJwtSettings } from '../../auth';
 import { settingsChanges } from '../../auth/lib/settings-changes';
@@ -23,26 +24,29 @@ const invalid = (field: string, message: string) =>
   new ClaimflowError('CF_SETTINGS_INVALID', `${field}: ${message}`, { field });
 
 export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/session', { schema: { tags: ['admin'], summary: 'Check the admin key' } }, async () => ({ ok: true }));
-
-  app.get('/node-types', { schema: { tags: ['admin'], summary: 'The node registry' } }, async () =>
-    NODE_KINDS.map((kind) => {
-      const def = NODE_REGISTRY[kind];
-      const data = def.defaultData();
-      const parsed = (def.dataSchema as z.ZodType).safeParse(data);
-      return {
-        kind,
-        label: def.label,
-        description: def.description,
-        terminal: def.terminal,
-        defaultData: data,
-        branches: parsed.success ? def.branches(parsed.data as never) : null,
-      };
-    }),
+  app.get(
+    '/node-types',
+    { config: { role: 'viewer' }, schema: { tags: ['admin'], summary: 'The node registry' } },
+    async () =>
+      NODE_KINDS.map((kind) => {
+        const def = NODE_REGISTRY[kind];
+        const data = def.defaultData();
+        const parsed = (def.dataSchema as z.ZodType).safeParse(data);
+        return {
+          kind,
+          label: def.label,
+          description: def.description,
+          terminal: def.terminal,
+          defaultData: data,
+          branches: parsed.success ? def.branches(parsed.data as never) : null,
+        };
+      }),
   );
 
-  app.get('/settings/jwt', { schema: { tags: ['settings'], summary: 'JWT integration settings' } }, async () =>
-    redactJwtSettings(ctx.runtime.settings),
+  app.get(
+    '/settings/jwt',
+    { config: { role: 'viewer' }, schema: { tags: ['settings'], summary: 'JWT integration settings' } },
+    async () => redactJwtSettings(ctx.runtime.settings),
   );
 
   /** The stored settings, fresh from the store (another instance may have changed them). */
@@ -58,8 +62,12 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
     return { kind: 'secret', secret: stored.key.secret };
   };
 
-  const save = async (before: JwtSettings, next: JwtSettings) => {
-    await ctx.store.putSetting('jwt', next);
+  const save = async (request: FastifyRequest, before: JwtSettings, next: JwtSettings) => {
+    await ctx.store.putSetting(
+      'jwt',
+      next,
+      auditOf(request, 'settings.jwt.update', 'settings:jwt', { before, after: next }),
+    );
     await ctx.runtime.reloadSettings();
     const after = ctx.runtime.settings;
     const keySet =
@@ -76,6 +84,7 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.put(
     '/settings/jwt',
     {
+      config: { role: 'admin' },
       schema: {
         tags: ['settings'],
         summary: 'Replace the JWT integration settings (key required; omitted fields take their defaults)',
@@ -96,7 +105,7 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
         'body',
         'CF_SETTINGS_INVALID',
       );
-      return save(before, next);
+      return save(request, before, next);
     },
   );
 
@@ -106,6 +115,7 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
     scope.patch(
       '/settings/jwt',
       {
+        config: { role: 'admin' },
         schema: {
           tags: ['settings'],
           summary: 'Change some JWT settings (JSON merge patch, RFC 7396: null removes a field)',
@@ -126,23 +136,30 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
             'body.key',
             'this patch would switch verification off; send {"key":{"kind":"none"}} to do that on purpose',
           );
-        return save(before, next);
+        return save(request, before, next);
       },
     );
   });
 
   app.get(
     '/settings/recording',
-    { schema: { tags: ['settings'], summary: 'Decision log recording settings' } },
+    { config: { role: 'viewer' }, schema: { tags: ['settings'], summary: 'Decision log recording settings' } },
     async () => ctx.runtime.recording,
   );
 
   app.put(
     '/settings/recording',
-    { schema: { tags: ['settings'], summary: 'Replace the recording settings' } },
+    { config: { role: 'admin' }, schema: { tags: ['settings'], summary: 'Replace the recording settings' } },
     async (request) => {
       const settings = parse(RecordingSettingsSchema, request.body ?? {}, 'body', 'CF_SETTINGS_INVALID');
-      await ctx.store.putSetting('recording', settings);
+      await ctx.store.putSetting(
+        'recording',
+        settings,
+        auditOf(request, 'settings.recording.update', 'settings:recording', {
+          before: ctx.runtime.recording,
+          after: settings,
+        }),
+      );
       await ctx.runtime.reloadSettings();
       return ctx.runtime.recording;
     },

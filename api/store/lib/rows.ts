@@ -2,16 +2,22 @@
 import { z } from 'zod';
 import { ClaimflowError } from '../../../engine/errors/catalogue';
 import type {
+  ApiToken,
+  AuditDraft,
+  AuditEntry,
   Change,
   ChangeEvent,
   DecisionLogEntry,
   Entitlement,
   Feature,
   Product,
+  Session,
   Suite,
+  User,
   Version,
   VersionSummary,
 } from '../store';
+import { redactSecrets } from './redact';
 
 const strings = z.array(z.string());
 const record = z.record(z.string(), z.unknown());
@@ -170,3 +176,79 @@ export function emit(listeners: Iterable<(e: ChangeEvent) => void>, event: Chang
     }
   }
 }
+
+// ---- people ----
+
+const roleSchema = z.enum(['viewer', 'editor', 'publisher', 'admin']);
+
+export const toUser = (r: Row): User => ({
+  id: String(r.id),
+  email: String(r.email),
+  name: String(r.name),
+  role: roleSchema.parse(r.role),
+  subject: r.subject == null ? null : String(r.subject),
+  hasPassword: r.password_hash != null,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+export const toSession = (r: Row): Session => ({
+  idHash: String(r.id_hash),
+  userId: String(r.user_id),
+  createdAt: iso(r.created_at),
+  expiresAt: iso(r.expires_at),
+});
+
+export const toApiToken = (r: Row): ApiToken => ({
+  id: String(r.id),
+  name: String(r.name),
+  role: roleSchema.parse(r.role),
+  createdBy: String(r.created_by),
+  createdAt: iso(r.created_at),
+  expiresAt: r.expires_at == null ? null : iso(r.expires_at),
+  lastUsedAt: r.last_used_at == null ? null : iso(r.last_used_at),
+  revokedAt: r.revoked_at == null ? null : iso(r.revoked_at),
+});
+
+export const toAuditEntry = (r: Row): AuditEntry => ({
+  id: Number(r.id),
+  at: iso(r.at),
+  actor: {
+    type: z.enum(['user', 'token', 'admin-key', 'system']).parse(r.actor_type),
+    id: r.actor_id == null ? null : String(r.actor_id),
+    name: String(r.actor_name),
+  },
+  action: String(r.action),
+  target: String(r.target),
+  before: r.before == null ? null : json(r.before, anyJson, 'audit before'),
+  after: r.after == null ? null : json(r.after, anyJson, 'audit after'),
+});
+
+/** The column values of an audit entry (secrets redacted; `after` resolved against the write's result). */
+export function auditValues<R>(
+  draft: AuditDraft<R>,
+  result: R,
+): {
+  actorType: string;
+  actorId: string | null;
+  actorName: string;
+  action: string;
+  target: string;
+  before: string | null;
+  after: string | null;
+} {
+  const after = draft.after === undefined && draft.afterOf ? draft.afterOf(result) : draft.after;
+  const enc = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(redactSecrets(v)));
+  return {
+    actorType: draft.actor.type,
+    actorId: draft.actor.id,
+    actorName: draft.actor.name,
+    action: draft.action,
+    target: draft.target,
+    before: enc(draft.before),
+    after: enc(after),
+  };
+}
+
+/** Lower-cased, trimmed: emails are unique regardless of case. */
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();

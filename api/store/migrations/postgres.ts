@@ -70,4 +70,24 @@ export const POSTGRES_MIGRATIONS: string[] = [
        RETURN NEXT;
      END LOOP;
    END $$;`,
+  // People: users, sessions (only a hash of the session id is stored), API tokens (hashed), the append-only audit log.
+  `CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'publisher', 'admin')), password_hash TEXT, subject TEXT UNIQUE,
+     created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
+   CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     created_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL);
+   CREATE INDEX sessions_user ON sessions(user_id);
+   CREATE TABLE api_tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'publisher', 'admin')), hash TEXT NOT NULL UNIQUE,
+     created_by TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ, last_used_at TIMESTAMPTZ,
+     revoked_at TIMESTAMPTZ);
+   CREATE TABLE audit_log (id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ NOT NULL, actor_type TEXT NOT NULL,
+     actor_id TEXT, actor_name TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, before JSONB, after JSONB);
+   CREATE INDEX audit_log_at ON audit_log(at);
+   CREATE FUNCTION claimflow_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
+     $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+   CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+     FOR EACH ROW EXECUTE FUNCTION claimflow_audit_append_only();
+   CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+     FOR EACH STATEMENT EXECUTE FUNCTION claimflow_audit_append_only();`,
 ];

@@ -29,4 +29,19 @@ export const SQLITE_MIGRATIONS: string[] = [
    CREATE INDEX meter_uses_expiry ON meter_uses(expires_at) WHERE expires_at IS NOT NULL;
    CREATE TABLE meter_prune_lease (id INTEGER PRIMARY KEY, pruned_at INTEGER NOT NULL);
    INSERT INTO meter_prune_lease (id, pruned_at) VALUES (1, 0);`,
+  // People: users, sessions (only a hash of the session id is stored), API tokens (hashed), the append-only audit log.
+  `CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'publisher', 'admin')), password_hash TEXT, subject TEXT UNIQUE,
+     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+   CREATE INDEX sessions_user ON sessions(user_id);
+   CREATE TABLE api_tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'publisher', 'admin')), hash TEXT NOT NULL UNIQUE,
+     created_by TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT, last_used_at TEXT, revoked_at TEXT);
+   CREATE TABLE audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor_type TEXT NOT NULL,
+     actor_id TEXT, actor_name TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, before TEXT, after TEXT);
+   CREATE INDEX audit_log_at ON audit_log(at);
+   CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;`,
 ];

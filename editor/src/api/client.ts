@@ -1,4 +1,7 @@
-/** The editor's only way to the service: the admin API over fetch, with the admin key kept for the session. */
+/**
+ * The editor's only way to the service: the admin API over fetch, authorized by the session cookie (with its CSRF
+ * token) or by the break-glass admin key kept for the browser session.
+ */
 
 const KEY = 'claimflow.adminKey';
 
@@ -22,12 +25,20 @@ export function setKey(key: string | null): void {
   else sessionStorage.setItem(KEY, key);
 }
 
+/** The CSRF token of the signed-in session (sent on every state-changing request the session cookie authorizes). */
+let csrfToken: string | null = null;
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
 export async function api<T>(method: string, path: string, body?: unknown, key = getKey()): Promise<T> {
   const res = await fetch(`/admin/v1${path}`, {
     method,
+    credentials: 'same-origin',
     headers: {
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      'x-claimflow-admin-key': key ?? '',
+      ...(key ? { 'x-claimflow-admin-key': key } : {}),
+      ...(csrfToken && method !== 'GET' ? { 'x-csrf-token': csrfToken } : {}),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -50,7 +61,8 @@ export async function api<T>(method: string, path: string, body?: unknown, key =
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.code === 'CF_AUTH_INVALID') return 'That admin key is not right. Check it and try again.';
-    if (error.code === 'CF_AUTH_REQUIRED') return 'Please sign in with the admin key.';
+    if (error.code === 'CF_AUTH_REQUIRED') return 'Please sign in.';
+    if (error.code === 'CF_FORBIDDEN') return `Your role cannot do this: ${error.message}`;
     return error.message;
   }
   if (error instanceof TypeError) return 'The Claimflow service cannot be reached. Is it running?';

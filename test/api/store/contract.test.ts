@@ -570,6 +570,191 @@ function runStoreContract(name: string, make: () => Promise<Harness>) {
         }),
       ).rejects.toMatchObject({ code: 'CF_STORE_UNAVAILABLE', statusCode: 503 });
     });
+
+    describe('people: users, sessions, API tokens, audit log', () => {
+      const actor = { type: 'user' as const, id: 'u-admin', name: 'ada@example.com' };
+
+      it('keeps users with unique case-insensitive emails and never returns the password hash', async () => {
+        const u = await store.createUser({
+          id: 'u1',
+          email: 'Ada@Example.com',
+          name: 'Ada',
+          role: 'editor',
+          passwordHash: 'scrypt$stored',
+          subject: null,
+        });
+        expect(u).toMatchObject({ id: 'u1', email: 'ada@example.com', role: 'editor', hasPassword: true });
+        expect(JSON.stringify(u)).not.toContain('scrypt$stored');
+        expect(await store.getUserByEmail('ADA@example.COM')).toMatchObject({ id: 'u1' });
+        expect(await store.getPasswordHash('u1')).toBe('scrypt$stored');
+        await expect(
+          store.createUser({
+            id: 'u2',
+            email: 'ada@example.com',
+            name: 'x',
+            role: 'viewer',
+            passwordHash: null,
+            subject: null,
+          }),
+        ).rejects.toMatchObject({ code: 'CF_USER_EXISTS' });
+        const sso = await store.createUser({
+          id: 'u3',
+          email: 'sso@example.com',
+          name: 'S',
+          role: 'viewer',
+          passwordHash: null,
+          subject: 'https://idp|123',
+        });
+        expect(sso.hasPassword).toBe(false);
+        expect(await store.getUserBySubject('https://idp|123')).toMatchObject({ id: 'u3' });
+        expect((await store.listUsers()).map((x) => x.id)).toEqual(['u1', 'u3']);
+        await expect(store.updateUser('nobody', { role: 'admin' })).rejects.toMatchObject({
+          code: 'CF_USER_NOT_FOUND',
+        });
+      });
+
+      it('finds live sessions only, and ends them on sign-out, password change and user deletion', async () => {
+        const in1h = new Date(Date.now() + 3_600_000).toISOString();
+        const past = new Date(Date.now() - 1000).toISOString();
+        await store.createSession({
+          idHash: 's-live',
+          userId: 'u1',
+          createdAt: new Date().toISOString(),
+          expiresAt: in1h,
+        });
+        await store.createSession({ idHash: 's-old', userId: 'u1', createdAt: past, expiresAt: past });
+        expect((await store.getSession('s-live'))?.user).toMatchObject({ id: 'u1', role: 'editor' });
+        expect(await store.getSession('s-old')).toBeNull();
+        expect(await store.deleteSession('s-live')).toBe(true);
+        expect(await store.getSession('s-live')).toBeNull();
+
+        await store.createSession({
+          idHash: 's-2',
+          userId: 'u1',
+          createdAt: new Date().toISOString(),
+          expiresAt: in1h,
+        });
+        await store.updateUser('u1', { role: 'publisher' });
+        expect((await store.getSession('s-2'))?.user.role).toBe('publisher');
+        await store.updateUser('u1', { passwordHash: 'scrypt$new' });
+        expect(await store.getSession('s-2')).toBeNull();
+        expect(await store.getPasswordHash('u1')).toBe('scrypt$new');
+
+        await store.createSession({
+          idHash: 's-3',
+          userId: 'u3',
+          createdAt: new Date().toISOString(),
+          expiresAt: in1h,
+        });
+        expect(await store.deleteUser('u3')).toBe(true);
+        expect(await store.getSession('s-3')).toBeNull();
+      });
+
+      it('keeps API tokens hashed, stamps their last use, and refuses revoked or expired ones', async () => {
+        const t = await store.createApiToken({
+          id: 't1',
+          name: 'ci',
+          role: 'publisher',
+          hash: 'h-1',
+          createdBy: 'ada@example.com',
+          createdAt: new Date().toISOString(),
+          expiresAt: null,
+        });
+        expect(t).toMatchObject({ id: 't1', name: 'ci', role: 'publisher', lastUsedAt: null, revokedAt: null });
+        expect(JSON.stringify(await store.listApiTokens())).not.toContain('h-1');
+        const used = await store.touchApiToken('h-1');
+        expect(used?.lastUsedAt).not.toBeNull();
+        expect(await store.touchApiToken('nope')).toBeNull();
+        await store.createApiToken({
+          id: 't2',
+          name: 'old',
+          role: 'viewer',
+          hash: 'h-2',
+          createdBy: 'x',
+          createdAt: new Date(Date.now() - 5000).toISOString(),
+          expiresAt: new Date(Date.now() - 1000).toISOString(),
+        });
+        expect(await store.touchApiToken('h-2')).toBeNull();
+        expect(await store.revokeApiToken('t1')).toBe(true);
+        expect(await store.revokeApiToken('t1')).toBe(false);
+        expect(await store.touchApiToken('h-1')).toBeNull();
+      });
+
+      it('writes an audit entry with the change, redacting secrets, and filters and pages it', async () => {
+        await store.putSetting(
+          'jwt',
+          { key: { kind: 'secret', secret: 'x'.repeat(40) } },
+          {
+            actor,
+            action: 'settings.jwt.update',
+            target: 'settings:jwt',
+            before: null,
+            after: { key: { kind: 'secret', secret: 'x'.repeat(40) } },
+          },
+        );
+        await store.createFeature(
+          { id: 'audited', name: 'A', customerEntitlements: [], draft: graph },
+          {
+            actor,
+            action: 'feature.create',
+            target: 'feature:audited',
+            afterOf: (f) => ({ id: f.id, name: f.name }),
+          },
+        );
+        const v = await store.publishVersion(
+          'audited',
+          { graph, compiled: {}, author: actor.name, note: '' },
+          {
+            actor: { type: 'token', id: 't9', name: 'ci' },
+            action: 'feature.publish',
+            target: 'feature:audited',
+            afterOf: (r) => ({ version: r.version }),
+          },
+        );
+        const entries = await store.listAudit();
+        expect(entries.slice(0, 3).map((e) => e.action)).toEqual([
+          'feature.publish',
+          'feature.create',
+          'settings.jwt.update',
+        ]);
+        expect(entries[0]).toMatchObject({ actor: { type: 'token', id: 't9' }, after: { version: v.version } });
+        expect(entries[2].after).toEqual({ key: { kind: 'secret', secret: '[redacted]' } });
+        expect(JSON.stringify(entries)).not.toContain('x'.repeat(40));
+        expect((await store.listAudit({ actor: 'ci' })).map((e) => e.action)).toEqual(['feature.publish']);
+        expect((await store.listAudit({ target: 'feature:*' })).length).toBe(2);
+        expect((await store.listAudit({ action: 'feature.create' })).length).toBe(1);
+        const page1 = await store.listAudit({ limit: 2 });
+        const page2 = await store.listAudit({ limit: 2, before: page1[1].id });
+        expect(page2[0].id).toBeLessThan(page1[1].id);
+        expect(await store.listAudit({ from: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
+        expect((await store.listAudit({ to: new Date(Date.now() + 60_000).toISOString() })).length).toBe(
+          entries.length,
+        );
+      });
+
+      it('writes neither the change nor its entry when the change fails', async () => {
+        const before = (await store.listAudit()).length;
+        await expect(
+          store.createFeature(
+            { id: 'audited', name: 'again', customerEntitlements: [], draft: graph },
+            {
+              actor,
+              action: 'feature.create',
+              target: 'feature:audited',
+            },
+          ),
+        ).rejects.toMatchObject({ code: 'CF_FEATURE_EXISTS' });
+        await expect(
+          store.putEntitlement({ id: 'orphan', name: 'o', parentId: 'missing' }, { actor, action: 'x', target: 'y' }),
+        ).rejects.toMatchObject({ code: 'CF_ENTITLEMENT_NOT_FOUND' });
+        expect((await store.listAudit()).length).toBe(before);
+      });
+
+      it('keeps the audit log append-only even for raw SQL', async () => {
+        await expect(h.raw("UPDATE audit_log SET action = 'forged'")).rejects.toThrow(/append-only/);
+        await expect(h.raw('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+      });
+    });
   });
 }
 

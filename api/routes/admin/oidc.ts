@@ -1,0 +1,103 @@
+/**
+ * Admin: single sign-on. `GET /session/oidc` sends the browser to the provider, keeping state, nonce and the PKCE
+ * verifier in a signed, HttpOnly cookie for ten minutes; `GET /session/oidc/callback` exchanges the code, creates the
+ * user on first sign-in (role from the mapped claim, refreshed at every sign-in) and starts a session.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ClaimflowError } from '../../../engine';
+import type { Oidc } from '../../accounts/oidc';
+import { newId } from '../../accounts/secrets';
+import type { AppContext } from '../../app-context';
+import type { Actor } from '../../store/store';
+import { type AccountOptions, secureFor, startSession } from './accounts';
+
+const FLOW_COOKIE = 'cf_oidc';
+const FLOW_PATH = '/admin/v1/session/oidc';
+const OIDC_ACTOR: Actor = { type: 'system', id: null, name: 'oidc' };
+const FlowSchema = z.object({ state: z.string(), nonce: z.string(), verifier: z.string() });
+
+export async function oidcRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  oidc: Oidc,
+  options: AccountOptions & { publicUrl?: string },
+): Promise<void> {
+  const tags = ['people'];
+  const base = (request: FastifyRequest) => options.publicUrl ?? `${request.protocol}://${request.host}`;
+  const redirectUri = (request: FastifyRequest) => `${base(request)}${FLOW_PATH}/callback`;
+
+  app.get(
+    '/session/oidc',
+    { config: { public: true }, schema: { tags, summary: 'Sign in with the OpenID provider (redirect)' } },
+    async (request, reply) => {
+      const { flow, url } = await oidc.start(redirectUri(request));
+      reply.setCookie(FLOW_COOKIE, JSON.stringify(flow), {
+        path: FLOW_PATH,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: secureFor(request, options.secureCookies),
+        signed: true,
+        maxAge: 600,
+      });
+      return reply.redirect(url, 302);
+    },
+  );
+
+  app.get(
+    '/session/oidc/callback',
+    { config: { public: true }, schema: { tags, summary: 'Where the OpenID provider sends the browser back' } },
+    async (request, reply) => {
+      const raw = request.cookies[FLOW_COOKIE];
+      reply.clearCookie(FLOW_COOKIE, { path: FLOW_PATH });
+      const unsigned = raw ? request.unsignCookie(raw) : null;
+      let flow: z.infer<typeof FlowSchema> | null = null;
+      try {
+        flow = unsigned?.valid && unsigned.value ? FlowSchema.parse(JSON.parse(unsigned.value)) : null;
+      } catch {
+        flow = null;
+      }
+      if (!flow)
+        throw new ClaimflowError('CF_OIDC_FAILED', 'no sign-in in progress in this browser: start again', {
+          field: 'oidc',
+        });
+      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+      const identity = await oidc.finish(new URL(`${redirectUri(request)}${query}`), flow);
+      let user = await ctx.store.getUserBySubject(identity.subject);
+      if (!user) {
+        const id = newId('u');
+        user = await ctx.store.createUser(
+          {
+            id,
+            email: identity.email,
+            name: identity.name,
+            role: identity.role,
+            passwordHash: null,
+            subject: identity.subject,
+          },
+          {
+            actor: OIDC_ACTOR,
+            action: 'user.create',
+            target: `user:${id}`,
+            afterOf: (u) => u,
+          },
+        );
+      } else if (user.role !== identity.role || user.name !== identity.name) {
+        const before = user;
+        user = await ctx.store.updateUser(
+          user.id,
+          { role: identity.role, name: identity.name },
+          {
+            actor: OIDC_ACTOR,
+            action: 'user.update',
+            target: `user:${user.id}`,
+            before,
+            afterOf: (u) => u,
+          },
+        );
+      }
+      await startSession(ctx, request, reply, user, options);
+      return reply.redirect('/', 302);
+    },
+  );
+}
