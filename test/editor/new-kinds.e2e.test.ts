@@ -213,8 +213,11 @@ describe('switch and conditions nodes, end to end', () => {
     await tid('problems-none').waitFor();
     await shot('04-graph');
 
-    await tid('publish-note').fill('switch and conditions');
     await tid('publish').click();
+    await tid('publish-dialog').waitFor();
+    await tid('publish-note').fill('switch and conditions');
+    await tid('publish-author').fill('Pat PM');
+    await tid('publish-confirm').click();
     await expect.poll(() => tid('message').textContent()).toContain('Published version 1');
     await shot('05-published');
 
