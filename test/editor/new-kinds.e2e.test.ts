@@ -3,40 +3,16 @@
  * the real service: draw a switch and a conditions node from the palette, fill their forms (cases, values, branch
  * labels, all/any), connect their dynamic branches, publish, and ask POST /v1/decisions over HTTP.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SignJWT } from 'jose';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Service, startService } from '../helpers/service';
+import { ADMIN_KEY, type EditorSession, SECRET, startEditorSession } from './lib/editor-session';
 
-const root = join(import.meta.dirname, '..', '..');
-const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
-const SECRET = 'an-e2e-secret-that-is-at-least-32-bytes-long';
-const shots = join(root, 'test-artifacts', 'editor-new-kinds');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-let server: Service;
+let session: EditorSession;
 let base: string;
-let browser: Browser;
 let page: Page;
-let dataDir: string;
 
-const token = (claims: Record<string, unknown>) =>
-  new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(SECRET));
-
-async function startServer(): Promise<string> {
-  dataDir = mkdtempSync(join(tmpdir(), 'cf-e2e-kinds-'));
-  server = await startService({ CLAIMFLOW_DATA_DIR: dataDir, CLAIMFLOW_ADMIN_KEY: ADMIN_KEY });
-  return server.url;
-}
-
-const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`) });
+const token = (claims: Record<string, unknown>) => session.token(claims);
+const shot = (name: string) => session.shot(`new-kinds-${name}`);
 const tid = (id: string) => page.getByTestId(id);
 
 async function dropNode(kind: string, x: number, y: number): Promise<void> {
@@ -83,45 +59,15 @@ async function select(nodeId: string): Promise<void> {
   await expect.poll(() => tid('inspector').textContent()).toContain(nodeId);
 }
 
+// One service and one browser for the file; the shared session builds the editor once per run (under a lock).
 beforeAll(async () => {
-  mkdirSync(shots, { recursive: true });
-  if (!process.env.CF_E2E_SKIP_BUILD || !existsSync(join(root, 'editor', 'dist', 'index.html'))) {
-    execFileSync(
-      process.execPath,
-      [
-        join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-        'build',
-        '--config',
-        join(root, 'editor', 'vite.config.ts'),
-      ],
-      {
-        cwd: root,
-        stdio: 'ignore',
-      },
-    );
-  }
-  base = await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('dialog', (d) => void d.accept());
+  session = await startEditorSession();
+  base = session.base;
+  page = session.page;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await session?.stop();
 });
 
 describe('switch and conditions nodes, end to end', () => {
