@@ -10,9 +10,10 @@ export type { Decision, Evaluator, TraceEntry } from './evaluate/evaluate';
 export { evaluate, prepareEvaluator } from './evaluate/evaluate';
 export type { ReferenceDecision, ReferenceEvaluator } from './evaluate/reference';
 export { createReferenceEvaluator, createRulesEngine } from './evaluate/reference';
-export { claimflowOperators, registerClaimflowOperators } from './evaluate/rule-operators';
-export type { TrialMeter } from './evaluate/state-facts';
-export { bucketFacts, meterWindowStart, trialMeters } from './evaluate/state-facts';
+export type { OperatorCallback } from './evaluate/rule-operators';
+export { claimflowOperators, isClaimflowOperator, registerClaimflowOperators } from './evaluate/rule-operators';
+export type { MeterUse, StateFacts } from './evaluate/visitor-state';
+export { assignState, emptyState, meterUses, visitorStateKinds } from './evaluate/visitor-state';
 export type { Facts, FactsInput, RequestFacts, TokenStatus } from './facts/facts';
 export { FACT_NAMES, FactsSchema, RequestFactsSchema, TOKEN_STATUSES } from './facts/facts';
 export type { RequestContext } from './facts/request-context';
@@ -23,13 +24,21 @@ export { graphJsonSchema } from './graph/json-schema';
 export type { WeightedBucket } from './nodes/bucket/assign-bucket';
 export { assignBucket, bucketPoint } from './nodes/bucket/assign-bucket';
 export type { NodeKind, UserState } from './nodes/kinds';
-export { isNodeKind, NODE_KINDS, USER_STATES } from './nodes/kinds';
+export { ENTRY_KIND, isNodeKind, NODE_KINDS, USER_STATES } from './nodes/kinds';
 export type { Operator } from './nodes/lib/compare';
 export { compare, OPERATOR_LABELS, OPERATORS, operandKind } from './nodes/lib/compare';
 export { murmurhash3_32 } from './nodes/lib/murmurhash3';
 export { lookupPath, parsePropertyPath } from './nodes/lib/property-path';
 export { isValidTimeZone, WEEKDAYS } from './nodes/lib/time-zone';
-export type { NodeDefinition, NodeStep, PreparedNode, RuleCondition } from './nodes/node-definition';
+export type {
+  CatalogueCollection,
+  CatalogueReference,
+  NodeDefinition,
+  NodeStep,
+  PreparedNode,
+  RuleCondition,
+  VisitorStateHooks,
+} from './nodes/node-definition';
 export { NODE_REGISTRY, nodeDefinition } from './nodes/registry';
 export { isRequestProperty, REQUEST_PROPERTIES } from './nodes/request/definition';
 export { inSchedule } from './nodes/schedule/definition';

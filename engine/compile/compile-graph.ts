@@ -4,6 +4,7 @@
  * following each node's branches in the order its type declares them, so the same graph gives byte-identical output.
  */
 import { ClaimflowError } from '../errors/catalogue';
+import { isClaimflowOperator } from '../evaluate/rule-operators';
 import { FACT_NAMES } from '../facts/facts';
 import type { RuleCondition } from '../nodes/node-definition';
 import { nodeDefinition } from '../nodes/registry';
@@ -137,7 +138,7 @@ function collectOperators(condition: RuleCondition, into: Set<string>): void {
   while (stack.length > 0) {
     const c = stack.pop() as RuleCondition;
     if ('fact' in c) {
-      if (c.operator.startsWith('cf.')) into.add(c.operator);
+      if (isClaimflowOperator(c.operator)) into.add(c.operator);
     } else if ('all' in c) stack.push(...c.all);
     else if ('any' in c) stack.push(...c.any);
     else stack.push(c.not);

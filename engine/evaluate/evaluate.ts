@@ -39,6 +39,7 @@ interface Step {
   id: string;
   kind: NodeKind;
   terminal: boolean;
+  entry: boolean;
   prepared: PreparedNode;
   decision: string | null;
   payload: unknown;
@@ -54,7 +55,7 @@ const cache = new WeakMap<CompiledFeature, Evaluator>();
 
 function describe(step: Step, value: unknown, branch: string | null): string {
   if (step.terminal) return `decision "${step.decision}" (node ${step.id})`;
-  if (step.kind === 'start') return `start (node ${step.id})`;
+  if (step.entry) return `${step.prepared.tested} (node ${step.id})`;
   const seen = value === undefined ? 'nothing' : JSON.stringify(value);
   return `${step.prepared.tested}: saw ${seen} -> ${branch ?? 'no branch'} (node ${step.id})`;
 }
@@ -122,6 +123,7 @@ export function prepareEvaluator(compiled: CompiledFeature): Evaluator {
       id: n.id,
       kind: n.type,
       terminal: def.terminal,
+      entry: def.entry === true,
       prepared: def.prepare(n.data, n.id),
       decision: outcome ? outcome.decision : null,
       payload: outcome ? outcome.payload : undefined,

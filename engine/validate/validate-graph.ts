@@ -6,15 +6,15 @@
 import type { z } from 'zod';
 import { BaseNodeSchema, EdgeSchema, GRAPH_LIMITS } from '../graph/graph-schema';
 import { isNodeKind, type NodeKind } from '../nodes/kinds';
+import type { CatalogueCollection } from '../nodes/node-definition';
 import { nodeDefinition } from '../nodes/registry';
-import { START_BRANCH } from '../nodes/start/definition';
 import type { Problem } from './problem';
 
 export interface ValidateOptions {
   /** `draft`: unconnected branches are warnings. `publish` (default): they are errors. */
   mode?: 'draft' | 'publish';
-  /** When given, product nodes may only name these product ids. */
-  catalogue?: { productIds: Iterable<string> };
+  /** When given, nodes may only name these catalogue entries (a collection left out is not checked). */
+  catalogue?: { productIds?: Iterable<string>; entitlementIds?: Iterable<string> };
 }
 
 /** A node that passed its schema: kind and parsed data. */
@@ -134,8 +134,8 @@ export function validateGraph(input: unknown, options: ValidateOptions = {}): Va
       });
       return;
     }
-    if (node.type === 'start') starts.push(node.id);
     const def = nodeDefinition(node.type);
+    if (def.entry) starts.push(node.id);
     const data = def.dataSchema.safeParse(node.data);
     if (!data.success) {
       problems.push(...zodProblems(data.error, 'data', { nodeId: node.id }));
@@ -241,8 +241,8 @@ export function validateGraph(input: unknown, options: ValidateOptions = {}): Va
       return;
     }
     const handle =
-      source.kind === 'start' && (edge.sourceHandle == null || edge.sourceHandle === '')
-        ? START_BRANCH
+      def.unnamedBranch !== undefined && (edge.sourceHandle == null || edge.sourceHandle === '')
+        ? def.unnamedBranch
         : edge.sourceHandle;
     if (handle == null || !source.branches.includes(handle)) {
       problems.push({
@@ -305,35 +305,35 @@ export function validateGraph(input: unknown, options: ValidateOptions = {}): Va
   }
 
   // ---- unconnected branches, catalogue ----
-  const catalogue = options.catalogue ? new Set(options.catalogue.productIds) : null;
+  const catalogue = catalogueSets(options.catalogue);
   for (const node of nodes.values()) {
+    const def = nodeDefinition(node.kind);
     const out = next.get(node.id);
     for (const branch of node.branches) {
       if (!out?.has(branch)) {
         problems.push({
           code: 'CF_BRANCH_UNCONNECTED',
           severity: mode === 'draft' ? 'warning' : 'error',
-          message:
-            node.kind === 'start'
-              ? 'the start node has no outgoing edge'
-              : `branch "${branch}" of "${node.id}" has no edge; connect it to a node`,
+          message: def.entry
+            ? 'the start node has no outgoing edge'
+            : `branch "${branch}" of "${node.id}" has no edge; connect it to a node`,
           nodeId: node.id,
           field: `branch.${branch}`,
         });
       }
     }
-    if (catalogue && node.kind === 'product') {
-      const data = node.data as { products: string[] };
-      data.products.forEach((p, i) => {
-        if (!catalogue.has(p))
-          problems.push({
-            code: 'CF_PRODUCT_UNKNOWN',
-            severity: 'error',
-            message: `product "${p}" in "${node.id}" is not in the catalogue`,
-            nodeId: node.id,
-            field: `data.products.${i}`,
-          });
-      });
+    for (const ref of def.catalogueReferences?.(node.data) ?? []) {
+      const known = catalogue[ref.collection];
+      if (known && !known.has(ref.id)) {
+        const { code, noun } = UNKNOWN_REFERENCE[ref.collection];
+        problems.push({
+          code,
+          severity: 'error',
+          message: `${noun} "${ref.id}" in "${node.id}" is not in the catalogue`,
+          nodeId: node.id,
+          field: fieldOf(['data', ...ref.path]),
+        });
+      }
     }
   }
 
@@ -352,6 +352,18 @@ export function validateGraph(input: unknown, options: ValidateOptions = {}): Va
 
   const ok = !problems.some((p) => p.severity === 'error');
   return { ok, problems, graph: { startId, nodes, next } };
+}
+
+const UNKNOWN_REFERENCE = {
+  products: { code: 'CF_PRODUCT_UNKNOWN', noun: 'product' },
+  entitlements: { code: 'CF_ENTITLEMENT_UNKNOWN', noun: 'entitlement' },
+} as const satisfies Record<CatalogueCollection, { code: Problem['code']; noun: string }>;
+
+function catalogueSets(catalogue: ValidateOptions['catalogue']): Partial<Record<CatalogueCollection, Set<string>>> {
+  const out: Partial<Record<CatalogueCollection, Set<string>>> = {};
+  if (catalogue?.productIds) out.products = new Set(catalogue.productIds);
+  if (catalogue?.entitlementIds) out.entitlements = new Set(catalogue.entitlementIds);
+  return out;
 }
 
 /** Reports one CF_GRAPH_CYCLE per strongly connected knot, naming a node on it. Returns true when acyclic. */

@@ -1,4 +1,5 @@
 /** Which connections may be drawn: refused as they are drawn, with the reason (pure, unit-tested). */
+import { isNodeKind, nodeDefinition } from '../../../engine';
 import type { Graph } from '../api/client';
 
 export interface Connection {
@@ -14,9 +15,11 @@ export function connectionProblem(graph: Graph, c: Connection): string | null {
   const source = graph.nodes.find((n) => n.id === c.source);
   const target = graph.nodes.find((n) => n.id === c.target);
   if (!source || !target) return 'both ends must be nodes of this graph';
-  if (source.type === 'outcome') return 'an outcome ends the decision; nothing can follow it';
-  if (target.type === 'start') return 'nothing can lead back to the start';
-  const handle = source.type === 'start' ? (c.sourceHandle ?? null) : c.sourceHandle;
+  const sourceDef = isNodeKind(source.type) ? nodeDefinition(source.type) : null;
+  const targetDef = isNodeKind(target.type) ? nodeDefinition(target.type) : null;
+  if (sourceDef?.terminal) return 'an outcome ends the decision; nothing can follow it';
+  if (targetDef?.entry) return 'nothing can lead back to the start';
+  const handle = c.sourceHandle;
   if (graph.edges.some((e) => e.source === c.source && (e.sourceHandle ?? null) === (handle ?? null)))
     return 'this branch already has an edge; delete it first';
   // no cycle: the target must not reach the source
