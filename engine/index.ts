@@ -1,4 +1,7 @@
-/** engine: graph schema, validator, compiler and evaluators. Pure: no I/O, no HTTP, no storage. */
+/**
+ * engine: graph schema, validator, compiler and the fast evaluator. Pure: no I/O, no HTTP, no storage, and safe for the
+ * browser. The json-rules-engine reference evaluator has its own entry, `engine/rules-engine.ts`.
+ */
 
 export type { CompileOptions } from './compile/compile-graph';
 export { compileGraph } from './compile/compile-graph';
@@ -8,8 +11,6 @@ export type { ErrorCode, ErrorLocation, ErrorSpec } from './errors/catalogue';
 export { ClaimflowError, ERRORS, isClaimflowError, RETIRED_CODES } from './errors/catalogue';
 export type { Decision, Evaluator, TraceEntry } from './evaluate/evaluate';
 export { evaluate, prepareEvaluator } from './evaluate/evaluate';
-export type { ReferenceDecision, ReferenceEvaluator } from './evaluate/reference';
-export { createReferenceEvaluator, createRulesEngine } from './evaluate/reference';
 export type { OperatorCallback } from './evaluate/rule-operators';
 export { claimflowOperators, isClaimflowOperator, registerClaimflowOperators } from './evaluate/rule-operators';
 export type { MeterUse, StateFacts } from './evaluate/visitor-state';
