@@ -9,6 +9,8 @@ export type { CompiledFeature, CompiledNode, CompiledRule } from './compile/comp
 export { COMPILED_FORMAT, CompiledFeatureSchema } from './compile/compiled-feature';
 export type { ErrorCode, ErrorLocation, ErrorSpec } from './errors/catalogue';
 export { ClaimflowError, ERRORS, isClaimflowError, RETIRED_CODES } from './errors/catalogue';
+export type { Problem, ProblemLocation, ZodProblemOptions } from './errors/problem';
+export { fieldPath, problem, problemsError, zodProblems } from './errors/problem';
 export type { Decision, Evaluator, TraceEntry } from './evaluate/evaluate';
 export { evaluate, prepareEvaluator } from './evaluate/evaluate';
 export type { OperatorCallback } from './evaluate/rule-operators';
@@ -57,7 +59,8 @@ export {
   ReplayInputSchema,
   SuiteSchema,
 } from './replay/suite-schema';
-export type { Problem } from './validate/problem';
+export type { CandidateEdge, EdgeEnd, LooseGraph } from './validate/edge-rules';
+export { connectionProblem } from './validate/edge-rules';
 export type { CheckedGraph, CheckedNode, ValidateOptions, ValidationResult } from './validate/validate-graph';
 export { validateGraph } from './validate/validate-graph';
 export type {

@@ -12,6 +12,7 @@ import {
   ClaimflowError,
   type CompiledFeature,
   decisionFacts,
+  type ErrorCode,
   type Facts,
   type MeterUse,
   meterUses,
@@ -32,7 +33,8 @@ import { recordSample } from './record';
 export interface TokenOutcome {
   status: TokenStatus;
   reason: string | null;
-  code: string | null;
+  /** The verification failure (a CF_TOKEN_* code), null for a valid or missing token. */
+  code: ErrorCode | null;
 }
 
 export interface DecisionAnswer {
@@ -95,15 +97,18 @@ export interface DecideDeps {
   ) => Promise<{ compiled: CompiledFeature; version: number | 'draft' }>;
 }
 
-export async function verifyVisitorToken(runtime: Runtime, metrics: Metrics, found: TokenFound) {
-  if (found.token === null)
-    return { outcome: { status: 'missing', reason: null, code: null } as TokenOutcome, claims: null };
+export async function verifyVisitorToken(
+  runtime: Runtime,
+  metrics: Metrics,
+  found: TokenFound,
+): Promise<{ outcome: TokenOutcome; claims: Record<string, unknown> | null }> {
+  if (found.token === null) return { outcome: { status: 'missing', reason: null, code: null }, claims: null };
   const result = await runtime.verifier.verify(found.token);
   if (result.status === 'valid')
-    return { outcome: { status: 'valid', reason: null, code: null } as TokenOutcome, claims: result.claims };
+    return { outcome: { status: 'valid', reason: null, code: null }, claims: result.claims };
   metrics.tokenFailures.inc({ reason: result.code });
   return {
-    outcome: { status: result.status, reason: `${result.code}: ${result.reason}`, code: result.code } as TokenOutcome,
+    outcome: { status: result.status, reason: `${result.code}: ${result.reason}`, code: result.code },
     claims: null,
   };
 }
@@ -115,7 +120,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
   const { runtime, metrics } = deps;
   const { outcome, claims } = await verifyVisitorToken(runtime, metrics, input.token);
   if (outcome.code && runtime.settings.invalidTokenMode === 'reject') {
-    throw new ClaimflowError(outcome.code as 'CF_TOKEN_MALFORMED', outcome.reason ?? 'invalid token', {
+    throw new ClaimflowError(outcome.code, outcome.reason ?? 'invalid token', {
       field: 'token',
     });
   }
