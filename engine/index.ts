@@ -26,7 +26,7 @@ export { BaseNodeSchema, EdgeSchema, GRAPH_LIMITS, GraphSchema, GraphShapeSchema
 export { graphJsonSchema } from './graph/json-schema';
 export type { WeightedBucket } from './nodes/bucket/assign-bucket';
 export { assignBucket, bucketPoint } from './nodes/bucket/assign-bucket';
-export type { NodeKind, UserState } from './nodes/kinds';
+export type { NodeData, NodeKind, UserState } from './nodes/kinds';
 export { ENTRY_KIND, isNodeKind, NODE_KINDS, USER_STATES } from './nodes/kinds';
 export type { Operator } from './nodes/lib/compare';
 export { compare, OPERATOR_LABELS, OPERATORS, operandKind } from './nodes/lib/compare';

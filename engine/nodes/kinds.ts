@@ -1,7 +1,11 @@
 /** The node kinds of the graph DSL: the keys of the node registry, imported by every layer. */
+import type { NodeDefinition } from './node-definition';
 import { NODE_REGISTRY, nodeDefinition } from './registry';
 
 export type NodeKind = keyof typeof NODE_REGISTRY;
+
+/** The parsed data of a node of kind `K` (what its schema outputs). */
+export type NodeData<K extends NodeKind> = (typeof NODE_REGISTRY)[K] extends NodeDefinition<infer D, K> ? D : never;
 
 /** Every kind, in registry (palette) order. */
 export const NODE_KINDS = Object.keys(NODE_REGISTRY) as [NodeKind, ...NodeKind[]];
