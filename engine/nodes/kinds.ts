@@ -23,4 +23,4 @@ export function isNodeKind(value: unknown): value is NodeKind {
   return typeof value === 'string' && Object.hasOwn(NODE_REGISTRY, value);
 }
 
-export { USER_STATES, type UserState } from './userState/states';
+export { USER_STATES, type UserState } from '../facts/facts';

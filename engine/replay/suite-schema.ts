@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import { type Problem, problem, zodProblems } from '../errors/problem';
+import { USER_STATES } from '../facts/facts';
 import { RequestContextSchema } from '../facts/request-context';
-import { USER_STATES } from '../nodes/kinds';
 
 export const MAX_SUITE_CASES = 100_000;
 

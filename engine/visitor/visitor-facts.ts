@@ -4,8 +4,7 @@
  * user mapping (a verified token makes the visitor registered; its foreign user id property keys the visitor's
  * buckets and meters) and the user state for a feature.
  */
-import type { Facts, RequestFacts, TokenStatus } from '../facts/facts';
-import type { UserState } from '../nodes/kinds';
+import type { Facts, RequestFacts, TokenStatus, UserState } from '../facts/facts';
 import { lookupPath, parsePropertyPath } from '../nodes/lib/property-path';
 import type { StateFacts } from '../nodes/node-definition';
 

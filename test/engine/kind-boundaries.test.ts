@@ -11,7 +11,17 @@ import { claimflowOperators, NODE_KINDS, NODE_REGISTRY, nodeDefinition, validate
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Core folders, and the folders inside them that belong to one kind (skipped). */
-const CORE = ['engine', 'api', 'sdk/src', 'editor/src/nodes', 'editor/src/lib'];
+const CORE = ['engine', 'api', 'sdk/src', 'editor/src'];
+/**
+ * Files still known to single out kinds, with the reason. The test fails when one of them no longer does, so the list
+ * only shrinks.
+ */
+const KNOWN = new Map([
+  [
+    'editor/src/components/TestPanel.tsx',
+    "the Test tab's split-test and meter pickers; they need an editor spec hook for per-visitor state",
+  ],
+]);
 const KIND_FOLDERS = new Set(NODE_KINDS.flatMap((k) => [`engine/nodes/${k}`, `editor/src/nodes/${k}`]));
 
 function sourceFiles(dir: string): string[] {
@@ -50,8 +60,11 @@ describe('node kinds stay in their own folders', () => {
     expect(files.length).toBeGreaterThan(50);
     expect(files).toContain('engine/validate/validate-graph.ts');
     expect(files).not.toContain('engine/nodes/trial/definition.ts');
-    const found = files.flatMap((f) => kindTests(readFileSync(join(ROOT, f), 'utf8')).map((m) => `${f}: ${m}`));
+    const found = files
+      .filter((f) => !KNOWN.has(f))
+      .flatMap((f) => kindTests(readFileSync(join(ROOT, f), 'utf8')).map((m) => `${f}: ${m}`));
     expect(found).toEqual([]);
+    for (const f of KNOWN.keys()) expect(kindTests(readFileSync(join(ROOT, f), 'utf8')), f).not.toEqual([]);
   });
 
   it("every registry entry's kind equals its key, in the engine and the editor", () => {
