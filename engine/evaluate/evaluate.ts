@@ -86,7 +86,7 @@ class DecisionResult implements Decision {
     this.outcomeNodeId = last.terminal ? last.id : null;
     this.path = path;
     this.branches = branches;
-    if (!last.terminal) this.deadEnd = { nodeId: last.id, branch: branches[last.id] };
+    if (!last.terminal) this.deadEnd = { nodeId: last.id, branch: branches[last.id] ?? null };
     if (trace) this.trace = trace;
     this.#seen = seen;
     this.#reasons = undefined;
@@ -94,7 +94,8 @@ class DecisionResult implements Decision {
   }
 
   get reasons(): string[] {
-    if (!this.#reasons) this.#reasons = this.path.map((id, k) => this.#describe(id, this.#seen[k], this.branches[id]));
+    if (!this.#reasons)
+      this.#reasons = this.path.map((id, k) => this.#describe(id, this.#seen[k], this.branches[id] ?? null));
     return this.#reasons;
   }
 
@@ -135,7 +136,7 @@ export function prepareEvaluator(compiled: CompiledFeature): Evaluator {
   const maxSteps = steps.length;
 
   const describeAt = (id: string, value: unknown, branch: string | null) =>
-    describe(steps[index.get(id) as number], value, branch);
+    describe(steps[index.get(id) as number] as Step, value, branch);
   const result = (
     path: string[],
     seen: unknown[],
@@ -153,7 +154,7 @@ export function prepareEvaluator(compiled: CompiledFeature): Evaluator {
       const branches: Record<string, string | null> = {};
       let i: number | undefined = start;
       for (let count = 0; i !== undefined && count < maxSteps; count++) {
-        const step: Step = steps[i];
+        const step = steps[i] as Step;
         path.push(step.id);
         const out = step.prepared.test(facts);
         seen.push(out.value);

@@ -26,7 +26,7 @@ export function parsePeriod(input: string): { ok: true; period: Period } | { ok:
       error: `"${input}" is not a period: use an ISO-8601 duration like P30D, or calendarDay, calendarWeek, calendarMonth, lifetime`,
     };
   }
-  const [w, d, h, min, s] = m.slice(1).map((x) => (x ? Number(x) : 0));
+  const [w = 0, d = 0, h = 0, min = 0, s = 0] = m.slice(1).map((x) => (x ? Number(x) : 0));
   const ms = ((((w * 7 + d) * 24 + h) * 60 + min) * 60 + s) * 1000;
   if (ms <= 0) return { ok: false, error: `"${input}" is an empty duration` };
   return { ok: true, period: { kind: 'rolling', ms } };
