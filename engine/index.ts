@@ -18,7 +18,7 @@ export { claimflowOperators, isClaimflowOperator, registerClaimflowOperators } f
 export type { MeterUse, StateFacts } from './evaluate/visitor-state';
 export { assignState, emptyState, meterUses, visitorStateKinds } from './evaluate/visitor-state';
 export type { Facts, FactsInput, RequestFacts, TokenStatus } from './facts/facts';
-export { FACT_NAMES, FactsSchema, RequestFactsSchema, TOKEN_STATUSES } from './facts/facts';
+export { FACT_NAMES, RequestFactsSchema, TOKEN_STATUSES } from './facts/facts';
 export type { RequestContext } from './facts/request-context';
 export { RequestContextSchema, requestFacts } from './facts/request-context';
 export type { Graph, GraphEdge, GraphNode, GraphShape } from './graph/graph-schema';
