@@ -14,7 +14,7 @@ import { startupFailure } from './config/startup-failure';
 
 const loaded = loadConfig();
 if (!loaded.ok) {
-  for (const p of loaded.problems) console.error(`claimflow: bad configuration: ${p}`);
+  for (const p of loaded.problems) console.error(`claimflow: bad configuration: ${p.message}`);
   process.exit(1);
 }
 const config = loaded.config;

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { type Problem, problem, zodProblems } from '../../engine';
 import { RoleSchema } from '../contract/accounts';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -120,10 +121,10 @@ const ENV: Record<string, keyof Config> = {
   CLAIMFLOW_SITE_KEY_HEADER: 'siteKeyHeader',
 };
 
-/** Loads the configuration; returns the problems (one line each, naming the variable) instead of throwing. */
+/** Loads the configuration; returns the problems (CF_CONFIG_INVALID, each naming the variable) instead of throwing. */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
-): { ok: true; config: Config } | { ok: false; problems: string[] } {
+): { ok: true; config: Config } | { ok: false; problems: Problem[] } {
   let fromFile: Record<string, unknown> = {};
   if (env.CLAIMFLOW_CONFIG) {
     try {
@@ -131,7 +132,13 @@ export function loadConfig(
     } catch (error) {
       return {
         ok: false,
-        problems: [`CLAIMFLOW_CONFIG: cannot read ${env.CLAIMFLOW_CONFIG}: ${(error as Error).message}`],
+        problems: [
+          problem(
+            'CF_CONFIG_INVALID',
+            `CLAIMFLOW_CONFIG: cannot read ${env.CLAIMFLOW_CONFIG}: ${(error as Error).message}`,
+            { field: 'CLAIMFLOW_CONFIG' },
+          ),
+        ],
       };
     }
   }
@@ -152,9 +159,11 @@ export function loadConfig(
   const byKey = Object.fromEntries(Object.entries(ENV).map(([n, k]) => [k, n]));
   return {
     ok: false,
-    problems: parsed.error.issues.map((i) => {
-      const key = String(i.path[0] ?? '');
-      return `${byKey[key] ?? key}: ${i.message}`;
+    problems: zodProblems(parsed.error, 'CF_CONFIG_INVALID', {
+      name: (path) => {
+        const key = String(path[0] ?? '');
+        return byKey[key] ?? key;
+      },
     }),
   };
 }

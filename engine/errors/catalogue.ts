@@ -41,10 +41,6 @@ export const ERRORS = {
   CF_PRODUCT_UNKNOWN: { status: 422, doc: 'A product node names a product id that is not in the catalogue.' },
   CF_GRAPH_NOT_VALID: { status: 422, doc: 'The graph has validation errors and cannot be compiled or published.' },
 
-  // ---- evaluation ----
-  CF_EVAL_DEAD_END: { status: 409, doc: 'Evaluation reached a branch with no edge (draft graphs only).' },
-  CF_EVAL_FACTS_INVALID: { status: 400, doc: 'The facts given to the evaluator are not of the documented shape.' },
-
   // ---- tokens (verification of visitor JWTs) ----
   CF_TOKEN_MISSING: { status: 401, doc: 'No token was found in the configured sources.' },
   CF_TOKEN_TOO_LARGE: { status: 401, doc: 'The token is larger than 8 KiB and was refused before parsing.' },
@@ -164,7 +160,12 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 
 /** Codes that were once used and must never be reused for another meaning. */
-export const RETIRED_CODES: readonly string[] = [];
+export const RETIRED_CODES: readonly string[] = [
+  // never raised: a draft's unconnected branch gives a decision of null with `deadEnd`, not an error
+  'CF_EVAL_DEAD_END',
+  // never raised: facts are built by decisionFacts, never parsed from outside
+  'CF_EVAL_FACTS_INVALID',
+];
 
 /** Where in an input a problem sits: a node, an edge, a field (dot path), a claim, a case. */
 export interface ErrorLocation {

@@ -4,10 +4,11 @@
  */
 import type { Edge } from '@xyflow/react';
 import { useEffect, useMemo } from 'react';
-import type { NodeKind } from '../../../engine/nodes/kinds';
+import type { NodeKind } from '../../../engine';
 import type { Graph, Problem } from '../api/client';
 import type { GraphDiff } from '../lib/graph-diff';
 import { EDITOR_NODES } from '../nodes/registry';
+import { isEntryKind, isTerminalKind } from '../nodes/roles';
 import type { CanvasViewStore, NodeView } from '../store/canvas-view';
 import { type FlowGraph, type FlowNode, toFlow } from '../store/graph-history';
 
@@ -63,7 +64,7 @@ export function useCanvasView(args: {
       if (problem) v.problem = problem;
       if (matches.has(n.id)) v.match = true;
       const t = highlight?.trace?.[n.id];
-      if (t && n.type !== 'start' && n.type !== 'outcome')
+      if (t && !isEntryKind(n.type) && !isTerminalKind(n.type))
         v.seen = `saw ${t.value === undefined ? 'nothing' : JSON.stringify(t.value)} → ${t.branch ?? 'no branch'}`;
       if (mode.kind === 'compare') {
         v.change = mode.diff.nodes[n.id]?.change;
@@ -80,7 +81,7 @@ export function useCanvasView(args: {
     () =>
       source.nodes.map((n) => ({
         ...n,
-        deletable: n.type !== 'start' && !readOnly,
+        deletable: !isEntryKind(n.type) && !readOnly,
         draggable: !readOnly,
       })),
     [source, readOnly],
