@@ -32,12 +32,16 @@ import { installErrorHandler } from './plugins/error-handler';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors';
 import { installJsonBodyParser } from './plugins/json-body';
 import { installRouteTable, type RouteTable } from './plugins/route-table';
+import { Environments } from './release/environments';
 import { type AccountOptions, accountRoutes } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
+import { changeRequestRoutes } from './routes/admin/change-requests';
+import { environmentRoutes } from './routes/admin/environments';
 import { featureRoutes } from './routes/admin/features';
 import { oidcRoutes } from './routes/admin/oidc';
 import { replayRoutes } from './routes/admin/replay';
 import { settingsRoutes } from './routes/admin/settings';
+import { siteKeyRoutes } from './routes/admin/site-keys';
 import { ofrepRoutes } from './routes/ofrep/ofrep-routes';
 import { decisionRoutes, PREVIEW_HEADER } from './routes/public/decisions';
 import { snapshotRoutes } from './routes/snapshot/snapshot-routes';
@@ -80,8 +84,11 @@ export interface AppOptions {
   meterStore?: MeterStore;
   /** How often expired meter uses are pruned (ms, default one hour; 0: never). */
   meterPruneIntervalMs?: number;
-  /** Header carrying a site key on OFREP requests (accepted; site keys are not mapped yet). */
+  /** Header carrying a site key on OFREP requests (default x-claimflow-site-key; decisions and snapshot accept it too). */
   siteKeyHeader?: string;
+  /** Release environments (default staging, production) and the one answering requests without a site key. */
+  environments?: string[];
+  defaultEnvironment?: string;
   /** Folder of the built editor; default `editor/dist` when it exists. null: do not serve it. */
   editorDir?: string | null;
   /** Sessions, cookies and sign-in limits of the people routes. */
@@ -188,7 +195,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }),
     loadPreview: (featureId, against) => compiledFor(store, runtime, featureId, against),
   };
-  const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps, adminRoutes: [] };
+  const environments = new Environments(
+    options.environments ?? ['staging', 'production'],
+    options.defaultEnvironment ?? 'production',
+  );
+  const ctx: AppContext = {
+    store,
+    runtime,
+    metrics,
+    adminKey: options.adminKey,
+    environments,
+    decideDeps,
+    adminRoutes: [],
+  };
   app.decorate('claimflow', ctx);
 
   installErrorHandler(app);
@@ -318,6 +337,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await catalogueRoutes(admin, ctx);
       await featureRoutes(admin, ctx);
       await replayRoutes(admin, ctx);
+      await environmentRoutes(admin, ctx);
+      await siteKeyRoutes(admin, ctx);
+      await changeRequestRoutes(admin, ctx);
     },
     { prefix: '/admin/v1' },
   );
