@@ -12,6 +12,8 @@ export interface AppContext {
   adminKey: string;
   /** The release environments and their approval settings. */
   environments: Environments;
+  /** The header a site key travels in (lower case; default x-claimflow-site-key). */
+  siteKeyHeader: string;
   decideDeps: DecideDeps;
   /** Every admin route with the role it declares (filled as the admin plugin registers them). */
   adminRoutes: Array<{ method: string; url: string; role: string | null; public: boolean }>;

@@ -18,6 +18,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { ClaimflowError } from '../engine';
 import { createOidc, type OidcOptions } from './accounts/oidc';
 import type { AppContext } from './app-context';
+import { SITE_KEY_HEADER } from './contract/release';
 import type { DecideDeps } from './decisions/decide';
 import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
 import { createMetrics } from './decisions/metrics';
@@ -33,6 +34,7 @@ import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors'
 import { installJsonBodyParser } from './plugins/json-body';
 import { installRouteTable, type RouteTable } from './plugins/route-table';
 import { Environments } from './release/environments';
+import { installSiteCors } from './release/site-access';
 import { type AccountOptions, accountRoutes } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
 import { changeRequestRoutes } from './routes/admin/change-requests';
@@ -205,6 +207,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics,
     adminKey: options.adminKey,
     environments,
+    siteKeyHeader: (options.siteKeyHeader ?? SITE_KEY_HEADER).toLowerCase(),
     decideDeps,
     adminRoutes: [],
   };
@@ -225,30 +228,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     csrfOpts: { hmacKey: createHmac('sha256', options.adminKey).update('claimflow csrf').digest() },
   });
   if (!app.hasDecorator('createRateLimit')) await app.register(rateLimit, { global: false });
-  // Site origins get CORS on /v1 and /ofrep/v1 (OpenFeature web providers) only; the admin API is same-origin unless
-  // admin origins are listed.
-  const corsFor = (origins: string[] | undefined) => ({
-    origin: origins && origins.length > 0 ? origins : false,
+  // Site origins (CLAIMFLOW_CORS_ORIGINS and each site key's) get CORS on /v1 and /ofrep/v1 (OpenFeature web
+  // providers) only, from api/release/site-access.ts; the admin API is same-origin unless admin origins are listed.
+  installSiteCors(app, ctx, options.corsOrigins ?? []);
+  const adminCors = {
+    origin: options.adminCorsOrigins && options.adminCorsOrigins.length > 0 ? options.adminCorsOrigins : false,
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     strictPreflight: false,
-  });
-  const siteCors = corsFor(options.corsOrigins);
-  const adminCors = corsFor(options.adminCorsOrigins);
-  const noCors = corsFor([]);
-  // Without any configured origin no response carries CORS headers, so the plugin (whose per-request delegator
+  };
+  const noCors = { ...adminCors, origin: false };
+  // Without admin origins no admin response carries CORS headers, so the plugin (whose per-request delegator
   // re-normalizes its options on every request, about 3% of a warm decision's CPU) is not registered at all.
-  if (siteCors.origin !== false || adminCors.origin !== false)
+  if (adminCors.origin !== false)
     await app.register(cors, {
-      delegator: (request, callback) =>
-        callback(
-          null,
-          request.url.startsWith('/v1/') || request.url.startsWith('/ofrep/v1/')
-            ? siteCors
-            : request.url.startsWith('/admin/v1/')
-              ? adminCors
-              : noCors,
-        ),
+      delegator: (request, callback) => callback(null, request.url.startsWith('/admin/v1/') ? adminCors : noCors),
     });
   await app.register(swagger, {
     openapi: {
