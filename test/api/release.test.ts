@@ -4,6 +4,7 @@
  * refused keys, CORS from a key's origins, metrics, and change requests with their approval rules.
  */
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { loadConfig } from '../../api/config/config';
 import { ERRORS } from '../../engine';
 import { freshDatabase } from '../helpers/pg';
 import { createToken } from './accounts/helpers';
@@ -50,6 +51,22 @@ function expectError(res: { status: number; body: { error?: { code: string; fiel
 
 const anonymous = (call: Awaited<ReturnType<typeof serve>>['call'], headers: Record<string, string> = {}) =>
   call('POST', '/v1/decisions', { feature: 'article' }, headers);
+
+describe('environment configuration', () => {
+  it('reads CLAIMFLOW_ENVIRONMENTS and CLAIMFLOW_DEFAULT_ENVIRONMENT, refusing a default outside the list', () => {
+    const plain = loadConfig({});
+    expect(plain.ok && [plain.config.environments, plain.config.defaultEnvironment]).toEqual([
+      ['staging', 'production'],
+      'production',
+    ]);
+    const set = loadConfig({ CLAIMFLOW_ENVIRONMENTS: 'dev, qa,live', CLAIMFLOW_DEFAULT_ENVIRONMENT: 'live' });
+    expect(set.ok && set.config.environments).toEqual(['dev', 'qa', 'live']);
+    const bad = loadConfig({ CLAIMFLOW_ENVIRONMENTS: 'dev,qa' });
+    expect(!bad.ok && bad.problems.join('\n')).toContain('CLAIMFLOW_DEFAULT_ENVIRONMENT');
+    const badName = loadConfig({ CLAIMFLOW_ENVIRONMENTS: 'Prod Site,production' });
+    expect(!badName.ok && badName.problems.join('\n')).toContain('CLAIMFLOW_ENVIRONMENTS');
+  });
+});
 
 describe('environments', () => {
   it('lists the configured environments with the default one, and rejects an unknown one naming the field', async () => {
