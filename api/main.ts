@@ -59,6 +59,8 @@ try {
     meterUrl: config.meterUrl,
     meterPruneIntervalMs: config.meterPruneIntervalMs,
     siteKeyHeader: config.siteKeyHeader,
+    environments: config.environments,
+    defaultEnvironment: config.defaultEnvironment,
     logger: { level: config.logLevel },
   });
   stage = 'listen';

@@ -79,6 +79,17 @@ export const ConfigSchema = z
       .regex(/^[A-Za-z0-9-]{1,64}$/, 'CLAIMFLOW_SITE_KEY_HEADER must be a header name (letters, digits, -)')
       .transform((h) => h.toLowerCase())
       .default('x-claimflow-site-key'),
+    /** Release environments (each feature has a version live per environment). */
+    environments: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'environment names use a-z, 0-9 and - (at most 32)'))
+      .min(1)
+      .default(['staging', 'production']),
+    /** The environment that answers requests without a site key (and keeps the versions published before). */
+    defaultEnvironment: z.string().default('production'),
+  })
+  .refine((c) => c.environments.includes(c.defaultEnvironment), {
+    message: 'the default environment must be one of CLAIMFLOW_ENVIRONMENTS',
+    path: ['defaultEnvironment'],
   })
   .refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, {
     message: 'the header timeout cannot be longer than the request timeout',
@@ -119,6 +130,8 @@ const ENV: Record<string, keyof Config> = {
   CLAIMFLOW_EVALUATOR: 'evaluator',
   CLAIMFLOW_SHADOW_SAMPLE: 'shadowSample',
   CLAIMFLOW_SITE_KEY_HEADER: 'siteKeyHeader',
+  CLAIMFLOW_ENVIRONMENTS: 'environments',
+  CLAIMFLOW_DEFAULT_ENVIRONMENT: 'defaultEnvironment',
 };
 
 /** Loads the configuration; returns the problems (CF_CONFIG_INVALID, each naming the variable) instead of throwing. */
@@ -147,7 +160,7 @@ export function loadConfig(
     const value = env[name];
     if (value === undefined || value === '') continue;
     raw[key] =
-      key === 'corsOrigins' || key === 'adminCorsOrigins'
+      key === 'corsOrigins' || key === 'adminCorsOrigins' || key === 'environments'
         ? value
             .split(',')
             .map((s) => s.trim())
