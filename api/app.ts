@@ -21,6 +21,8 @@ import type { AppContext } from './app-context';
 import type { DecideDeps } from './decisions/decide';
 import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
 import { createMetrics } from './decisions/metrics';
+import { emitOnAdminWrites } from './events/admin-write-events';
+import { createEventEmitter } from './events/emitter';
 import { compiledFor } from './features/feature-service';
 import { errorBody } from './lib/http-errors';
 import { DEFAULT_JSON_MAX_DEPTH } from './lib/json-depth';
@@ -32,20 +34,27 @@ import { installErrorHandler } from './plugins/error-handler';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors';
 import { installJsonBodyParser } from './plugins/json-body';
 import { installRouteTable, type RouteTable } from './plugins/route-table';
+import type { ReleaseContext } from './release/release-context';
 import { type AccountOptions, accountRoutes } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
 import { featureRoutes } from './routes/admin/features';
 import { oidcRoutes } from './routes/admin/oidc';
 import { replayRoutes } from './routes/admin/replay';
+import { scheduleRoutes } from './routes/admin/schedules';
 import { settingsRoutes } from './routes/admin/settings';
+import { webhookRoutes } from './routes/admin/webhooks';
 import { ofrepRoutes } from './routes/ofrep/ofrep-routes';
 import { decisionRoutes, PREVIEW_HEADER } from './routes/public/decisions';
 import { snapshotRoutes } from './routes/snapshot/snapshot-routes';
 import { Runtime } from './runtime/runtime';
+import { type SchedulerOptions, startScheduler } from './schedules/scheduler';
 import { scheduleMeterPruning } from './store/meters/prune-schedule';
 import { openRedisMeterStore } from './store/meters/redis-meter-store';
 import { openStore } from './store/open-store';
+import { openReleaseStore } from './store/release/release-store';
 import type { MeterStore, Store } from './store/store';
+import { type DeliveryOptions, startDeliveryWorker } from './webhooks/delivery-worker';
+import type { SelfAddress } from './webhooks/url-guard';
 
 export interface AppOptions {
   dataDir: string;
@@ -92,6 +101,10 @@ export interface AppOptions {
   publicUrl?: string;
   /** Trust X-Forwarded-* from a reverse proxy (so `Secure` cookies follow the client's HTTPS). */
   trustProxy?: boolean;
+  /** Webhook deliveries: attempt timeout, attempts, backoff, polling. */
+  webhooks?: DeliveryOptions;
+  /** Scheduled changes: polling, claim lease, lateness threshold. */
+  schedules?: SchedulerOptions;
 }
 
 export { REDACTED_HEADERS };
@@ -188,7 +201,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }),
     loadPreview: (featureId, against) => compiledFor(store, runtime, featureId, against),
   };
-  const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps, adminRoutes: [] };
+  // The release flow (webhooks, scheduled changes) keeps its tables in the same database, on its own connection.
+  const release = openReleaseStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  const self: SelfAddress = {
+    listen: () => {
+      const a = app.server.address();
+      return a && typeof a === 'object' ? { address: a.address, port: a.port } : null;
+    },
+    publicUrl: options.publicUrl,
+  };
+  const deliveries = startDeliveryWorker(release, self, app.log, options.webhooks);
+  const events = createEventEmitter(release, { log: app.log, wake: deliveries.wake });
+  const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps, adminRoutes: [], events };
+  const releaseCtx: ReleaseContext = { release, events, self };
+  const scheduler = startScheduler({ ctx, release, events, log: app.log }, options.schedules);
   app.decorate('claimflow', ctx);
 
   installErrorHandler(app);
@@ -311,6 +337,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       });
       admin.addHook('onRequest', adminAuthLimit);
       admin.addHook('onRequest', authenticate(admin, ctx));
+      emitOnAdminWrites(admin, events);
       const oidc = options.oidc ? createOidc(options.oidc) : null;
       await accountRoutes(admin, ctx, { ...options.accounts, oidcLabel: oidc?.label ?? null });
       if (oidc) await oidcRoutes(admin, ctx, oidc, { ...options.accounts, publicUrl: options.publicUrl });
@@ -318,6 +345,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await catalogueRoutes(admin, ctx);
       await featureRoutes(admin, ctx);
       await replayRoutes(admin, ctx);
+      await webhookRoutes(admin, ctx, releaseCtx);
+      await scheduleRoutes(admin, ctx, releaseCtx);
     },
     { prefix: '/admin/v1' },
   );
@@ -344,6 +373,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     runtime.stop();
     stopPruning();
+    await scheduler.stop();
+    await deliveries.stop();
+    await release.close();
     if (ownsMeters) await meters?.close();
     if (ownsStore) await store.close();
   });

@@ -58,6 +58,17 @@ const EXPECTED: Record<string, Role | 'public'> = {
   'POST /admin/v1/features/:id/impact': 'viewer',
   'GET /admin/v1/features/:id/log': 'viewer',
   'POST /admin/v1/features/:id/log/cases': 'viewer',
+  'GET /admin/v1/webhooks': 'admin',
+  'POST /admin/v1/webhooks': 'admin',
+  'GET /admin/v1/webhooks/:id': 'admin',
+  'PATCH /admin/v1/webhooks/:id': 'admin',
+  'DELETE /admin/v1/webhooks/:id': 'admin',
+  'GET /admin/v1/webhooks/:id/deliveries': 'admin',
+  'POST /admin/v1/webhooks/:id/test': 'admin',
+  'POST /admin/v1/schedules': 'publisher',
+  'GET /admin/v1/schedules': 'viewer',
+  'GET /admin/v1/schedules/:id': 'viewer',
+  'POST /admin/v1/schedules/:id/cancel': 'publisher',
 };
 
 /** Fills route params with ids that do not exist, so an allowed call changes nothing. */
