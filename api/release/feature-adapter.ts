@@ -44,7 +44,9 @@ export async function publishInEnvironment(
     if (!v) throw new ClaimflowError('CF_VERSION_NOT_FOUND', `feature "${feature.id}" has no version ${req.version}`);
     graph = v.graph;
   }
-  const compiled = compileGraph(graph, { mode: 'publish', catalogue: { productIds: ctx.runtime.productIds } });
+  // the catalogue as stored now: this instance's cached copy may lag a product created through another instance
+  const productIds = new Set((await ctx.store.listProducts()).map((p) => p.id));
+  const compiled = compileGraph(graph, { mode: 'publish', catalogue: { productIds } });
   await requireSuitesPass(ctx, feature, { compiled, version: 'draft' }, 'publishing');
   const version = await ctx.store.publishVersion(
     feature.id,
