@@ -19,6 +19,8 @@ const CataloguePage = lazy(() => import('./components/CataloguePage').then((m) =
 const UsersPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.UsersPage })));
 const TokensPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.TokensPage })));
 const AuditPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.AuditPage })));
+const WebhooksPage = lazy(() => import('./components/ReleasePages').then((m) => ({ default: m.WebhooksPage })));
+const SchedulesPage = lazy(() => import('./components/ReleasePages').then((m) => ({ default: m.SchedulesPage })));
 
 type Role = Principal['role'];
 
@@ -49,6 +51,22 @@ const PAGES: {
   },
   { page: 'users', hash: 'users', label: 'Users', testId: 'nav-users', Component: UsersPage, role: 'admin' },
   { page: 'tokens', hash: 'tokens', label: 'API tokens', testId: 'nav-tokens', Component: TokensPage, role: 'admin' },
+  {
+    page: 'schedules',
+    hash: 'schedules',
+    label: 'Scheduled',
+    testId: 'nav-schedules',
+    Component: SchedulesPage,
+    role: null,
+  },
+  {
+    page: 'webhooks',
+    hash: 'webhooks',
+    label: 'Webhooks',
+    testId: 'nav-webhooks',
+    Component: WebhooksPage,
+    role: 'admin',
+  },
   { page: 'audit', hash: 'audit', label: 'Audit log', testId: 'nav-audit', Component: AuditPage, role: null },
 ];
 
