@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openReleaseStore } from '../../api/store/release/release-store';
 import { admin, setupZephr, testApp } from './helpers';
 
 let ctx: Awaited<ReturnType<typeof testApp>>;
@@ -174,5 +175,34 @@ describe('scheduled changes', () => {
       version: 3,
       rolledBackFrom: 1,
     });
+  });
+
+  it('does not publish twice when an instance died after publishing and another takes the expired claim over', async () => {
+    const before = (await call('GET', '/admin/v1/features/article/versions')).json().length;
+    const created = await call('POST', '/admin/v1/schedules', {
+      featureId: 'article',
+      action: 'publish',
+      at: new Date(Date.now() + 60_000).toISOString(),
+      timeZone: 'UTC',
+    });
+    const id = created.json().id;
+    // Another instance (sharing the database file) claims it, publishes it, and dies before recording the run:
+    // its claim's lease runs out 300 ms from now.
+    const other = openReleaseStore({ dataDir: ctx.dir });
+    const now = Date.now();
+    const claimed = await other.claimSchedule(now + 60_000, 'dead-instance', 300 - 60_000);
+    await other.close();
+    expect(claimed?.id).toBe(id);
+    const published = await call('POST', '/admin/v1/features/article/publish', {
+      note: `by the instance that died [scheduled change ${id}]`,
+    });
+    expect(published.statusCode).toBe(201);
+
+    const done = await until(async () => {
+      const s = (await call('GET', `/admin/v1/schedules/${id}`)).json();
+      return s.status === 'done' ? s : null;
+    });
+    expect(done.result.version).toBe(published.json().version);
+    expect((await call('GET', '/admin/v1/features/article/versions')).json()).toHaveLength(before + 1);
   });
 });

@@ -234,4 +234,36 @@ describe('webhooks', () => {
     });
     expect(patched.json().error.code).toBe('CF_WEBHOOK_URL_REFUSED');
   });
+
+  it('does not follow redirects (a receiver cannot bounce a delivery elsewhere)', async () => {
+    const elsewhere = await receiver([204]);
+    cleanups.push(elsewhere.close);
+    const bouncing = createServer((_req, res) => res.writeHead(307, { location: elsewhere.url }).end());
+    await new Promise<void>((r) => bouncing.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => bouncing.close(() => r())));
+    const ctx = await testApp({ webhooks: { pollMs: 20, backoffMs: 20, maxAttempts: 2 } });
+    cleanups.push(ctx.close);
+    const made = await ctx.app.inject({
+      method: 'POST',
+      url: '/admin/v1/webhooks',
+      headers: admin,
+      payload: {
+        name: 'bounce',
+        url: `http://127.0.0.1:${(bouncing.address() as AddressInfo).port}/`,
+        events: ['feature.published'],
+      },
+    });
+    const { id } = made.json();
+    await ctx.app.inject({ method: 'POST', url: `/admin/v1/webhooks/${id}/test`, headers: admin });
+    const failed = await until(async () => {
+      const res = await ctx.app.inject({ method: 'GET', url: `/admin/v1/webhooks/${id}/deliveries`, headers: admin });
+      const [d] = res.json();
+      return d?.status === 'failed' ? d : null;
+    });
+    expect(failed.log.map((a: { status: number; error: string }) => [a.status, a.error])).toEqual([
+      [307, 'answered 307'],
+      [307, 'answered 307'],
+    ]);
+    expect(elsewhere.got).toHaveLength(0);
+  });
 });
