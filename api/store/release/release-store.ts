@@ -148,6 +148,9 @@ export interface ReleaseStore {
   close(): Promise<void>;
 }
 
+/** How long finished deliveries stay in the log. */
+export const DELIVERY_LOG_DAYS = 30;
+
 const WEBHOOK_COLUMNS = 'id, name, url, events, secret, enabled, created_at, updated_at';
 
 export function openReleaseStore(options: { databaseUrl?: string; dataDir: string }): ReleaseStore {
@@ -220,6 +223,10 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
           ? hooks.filter((h) => h.id === onlyWebhook)
           : hooks.filter((h) => h.enabled && h.events.includes(event));
         const at = Date.now();
+        // the log keeps finished deliveries for DELIVERY_LOG_DAYS
+        await q.query(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND created_at < $1`, [
+          new Date(at - DELIVERY_LOG_DAYS * 86_400_000).toISOString(),
+        ]);
         for (const h of targets) {
           const { id, body } = bodyOf(h.id);
           await q.query(
@@ -231,16 +238,22 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
         return targets.length;
       }),
     claimDeliveries: async (now, leaseMs, limit) => {
+      // a read first: the claiming UPDATE (a write lock on SQLite) only runs when something is due
+      const due = await db.query(
+        `SELECT 1 AS due FROM webhook_deliveries
+         WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1) LIMIT 1`,
+        [now],
+      );
+      if (due.length === 0) return [];
       const leaseUntil = now + leaseMs;
-      const rows = await db.tx((q) =>
-        q.query(
-          `UPDATE webhook_deliveries SET status = 'sending', lease_until = $1, attempts = attempts + 1
-           WHERE id IN (SELECT id FROM webhook_deliveries
-             WHERE (status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND lease_until < $2)
-             ORDER BY next_attempt_at LIMIT $3 ${pgOnly('FOR UPDATE SKIP LOCKED')})
-           RETURNING *`,
-          [leaseUntil, now, limit],
-        ),
+      // one statement: atomic on its own (PostgreSQL skips rows another instance is claiming at the same moment)
+      const rows = await db.query(
+        `UPDATE webhook_deliveries SET status = 'sending', lease_until = $1, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM webhook_deliveries
+           WHERE (status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND lease_until < $2)
+           ORDER BY next_attempt_at LIMIT $3 ${pgOnly('FOR UPDATE SKIP LOCKED')})
+         RETURNING *`,
+        [leaseUntil, now, limit],
       );
       return rows.map((r) => ({ ...toDelivery(r), leaseUntil }));
     },
@@ -327,15 +340,19 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
         return cancelled;
       }),
     claimSchedule: async (now, instance, leaseMs) => {
-      const rows = await db.tx((q) =>
-        q.query(
-          `UPDATE scheduled_changes SET status = 'running', claimed_by = $1, lease_until = $2
-           WHERE id = (SELECT id FROM scheduled_changes
-             WHERE (status = 'pending' AND run_at <= $3) OR (status = 'running' AND lease_until < $3)
-             ORDER BY run_at, id LIMIT 1 ${pgOnly('FOR UPDATE SKIP LOCKED')})
-           RETURNING *`,
-          [instance, now + leaseMs, now],
-        ),
+      const due = await db.query(
+        `SELECT 1 AS due FROM scheduled_changes
+         WHERE (status = 'pending' AND run_at <= $1) OR (status = 'running' AND lease_until < $1) LIMIT 1`,
+        [now],
+      );
+      if (due.length === 0) return null;
+      const rows = await db.query(
+        `UPDATE scheduled_changes SET status = 'running', claimed_by = $1, lease_until = $2
+         WHERE id = (SELECT id FROM scheduled_changes
+           WHERE (status = 'pending' AND run_at <= $3) OR (status = 'running' AND lease_until < $3)
+           ORDER BY run_at, id LIMIT 1 ${pgOnly('FOR UPDATE SKIP LOCKED')})
+         RETURNING *`,
+        [instance, now + leaseMs, now],
       );
       return rows[0] ? toSchedule(rows[0]) : null;
     },
