@@ -36,6 +36,8 @@ export function startDeliveryWorker(
   const pollMs = options.pollMs ?? 1_000;
   let stopped = false;
   let running: Promise<void> | null = null;
+  // aborts the attempts in flight when the instance stops (they are recorded and retried later, by any instance)
+  const stopping = new AbortController();
   let again = false;
 
   const attempt = async (d: Delivery & { leaseUntil: number }) => {
@@ -51,7 +53,7 @@ export function startDeliveryWorker(
         const res = await fetch(hook.url, {
           method: 'POST',
           redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
           headers: {
             'content-type': 'application/json',
             'user-agent': 'Claimflow-Webhooks/1',
@@ -67,8 +69,9 @@ export function startDeliveryWorker(
         if (status < 200 || status >= 300) error = `answered ${status}`;
       } catch (e) {
         const err = e as Error & { code?: string; cause?: { code?: string; message?: string } };
-        error =
-          err.name === 'TimeoutError'
+        error = stopping.signal.aborted
+          ? 'the instance stopped during the attempt'
+          : err.name === 'TimeoutError'
             ? `no answer within ${timeoutMs} ms`
             : err.code === 'CF_WEBHOOK_URL_REFUSED'
               ? `refused: ${err.message}`
@@ -115,6 +118,7 @@ export function startDeliveryWorker(
     async stop() {
       stopped = true;
       clearInterval(timer);
+      stopping.abort();
       await running;
     },
   };

@@ -266,4 +266,34 @@ describe('webhooks', () => {
     ]);
     expect(elsewhere.got).toHaveLength(0);
   });
+
+  it('stops an attempt in flight when the instance stops, records it, and the next instance retries it', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const hook = await receiver(['hang', 204]);
+    cleanups.push(hook.close);
+    const options = { dataDir: dir, adminKey: ADMIN_KEY, editorDir: null };
+    const first = await buildApp({ ...options, webhooks: { pollMs: 50, backoffMs: 50, timeoutMs: 60_000 } });
+    const made = await first.inject({
+      method: 'POST',
+      url: '/admin/v1/webhooks',
+      headers: admin,
+      payload: { name: 'slow', url: hook.url, events: ['feature.published'] },
+    });
+    const { id } = made.json();
+    await first.inject({ method: 'POST', url: `/admin/v1/webhooks/${id}/test`, headers: admin });
+    await hook.count(1);
+    await first.close(); // does not wait for the receiver's answer (60 s)
+    const second = await buildApp({ ...options, webhooks: { pollMs: 50 } });
+    cleanups.push(() => second.close());
+    const delivered = await until(async () => {
+      const res = await second.inject({ method: 'GET', url: `/admin/v1/webhooks/${id}/deliveries`, headers: admin });
+      const [d] = res.json();
+      return d?.status === 'delivered' ? d : null;
+    });
+    expect(delivered.log.map((a: { status: number | null; error: string | null }) => [a.status, a.error])).toEqual([
+      [null, 'the instance stopped during the attempt'],
+      [204, null],
+    ]);
+  });
 });
