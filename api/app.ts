@@ -4,7 +4,7 @@
  * built editor. Used by `api/main.ts` and by tests (`app.inject`).
  */
 
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
@@ -120,12 +120,23 @@ function loggerOf(logger: AppOptions['logger']): FastifyServerOptions['logger'] 
   };
 }
 
+/**
+ * Request ids: a random prefix per process and a counter, unique across instances and restarts without drawing a
+ * random UUID for every request (ids appear in logs and in CF_INTERNAL answers).
+ */
+const requestIdPrefix = randomBytes(6).toString('base64url');
+let requestCounter = 0;
+function nextRequestId(): string {
+  requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${requestIdPrefix}-${requestCounter.toString(36)}`;
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const app = Fastify({
     logger: loggerOf(options.logger),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    genReqId: () => crypto.randomUUID(),
+    genReqId: nextRequestId,
     trustProxy: options.trustProxy ?? false,
     frameworkErrors,
     clientErrorHandler,
@@ -146,11 +157,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (closing) {
-      reply.header('connection', 'close');
-      throw new ClaimflowError('CF_SHUTTING_DOWN', 'this instance is shutting down; retry on another');
-    }
+  // Callback hooks on the hot path: an async hook costs a promise and a microtask turn on every request.
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    reply.header('connection', 'close');
+    done(new ClaimflowError('CF_SHUTTING_DOWN', 'this instance is shutting down; retry on another'));
   });
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }));
@@ -312,8 +323,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(
     async (pub) => {
-      pub.addHook('onRequest', async (request, reply) => {
-        if (request.headers[PREVIEW_HEADER] !== undefined) await adminAuthLimit(request, reply);
+      pub.addHook('onRequest', (request, reply, done) => {
+        if (request.headers[PREVIEW_HEADER] === undefined) return done();
+        adminAuthLimit(request, reply).then(() => done(), done);
       });
       await decisionRoutes(pub, ctx);
     },
