@@ -19,9 +19,12 @@ export function knownEnvironments(): string[] {
 }
 
 export interface ReleaseOutcome {
+  /** The version now live; null when nothing went live (e.g. the environment requires approval). */
   version: number | null;
   /** For rollbacks: the version copied. */
   rolledBackFrom?: number;
+  /** When the environment requires approval: the change request opened instead (environments, issue 14 part A). */
+  changeRequestId?: string;
 }
 
 /** Publishes `graph` (a captured draft) or an existing version's graph into `environment`. */
