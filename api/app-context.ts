@@ -2,6 +2,7 @@
 import type { DecideDeps } from './decisions/decide';
 import type { Metrics } from './decisions/metrics';
 import type { EventEmitter } from './events/emitter';
+import type { Environments } from './release/environments';
 import type { Runtime } from './runtime/runtime';
 import type { Store } from './store/store';
 
@@ -10,6 +11,10 @@ export interface AppContext {
   runtime: Runtime;
   metrics: Metrics;
   adminKey: string;
+  /** The release environments and their approval settings. */
+  environments: Environments;
+  /** The header a site key travels in (lower case; default x-claimflow-site-key). */
+  siteKeyHeader: string;
   decideDeps: DecideDeps;
   /** Every admin route with the role it declares (filled as the admin plugin registers them). */
   adminRoutes: Array<{ method: string; url: string; role: string | null; public: boolean }>;

@@ -18,6 +18,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { ClaimflowError } from '../engine';
 import { createOidc, type OidcOptions } from './accounts/oidc';
 import type { AppContext } from './app-context';
+import { SITE_KEY_HEADER } from './contract/release';
 import type { DecideDeps } from './decisions/decide';
 import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
 import { createMetrics } from './decisions/metrics';
@@ -34,14 +35,19 @@ import { installErrorHandler } from './plugins/error-handler';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors';
 import { installJsonBodyParser } from './plugins/json-body';
 import { installRouteTable, type RouteTable } from './plugins/route-table';
+import { Environments } from './release/environments';
 import type { ReleaseContext } from './release/release-context';
+import { installSiteCors } from './release/site-access';
 import { type AccountOptions, accountRoutes } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
+import { changeRequestRoutes } from './routes/admin/change-requests';
+import { environmentRoutes } from './routes/admin/environments';
 import { featureRoutes } from './routes/admin/features';
 import { oidcRoutes } from './routes/admin/oidc';
 import { replayRoutes } from './routes/admin/replay';
 import { scheduleRoutes } from './routes/admin/schedules';
 import { settingsRoutes } from './routes/admin/settings';
+import { siteKeyRoutes } from './routes/admin/site-keys';
 import { webhookRoutes } from './routes/admin/webhooks';
 import { ofrepRoutes } from './routes/ofrep/ofrep-routes';
 import { decisionRoutes, PREVIEW_HEADER } from './routes/public/decisions';
@@ -89,8 +95,11 @@ export interface AppOptions {
   meterStore?: MeterStore;
   /** How often expired meter uses are pruned (ms, default one hour; 0: never). */
   meterPruneIntervalMs?: number;
-  /** Header carrying a site key on OFREP requests (accepted; site keys are not mapped yet). */
+  /** Header carrying a site key on OFREP requests (default x-claimflow-site-key; decisions and snapshot accept it too). */
   siteKeyHeader?: string;
+  /** Release environments (default staging, production) and the one answering requests without a site key. */
+  environments?: string[];
+  defaultEnvironment?: string;
   /** Folder of the built editor; default `editor/dist` when it exists. null: do not serve it. */
   editorDir?: string | null;
   /** Sessions, cookies and sign-in limits of the people routes. */
@@ -223,7 +232,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   const deliveries = startDeliveryWorker(release, self, app.log, options.webhooks);
   const events = createEventEmitter(release, { log: app.log, wake: deliveries.wake });
-  const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps, adminRoutes: [], events };
+  const environments = new Environments(
+    options.environments ?? ['staging', 'production'],
+    options.defaultEnvironment ?? 'production',
+  );
+  const ctx: AppContext = {
+    store,
+    runtime,
+    metrics,
+    adminKey: options.adminKey,
+    environments,
+    siteKeyHeader: (options.siteKeyHeader ?? SITE_KEY_HEADER).toLowerCase(),
+    decideDeps,
+    adminRoutes: [],
+    events,
+  };
   const releaseCtx: ReleaseContext = { release, events, self };
   const scheduler = startScheduler({ ctx, release, events, log: app.log }, options.schedules);
   app.decorate('claimflow', ctx);
@@ -243,30 +266,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     csrfOpts: { hmacKey: createHmac('sha256', options.adminKey).update('claimflow csrf').digest() },
   });
   if (!app.hasDecorator('createRateLimit')) await app.register(rateLimit, { global: false });
-  // Site origins get CORS on /v1 and /ofrep/v1 (OpenFeature web providers) only; the admin API is same-origin unless
-  // admin origins are listed.
-  const corsFor = (origins: string[] | undefined) => ({
-    origin: origins && origins.length > 0 ? origins : false,
+  // Site origins (CLAIMFLOW_CORS_ORIGINS and each site key's) get CORS on /v1 and /ofrep/v1 (OpenFeature web
+  // providers) only, from api/release/site-access.ts; the admin API is same-origin unless admin origins are listed.
+  installSiteCors(app, ctx, options.corsOrigins ?? []);
+  const adminCors = {
+    origin: options.adminCorsOrigins && options.adminCorsOrigins.length > 0 ? options.adminCorsOrigins : false,
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     strictPreflight: false,
-  });
-  const siteCors = corsFor(options.corsOrigins);
-  const adminCors = corsFor(options.adminCorsOrigins);
-  const noCors = corsFor([]);
-  // Without any configured origin no response carries CORS headers, so the plugin (whose per-request delegator
+  };
+  const noCors = { ...adminCors, origin: false };
+  // Without admin origins no admin response carries CORS headers, so the plugin (whose per-request delegator
   // re-normalizes its options on every request, about 3% of a warm decision's CPU) is not registered at all.
-  if (siteCors.origin !== false || adminCors.origin !== false)
+  if (adminCors.origin !== false)
     await app.register(cors, {
-      delegator: (request, callback) =>
-        callback(
-          null,
-          request.url.startsWith('/v1/') || request.url.startsWith('/ofrep/v1/')
-            ? siteCors
-            : request.url.startsWith('/admin/v1/')
-              ? adminCors
-              : noCors,
-        ),
+      delegator: (request, callback) => callback(null, request.url.startsWith('/admin/v1/') ? adminCors : noCors),
     });
   await app.register(swagger, {
     openapi: {
@@ -359,6 +373,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await replayRoutes(admin, ctx);
       await webhookRoutes(admin, ctx, releaseCtx);
       await scheduleRoutes(admin, ctx, releaseCtx);
+      await environmentRoutes(admin, ctx);
+      await siteKeyRoutes(admin, ctx);
+      await changeRequestRoutes(admin, ctx);
     },
     { prefix: '/admin/v1' },
   );

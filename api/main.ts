@@ -70,6 +70,8 @@ try {
       leaseMs: config.scheduleLeaseMs,
       lateAfterMs: config.scheduleLateMs,
     },
+    environments: config.environments,
+    defaultEnvironment: config.defaultEnvironment,
     logger: { level: config.logLevel },
   });
   stage = 'listen';

@@ -85,6 +85,17 @@ export const ConfigSchema = z
     schedulePollMs: ms(10, 60_000, 1_000),
     scheduleLeaseMs: ms(1_000, 3_600_000, 60_000),
     scheduleLateMs: ms(0, 86_400_000, 60_000),
+    /** Release environments (each feature has a version live per environment). */
+    environments: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'environment names use a-z, 0-9 and - (at most 32)'))
+      .min(1)
+      .default(['staging', 'production']),
+    /** The environment that answers requests without a site key (and keeps the versions published before). */
+    defaultEnvironment: z.string().default('production'),
+  })
+  .refine((c) => c.environments.includes(c.defaultEnvironment), {
+    message: 'the default environment must be one of CLAIMFLOW_ENVIRONMENTS',
+    path: ['defaultEnvironment'],
   })
   .refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, {
     message: 'the header timeout cannot be longer than the request timeout',
@@ -132,6 +143,8 @@ const ENV: Record<string, keyof Config> = {
   CLAIMFLOW_SCHEDULE_POLL_MS: 'schedulePollMs',
   CLAIMFLOW_SCHEDULE_LEASE_MS: 'scheduleLeaseMs',
   CLAIMFLOW_SCHEDULE_LATE_MS: 'scheduleLateMs',
+  CLAIMFLOW_ENVIRONMENTS: 'environments',
+  CLAIMFLOW_DEFAULT_ENVIRONMENT: 'defaultEnvironment',
 };
 
 /** Loads the configuration; returns the problems (one line each, naming the variable) instead of throwing. */
@@ -154,7 +167,7 @@ export function loadConfig(
     const value = env[name];
     if (value === undefined || value === '') continue;
     raw[key] =
-      key === 'corsOrigins' || key === 'adminCorsOrigins'
+      key === 'corsOrigins' || key === 'adminCorsOrigins' || key === 'environments'
         ? value
             .split(',')
             .map((s) => s.trim())

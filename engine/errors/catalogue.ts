@@ -175,6 +175,30 @@ export const ERRORS = {
     status: 429,
     doc: 'Too many failed admin authentications from this client address; retry after the Retry-After seconds.',
   },
+
+  // ---- release flow: environments, site keys, change requests ----
+  CF_ENVIRONMENT_UNKNOWN: {
+    status: 404,
+    doc: 'No environment has this name (CLAIMFLOW_ENVIRONMENTS lists them); the field is named.',
+  },
+  CF_SITE_KEY_INVALID: {
+    status: 401,
+    doc: 'The site key (x-claimflow-site-key header or siteKey query parameter) is unknown or revoked.',
+  },
+  CF_SITE_KEY_NOT_FOUND: { status: 404, doc: 'No site key has this id (or it is already revoked).' },
+  CF_CHANGE_REQUEST_NOT_FOUND: { status: 404, doc: 'No change request has this id.' },
+  CF_CHANGE_REQUEST_CLOSED: {
+    status: 409,
+    doc: 'The change request is no longer open (approved, rejected, withdrawn, applied or failed).',
+  },
+  CF_CHANGE_REQUEST_STALE: {
+    status: 409,
+    doc: 'The version live in the environment changed since the change request was opened; refresh it before approving.',
+  },
+  CF_APPROVAL_FORBIDDEN: {
+    status: 403,
+    doc: 'This user may not approve or reject the change request (the author, or already approved); the reason is given.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

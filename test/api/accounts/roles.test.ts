@@ -69,11 +69,31 @@ const EXPECTED: Record<string, Role | 'public'> = {
   'GET /admin/v1/schedules': 'viewer',
   'GET /admin/v1/schedules/:id': 'viewer',
   'POST /admin/v1/schedules/:id/cancel': 'publisher',
+  'GET /admin/v1/environments': 'viewer',
+  'PUT /admin/v1/environments/:env': 'admin',
+  'GET /admin/v1/features/:id/environments': 'viewer',
+  'POST /admin/v1/features/:id/environments/:env/publish': 'publisher',
+  'POST /admin/v1/features/:id/environments/:env/promote': 'publisher',
+  'POST /admin/v1/features/:id/environments/:env/rollback': 'publisher',
+  'GET /admin/v1/site-keys': 'admin',
+  'POST /admin/v1/site-keys': 'admin',
+  'DELETE /admin/v1/site-keys/:id': 'admin',
+  'GET /admin/v1/change-requests': 'viewer',
+  'GET /admin/v1/change-requests/:id': 'viewer',
+  'POST /admin/v1/change-requests/:id/approve': 'publisher',
+  'POST /admin/v1/change-requests/:id/reject': 'publisher',
+  'POST /admin/v1/change-requests/:id/withdraw': 'publisher',
+  'POST /admin/v1/change-requests/:id/refresh': 'publisher',
+  'POST /admin/v1/change-requests/:id/comments': 'editor',
 };
 
 /** Fills route params with ids that do not exist, so an allowed call changes nothing. */
 const concrete = (url: string) =>
-  url.replace(':id', 'no-such-thing').replace(':version', '999').replace(':suite', 'no-such-suite');
+  url
+    .replace(':id', 'no-such-thing')
+    .replace(':version', '999')
+    .replace(':suite', 'no-such-suite')
+    .replace(':env', 'no-such-environment');
 
 describe('roles on every admin route', () => {
   let ctx: Awaited<ReturnType<typeof testApp>>;
