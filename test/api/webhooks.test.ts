@@ -296,4 +296,56 @@ describe('webhooks', () => {
       [204, null],
     ]);
   });
+
+  it('queues one delivery per publish when publishes run concurrently', async () => {
+    const hook = await receiver([204]);
+    cleanups.push(hook.close);
+    const ctx = await testApp({ webhooks: { pollMs: 20 } });
+    cleanups.push(ctx.close);
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/admin/v1/webhooks',
+      headers: admin,
+      payload: { name: 'all', url: hook.url, events: ['feature.published'] },
+    });
+    await setupZephr(ctx.app); // version 1
+    const publishes = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        ctx.app.inject({
+          method: 'POST',
+          url: '/admin/v1/features/article/publish',
+          headers: admin,
+          payload: { note: `n${i}` },
+        }),
+      ),
+    );
+    expect(publishes.map((r) => r.statusCode)).toEqual(Array(12).fill(201));
+    await hook.count(13);
+    const versions = hook.got.map((r) => JSON.parse(r.body).data.version).sort((a: number, b: number) => a - b);
+    expect(versions).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+  });
+
+  it('an emit not awaited never holds the SQLite write lock while the caller goes on writing', async () => {
+    const hook = await receiver([204]);
+    cleanups.push(hook.close);
+    const ctx = await testApp({ webhooks: { pollMs: 60_000 } });
+    cleanups.push(ctx.close);
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/admin/v1/webhooks',
+      headers: admin,
+      payload: { name: 'all', url: hook.url, events: ['feature.published'] },
+    });
+    const { events, store } = ctx.app.claimflow;
+    for (const ticks of [1, 2, 3, 4, 5]) {
+      // the way the feature service announces a change and goes on (e.g. approving, then publishing)
+      const queued = events.emit({
+        type: 'feature.published',
+        data: { featureId: 'f', environment: 'production', version: ticks, author: 'a', note: '' },
+      });
+      for (let i = 0; i < ticks; i++) await null;
+      await store.putSetting(`probe-${ticks}`, { ticks }); // a main-store write on the same thread
+      expect(await queued).toBe(1);
+    }
+  });
 });

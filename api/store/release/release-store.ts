@@ -10,7 +10,7 @@ import type { Schedule } from '../../contract/schedules';
 import type { Delivery, Webhook } from '../../contract/webhooks';
 import { auditValues } from '../lib/rows';
 import type { Actor, AuditDraft } from '../store';
-import { type Db, openReleaseDb, type Row, type Sql } from './sql';
+import { type Db, openReleaseDb, type Row, type Step, sql } from './sql';
 
 export interface StoredWebhook extends Webhook {
   secret: string;
@@ -158,28 +158,30 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
   const pgOnly = (sql: string) => (db.kind === 'postgres' ? sql : '');
   const nowIso = () => new Date().toISOString();
 
-  const writeAudit = async (q: Sql, draft: AuditDraft, result: unknown) => {
+  function* writeAudit(draft: AuditDraft, result: unknown): Generator<Step, void, Row[]> {
     const v = auditValues(draft, result);
-    await q.query(
+    yield sql(
       'INSERT INTO audit_log (at, actor_type, actor_id, actor_name, action, target, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
       [nowIso(), v.actorType, v.actorId, v.actorName, v.action, v.target, v.before, v.after],
     );
-  };
-  const getWebhook = async (q: Sql, id: string) => {
-    const [row] = await q.query(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1`, [id]);
+  }
+  const WEBHOOK_BY_ID = `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1`;
+  const SCHEDULE_BY_ID = 'SELECT * FROM scheduled_changes WHERE id = $1';
+  function* webhookTx(id: string): Generator<Step, StoredWebhook | null, Row[]> {
+    const [row] = yield sql(WEBHOOK_BY_ID, [id]);
     return row ? toWebhook(row) : null;
-  };
-  const getSchedule = async (q: Sql, id: string) => {
-    const [row] = await q.query('SELECT * FROM scheduled_changes WHERE id = $1', [id]);
+  }
+  function* scheduleTx(id: string): Generator<Step, ClaimedSchedule | null, Row[]> {
+    const [row] = yield sql(SCHEDULE_BY_ID, [id]);
     return row ? toSchedule(row) : null;
-  };
+  }
 
   return {
     kind: db.kind,
 
     createWebhook: (w, audit) =>
-      db.tx(async (q) => {
-        await q.query(`INSERT INTO webhooks (${WEBHOOK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+      db.tx(function* () {
+        yield sql(`INSERT INTO webhooks (${WEBHOOK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
           w.id,
           w.name,
           w.url,
@@ -189,47 +191,50 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
           w.createdAt,
           w.updatedAt,
         ]);
-        await writeAudit(q, audit, w);
+        yield* writeAudit(audit, w);
         return w;
       }),
     listWebhooks: async () =>
       (await db.query(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks ORDER BY created_at, id`)).map(toWebhook),
-    getWebhook: (id) => getWebhook(db, id),
+    getWebhook: async (id) => {
+      const [row] = await db.query(WEBHOOK_BY_ID, [id]);
+      return row ? toWebhook(row) : null;
+    },
     updateWebhook: (id, patch, audit) =>
-      db.tx(async (q) => {
-        const before = await getWebhook(q, id);
+      db.tx(function* () {
+        const before = yield* webhookTx(id);
         if (!before) throw new ClaimflowError('CF_WEBHOOK_NOT_FOUND', `no webhook "${id}"`, { field: 'params.id' });
         const after: StoredWebhook = { ...before, ...patch, updatedAt: nowIso() };
-        await q.query(
+        yield sql(
           'UPDATE webhooks SET name = $1, url = $2, events = $3, enabled = $4, secret = $5, updated_at = $6 WHERE id = $7',
           [after.name, after.url, JSON.stringify(after.events), after.enabled, after.secret, after.updatedAt, id],
         );
-        await writeAudit(q, audit, after);
+        yield* writeAudit(audit, after);
         return after;
       }),
     deleteWebhook: (id, audit) =>
-      db.tx(async (q) => {
-        if (!(await getWebhook(q, id))) return false;
-        await q.query('DELETE FROM webhook_deliveries WHERE webhook_id = $1', [id]);
-        await q.query('DELETE FROM webhooks WHERE id = $1', [id]);
-        await writeAudit(q, audit, true);
+      db.tx(function* () {
+        if (!(yield* webhookTx(id))) return false;
+        yield sql('DELETE FROM webhook_deliveries WHERE webhook_id = $1', [id]);
+        yield sql('DELETE FROM webhooks WHERE id = $1', [id]);
+        yield* writeAudit(audit, true);
         return true;
       }),
 
     enqueueDeliveries: (event, bodyOf, onlyWebhook) =>
-      db.tx(async (q) => {
-        const hooks = (await q.query(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks`)).map(toWebhook);
+      db.tx(function* () {
+        const hooks = ((yield sql(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks`)) as Row[]).map(toWebhook);
         const targets = onlyWebhook
           ? hooks.filter((h) => h.id === onlyWebhook)
           : hooks.filter((h) => h.enabled && h.events.includes(event));
         const at = Date.now();
         // the log keeps finished deliveries for DELIVERY_LOG_DAYS
-        await q.query(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND created_at < $1`, [
+        yield sql(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND created_at < $1`, [
           new Date(at - DELIVERY_LOG_DAYS * 86_400_000).toISOString(),
         ]);
         for (const h of targets) {
           const { id, body } = bodyOf(h.id);
-          await q.query(
+          yield sql(
             `INSERT INTO webhook_deliveries (id, webhook_id, event, body, status, attempts, next_attempt_at, log, created_at)
              VALUES ($1, $2, $3, $4, 'pending', 0, $5, '[]', $6)`,
             [id, h.id, event, body, at, new Date(at).toISOString()],
@@ -285,8 +290,8 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
     },
 
     createSchedule: (s, audit) =>
-      db.tx(async (q) => {
-        await q.query(
+      db.tx(function* () {
+        yield sql(
           `INSERT INTO scheduled_changes (id, feature_id, environment, action, version, snapshot, from_environment, run_at,
              time_zone, local_time, note, status, created_by, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13)`,
@@ -306,8 +311,8 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
             nowIso(),
           ],
         );
-        const created = (await getSchedule(q, s.id)) as ClaimedSchedule;
-        await writeAudit(q, audit, scheduleView(created));
+        const created = (yield* scheduleTx(s.id)) as ClaimedSchedule;
+        yield* writeAudit(audit, scheduleView(created));
         return created;
       }),
     listSchedules: async ({ featureId, status, limit }) =>
@@ -318,15 +323,18 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
           [featureId ?? null, status ?? null, limit],
         )
       ).map(toSchedule),
-    getSchedule: (id) => getSchedule(db, id),
+    getSchedule: async (id) => {
+      const [row] = await db.query(SCHEDULE_BY_ID, [id]);
+      return row ? toSchedule(row) : null;
+    },
     cancelSchedule: (id, audit) =>
-      db.tx(async (q) => {
-        const rows = await q.query(
+      db.tx(function* () {
+        const rows = yield sql(
           `UPDATE scheduled_changes SET status = 'cancelled' WHERE id = $1 AND status = 'pending' RETURNING *`,
           [id],
         );
         if (rows.length === 0) {
-          const existing = await getSchedule(q, id);
+          const existing = yield* scheduleTx(id);
           if (!existing)
             throw new ClaimflowError('CF_SCHEDULE_NOT_FOUND', `no scheduled change "${id}"`, { field: 'params.id' });
           throw new ClaimflowError(
@@ -336,7 +344,7 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
           );
         }
         const cancelled = toSchedule(rows[0]);
-        await writeAudit(q, audit, scheduleView(cancelled));
+        yield* writeAudit(audit, scheduleView(cancelled));
         return cancelled;
       }),
     claimSchedule: async (now, instance, leaseMs) => {
@@ -357,8 +365,8 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
       return rows[0] ? toSchedule(rows[0]) : null;
     },
     finishSchedule: (id, instance, outcome, audit) =>
-      db.tx(async (q) => {
-        const rows = await q.query(
+      db.tx(function* () {
+        const rows = yield sql(
           `UPDATE scheduled_changes SET status = $1, ran_at = $2, late_ms = $3, result = $4, error = $5, lease_until = NULL
            WHERE id = $6 AND status = 'running' AND claimed_by = $7 RETURNING *`,
           [
@@ -372,7 +380,7 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
           ],
         );
         if (rows.length === 0) return false;
-        await writeAudit(q, audit, scheduleView(toSchedule(rows[0])));
+        yield* writeAudit(audit, scheduleView(toSchedule(rows[0])));
         return true;
       }),
     close: () => db.close(),

@@ -15,10 +15,24 @@ export interface Sql {
   query(sql: string, params?: unknown[]): Promise<Row[]>;
 }
 
+/** One statement of a transaction body: `const rows = yield sql('SELECT ...', [a])`. */
+export interface Step {
+  sql: string;
+  params: unknown[];
+}
+export const sql = (text: string, params: unknown[] = []): Step => ({ sql: text, params });
+
+/**
+ * A transaction body: a generator yielding statements and receiving their rows. On SQLite it runs synchronously
+ * inside one BEGIN IMMEDIATE (better-sqlite3 blocks the thread while it waits for a lock, so a transaction that
+ * awaited between statements could hold the write lock while the main store, on the same thread, waits for it);
+ * on PostgreSQL each statement is awaited inside BEGIN ... COMMIT.
+ */
+export type TxBody<T> = () => Generator<Step, T, Row[]>;
+
 export interface Db extends Sql {
   readonly kind: 'sqlite' | 'postgres';
-  /** Runs `fn` in one transaction (SQLite: BEGIN IMMEDIATE, serialized within the process). */
-  tx<T>(fn: (q: Sql) => Promise<T>): Promise<T>;
+  tx<T>(body: TxBody<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -42,15 +56,17 @@ function openPg(url: string): Db {
   return {
     kind: 'postgres',
     query: (sql, params) => run(pool, sql, params),
-    async tx(fn) {
+    async tx(body) {
       const client = await pool.connect().catch((error) => {
         throw guardError(error, 'postgres');
       });
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: (sql, params) => run(client, sql, params) });
+        const steps = body();
+        let step = steps.next();
+        while (!step.done) step = steps.next(await run(client, step.value.sql, step.value.params));
         await client.query('COMMIT');
-        return result;
+        return step.value;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
@@ -95,33 +111,27 @@ function openSqlite(file: string): Db {
       throw guardError(error, 'sqlite');
     }
   };
-  // better-sqlite3 is synchronous; transactions are serialized so one never interleaves with another's statements.
-  let chain: Promise<unknown> = Promise.resolve();
-  let inTx = false;
   return {
     kind: 'sqlite',
-    query: async (sql, params) => run(sql, params),
-    tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
-      const next = chain.then(async () => {
-        run('BEGIN IMMEDIATE');
-        inTx = true;
-        try {
-          const result = await fn({ query: async (sql, params) => run(sql, params) });
-          run('COMMIT');
-          return result;
-        } catch (error) {
-          if (db.inTransaction) db.exec('ROLLBACK');
-          throw error;
-        } finally {
-          inTx = false;
-        }
-      });
-      chain = next.catch(() => undefined);
-      return next;
+    query: async (text, params) => run(text, params),
+    tx<T>(body: TxBody<T>): Promise<T> {
+      try {
+        return Promise.resolve(
+          db
+            .transaction(() => {
+              const steps = body();
+              let step = steps.next();
+              while (!step.done) step = steps.next(run(step.value.sql, step.value.params));
+              return step.value;
+            })
+            .immediate(),
+        );
+      } catch (error) {
+        return Promise.reject(guardError(error, 'sqlite'));
+      }
     },
     async close() {
-      await chain;
-      if (!inTx) db.close();
+      db.close();
     },
   };
 }
