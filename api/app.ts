@@ -22,7 +22,6 @@ import { SITE_KEY_HEADER } from './contract/release';
 import type { DecideDeps } from './decisions/decide';
 import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
 import { createMetrics } from './decisions/metrics';
-import { emitOnAdminWrites } from './events/admin-write-events';
 import { createEventEmitter } from './events/emitter';
 import { compiledFor } from './features/feature-service';
 import { errorBody } from './lib/http-errors';
@@ -363,7 +362,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       });
       admin.addHook('onRequest', adminAuthLimit);
       admin.addHook('onRequest', authenticate(admin, ctx));
-      emitOnAdminWrites(admin, events);
       const oidc = options.oidc ? createOidc(options.oidc) : null;
       await accountRoutes(admin, ctx, { ...options.accounts, oidcLabel: oidc?.label ?? null });
       if (oidc) await oidcRoutes(admin, ctx, oidc, { ...options.accounts, publicUrl: options.publicUrl });

@@ -35,7 +35,7 @@ export const scheduleMarker = (id: string) => `[scheduled change ${id}]`;
 
 export function startScheduler(
   deps: {
-    ctx: Pick<AppContext, 'store' | 'runtime'>;
+    ctx: Pick<AppContext, 'store' | 'runtime' | 'environments' | 'events'>;
     release: ReleaseStore;
     events: EventEmitter;
     log: FastifyBaseLogger;
@@ -64,32 +64,30 @@ export function startScheduler(
       const already = s.action === 'promote' ? null : await versionNoted(ctx, s.featureId, marker);
       if (already !== null) outcome = { version: already };
       else if (s.action === 'publish')
-        outcome = await publishInEnvironment(
-          ctx,
-          { featureId: s.featureId, environment: s.environment, graph: s.snapshot, version: s.version, author, note },
-          {
-            actor,
-            action: 'feature.publish',
-            target: `feature:${s.featureId}`,
-            afterOf: (v) => ({ publishedVersion: v.version, schedule: s.id }),
-          },
-        );
+        outcome = await publishInEnvironment(ctx, {
+          featureId: s.featureId,
+          environment: s.environment,
+          graph: s.snapshot,
+          version: s.version,
+          actor,
+          author,
+          note,
+        });
       else if (s.action === 'rollback')
-        outcome = await rollbackInEnvironment(
-          ctx,
-          { featureId: s.featureId, environment: s.environment, version: s.version as number, author, note },
-          {
-            actor,
-            action: 'feature.rollback',
-            target: `feature:${s.featureId}`,
-            afterOf: (v) => ({ publishedVersion: v.version, schedule: s.id }),
-          },
-        );
+        outcome = await rollbackInEnvironment(ctx, {
+          featureId: s.featureId,
+          environment: s.environment,
+          version: s.version as number,
+          actor,
+          author,
+          note,
+        });
       else
         outcome = await promoteBetweenEnvironments(ctx, {
           featureId: s.featureId,
           from: s.fromEnvironment ?? s.environment,
           to: s.environment,
+          actor,
           author,
           note,
         });
@@ -130,34 +128,6 @@ export function startScheduler(
         error,
       },
     });
-    if (error || !outcome || outcome.version === null) return;
-    if (s.action === 'publish')
-      await events.emit({
-        type: 'feature.published',
-        data: { featureId: s.featureId, environment: s.environment, version: outcome.version, author, note },
-      });
-    else if (s.action === 'rollback')
-      await events.emit({
-        type: 'feature.rolled_back',
-        data: {
-          featureId: s.featureId,
-          environment: s.environment,
-          version: outcome.version,
-          rolledBackFrom: outcome.rolledBackFrom ?? (s.version as number),
-          author,
-        },
-      });
-    else
-      await events.emit({
-        type: 'feature.promoted',
-        data: {
-          featureId: s.featureId,
-          fromEnvironment: s.fromEnvironment ?? s.environment,
-          environment: s.environment,
-          version: outcome.version,
-          author,
-        },
-      });
   };
 
   const tick = async () => {

@@ -93,7 +93,7 @@ describe('scheduled changes', () => {
     await refused({ ...base, at: '2001-01-01T00:00' }, 422, 'CF_SCHEDULE_TIME_INVALID', 'body.at');
     await refused({ ...base, action: 'rollback' }, 400, 'CF_REQUEST_INVALID', 'body.version');
     await refused({ ...base, version: 99 }, 404, 'CF_VERSION_NOT_FOUND', 'body.version');
-    await refused({ ...base, environment: 'moon' }, 400, 'CF_REQUEST_INVALID', 'body.environment');
+    await refused({ ...base, environment: 'moon' }, 404, 'CF_ENVIRONMENT_UNKNOWN', 'body.environment');
     await refused({ ...base, featureId: 'nope' }, 404, 'CF_FEATURE_NOT_FOUND', 'feature');
 
     // cancel: once; a second cancel is refused

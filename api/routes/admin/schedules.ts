@@ -4,10 +4,8 @@ import { ClaimflowError } from '../../../engine';
 import { actorOf, auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
 import { CreateScheduleBody, ListSchedulesQuery, ScheduleIdParams } from '../../contract/schedules';
-import { DEFAULT_ENVIRONMENT } from '../../events/event-types';
 import { getFeatureOr404 } from '../../features/feature-service';
 import { parse } from '../../lib/http-errors';
-import { knownEnvironments } from '../../release/feature-adapter';
 import type { ReleaseContext } from '../../release/release-context';
 import { resolveScheduleTime } from '../../schedules/schedule-time';
 import { scheduleView } from '../../store/release/release-store';
@@ -15,16 +13,8 @@ import { scheduleView } from '../../store/release/release-store';
 export async function scheduleRoutes(app: FastifyInstance, ctx: AppContext, rel: ReleaseContext): Promise<void> {
   const { release } = rel;
   const tags = ['schedules'];
-  const environmentOf = (name: string | undefined, field: string) => {
-    const env = name ?? DEFAULT_ENVIRONMENT;
-    if (!knownEnvironments().includes(env))
-      throw new ClaimflowError(
-        'CF_REQUEST_INVALID',
-        `${field}: unknown environment "${env}" (known: ${knownEnvironments().join(', ')})`,
-        { field },
-      );
-    return env;
-  };
+  const environmentOf = (name: string | undefined, field: string) =>
+    ctx.environments.check(name ?? ctx.environments.defaultName, field);
 
   app.post('/schedules', { config: { role: 'publisher' }, schema: { tags } }, async (request, reply) => {
     const body = parse(CreateScheduleBody, request.body ?? {});
