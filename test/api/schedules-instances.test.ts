@@ -1,7 +1,7 @@
 /**
- * Three real API processes on one real PostgreSQL: scheduled publishes due at the same moment each run exactly once
- * (one version, one audit entry, one schedule.executed webhook delivery each), and a schedule whose time passed while
- * every instance was down runs at the next start and says it ran late.
+ * Scheduled changes on three real API processes sharing one real PostgreSQL: publishes due at the same moment each
+ * run exactly once (one version, one audit entry, one schedule.executed webhook delivery each), and a schedule whose
+ * time passed while every instance was down runs at the next start and says it ran late.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
