@@ -18,6 +18,7 @@ const JwtSettingsPage = lazy(() =>
 const CataloguePage = lazy(() => import('./components/CataloguePage').then((m) => ({ default: m.CataloguePage })));
 const UsersPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.UsersPage })));
 const TokensPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.TokensPage })));
+const ReleasesPage = lazy(() => import('./components/ReleasesPage').then((m) => ({ default: m.ReleasesPage })));
 const AuditPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.AuditPage })));
 const WebhooksPage = lazy(() => import('./components/ReleasePages').then((m) => ({ default: m.WebhooksPage })));
 const SchedulesPage = lazy(() => import('./components/ReleasePages').then((m) => ({ default: m.SchedulesPage })));
@@ -47,6 +48,14 @@ const PAGES: {
     label: 'JWT settings',
     testId: 'nav-jwt',
     Component: JwtSettingsPage,
+    role: null,
+  },
+  {
+    page: 'releases',
+    hash: 'releases',
+    label: 'Releases',
+    testId: 'nav-releases',
+    Component: ReleasesPage,
     role: null,
   },
   { page: 'users', hash: 'users', label: 'Users', testId: 'nav-users', Component: UsersPage, role: 'admin' },

@@ -93,7 +93,7 @@ export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options
       .status(500)
       .send(key ? ofrepFailure(key, 'GENERAL', details) : { errorCode: 'GENERAL', errorDetails: details });
   });
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (_request, reply) => {
     reply.header('cache-control', 'private, no-cache');
     reply.header('access-control-expose-headers', 'ETag');
   });
