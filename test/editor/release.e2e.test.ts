@@ -95,13 +95,18 @@ describe('release pages', () => {
     await tid('schedule-feature').selectOption('article');
     await tid('schedule-at').fill('2099-11-27T00:00');
     await tid('schedule-zone').selectOption('Europe/Berlin');
+    await tid('schedule-environment').selectOption('staging');
     await tid('schedule-submit').click();
     const row = page.locator('[data-testid^="schedule-"][data-status]').first();
     await row.waitFor();
     expect(await row.getAttribute('data-status')).toBe('pending');
     expect(await row.textContent()).toContain('2099-11-27 00:00:00 Europe/Berlin');
     const [listed] = await session.admin<Array<{ runAt: string; timeZone: string }>>('GET', '/schedules');
-    expect(listed).toMatchObject({ runAt: '2099-11-26T23:00:00.000Z', timeZone: 'Europe/Berlin' });
+    expect(listed).toMatchObject({
+      runAt: '2099-11-26T23:00:00.000Z',
+      timeZone: 'Europe/Berlin',
+      environment: 'staging',
+    });
     await session.shot('release-03-scheduled');
     expect(await axeViolations(page)).toEqual([]);
 
