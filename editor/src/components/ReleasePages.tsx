@@ -270,10 +270,13 @@ export function SchedulesPage() {
   const mayChange = can(principal?.role, 'publisher');
   const [items, setItems] = useState<Schedule[]>([]);
   const [features, setFeatures] = useState<FeatureSummary[]>([]);
+  const [envs, setEnvs] = useState<{ names: string[]; default: string }>({ names: [], default: '' });
   const [error, setError] = useState<string | null>(null);
   const [form, setForm] = useState({
     featureId: '',
     action: 'publish' as Schedule['action'],
+    environment: '',
+    fromEnvironment: '',
     version: '',
     at: '',
     timeZone: browserZone,
@@ -292,6 +295,10 @@ export function SchedulesPage() {
       setFeatures(f);
       setForm((old) => (old.featureId || !f[0] ? old : { ...old, featureId: f[0].id }));
     });
+    api<{ default: string; environments: Array<{ name: string }> }>('GET', '/environments').then(
+      (e) => setEnvs({ names: e.environments.map((x) => x.name), default: e.default }),
+      () => undefined,
+    );
     const t = setInterval(reload, 5000);
     return () => clearInterval(t);
   }, [reload]);
@@ -304,6 +311,8 @@ export function SchedulesPage() {
       timeZone: form.timeZone,
       note: form.note,
       ...(form.version ? { version: Number(form.version) } : {}),
+      ...(form.environment ? { environment: form.environment } : {}),
+      ...(form.action === 'promote' && form.fromEnvironment ? { fromEnvironment: form.fromEnvironment } : {}),
     }).then(
       () => {
         setError(null);
@@ -407,6 +416,35 @@ export function SchedulesPage() {
               <option value="promote">promote</option>
             </select>
           </label>
+          {envs.names.length > 1 ? (
+            <label>
+              Environment
+              <select
+                data-testid="schedule-environment"
+                value={form.environment || envs.default}
+                onChange={(e) => setForm({ ...form, environment: e.target.value })}
+              >
+                {envs.names.map((n) => (
+                  <option key={n}>{n}</option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+          {form.action === 'promote' && envs.names.length > 1 ? (
+            <label>
+              Promote from
+              <select
+                data-testid="schedule-from"
+                value={form.fromEnvironment}
+                onChange={(e) => setForm({ ...form, fromEnvironment: e.target.value })}
+              >
+                <option value="">choose…</option>
+                {envs.names.map((n) => (
+                  <option key={n}>{n}</option>
+                ))}
+              </select>
+            </label>
+          ) : null}
           <label>
             Version {form.action === 'publish' ? '(empty: current draft)' : ''}
             <input
