@@ -381,6 +381,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             publishedVersion: r.published_version == null ? null : Number(r.published_version),
             publishedGraph: r.graph ?? null,
           })),
+          (
+            await all(
+              c,
+              `SELECT ev.feature_id, ev.version, v.graph FROM environment_versions ev
+               JOIN versions v ON v.feature_id = ev.feature_id AND v.version = ev.version WHERE strpos(v.graph::text, $1) > 0`,
+              [JSON.stringify(id)],
+            )
+          ).map((r) => ({ featureId: String(r.feature_id), version: Number(r.version), graph: r.graph })),
         );
         if (users.length > 0) throw productInUse(id, users);
         return ((await c.query('DELETE FROM products WHERE id = $1', [id])).rowCount ?? 0) > 0;

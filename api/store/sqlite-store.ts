@@ -132,6 +132,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       `INSERT INTO environment_versions (feature_id, environment, version, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (feature_id, environment) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
     ),
+    liveGraphs: db.prepare(
+      'SELECT ev.feature_id, ev.version, v.graph FROM environment_versions ev JOIN versions v ON v.feature_id = ev.feature_id AND v.version = ev.version',
+    ),
     listLive: db.prepare('SELECT * FROM environment_versions ORDER BY feature_id, environment'),
     listLiveOf: db.prepare('SELECT * FROM environment_versions WHERE feature_id = ? ORDER BY environment'),
     listSiteKeys: db.prepare('SELECT * FROM site_keys ORDER BY created_at, id'),
@@ -378,6 +381,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         draft: JSON.parse(String(r.draft)) as unknown,
         publishedVersion: r.published_version == null ? null : Number(r.published_version),
         publishedGraph: r.graph == null ? null : (JSON.parse(String(r.graph)) as unknown),
+      })),
+      (q.liveGraphs.all() as Row[]).map((r) => ({
+        featureId: String(r.feature_id),
+        version: Number(r.version),
+        graph: JSON.parse(String(r.graph)) as unknown,
       })),
     );
     if (users.length > 0) throw productInUse(id, users);

@@ -3,8 +3,10 @@
  * promote and rollback per environment), site keys picking the environment (decisions, GET form, OFREP, snapshot),
  * refused keys, CORS from a key's origins, metrics, and change requests with their approval rules.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { loadConfig } from '../../api/config/config';
 import { ERRORS } from '../../engine';
+import { freshDatabase } from '../helpers/pg';
 import { createToken } from './accounts/helpers';
 import { admin, setupZephr, testApp, zephrGraph } from './helpers';
 
@@ -14,8 +16,8 @@ afterEach(async () => {
   running = null;
 });
 
-async function serve() {
-  running = await testApp();
+async function serve(options: { databaseUrl?: string } = {}) {
+  running = await testApp(options);
   await setupZephr(running.app); // version 1 live in production (the default environment)
   await running.app.listen({ port: 0, host: '127.0.0.1' });
   const address = running.app.server.address();
@@ -49,6 +51,22 @@ function expectError(res: { status: number; body: { error?: { code: string; fiel
 
 const anonymous = (call: Awaited<ReturnType<typeof serve>>['call'], headers: Record<string, string> = {}) =>
   call('POST', '/v1/decisions', { feature: 'article' }, headers);
+
+describe('environment configuration', () => {
+  it('reads CLAIMFLOW_ENVIRONMENTS and CLAIMFLOW_DEFAULT_ENVIRONMENT, refusing a default outside the list', () => {
+    const plain = loadConfig({});
+    expect(plain.ok && [plain.config.environments, plain.config.defaultEnvironment]).toEqual([
+      ['staging', 'production'],
+      'production',
+    ]);
+    const set = loadConfig({ CLAIMFLOW_ENVIRONMENTS: 'dev, qa,live', CLAIMFLOW_DEFAULT_ENVIRONMENT: 'live' });
+    expect(set.ok && set.config.environments).toEqual(['dev', 'qa', 'live']);
+    const bad = loadConfig({ CLAIMFLOW_ENVIRONMENTS: 'dev,qa' });
+    expect(!bad.ok && bad.problems.join('\n')).toContain('CLAIMFLOW_DEFAULT_ENVIRONMENT');
+    const badName = loadConfig({ CLAIMFLOW_ENVIRONMENTS: 'Prod Site,production' });
+    expect(!badName.ok && badName.problems.join('\n')).toContain('CLAIMFLOW_ENVIRONMENTS');
+  });
+});
 
 describe('environments', () => {
   it('lists the configured environments with the default one, and rejects an unknown one naming the field', async () => {
@@ -114,6 +132,33 @@ describe('environments', () => {
       after: { environment: 'production', version: 2, from: 'staging' },
     });
   });
+
+  it.each(['sqlite', 'postgres'])(
+    'refuses to delete a product that only a version live in staging names (%s)',
+    async (kind) => {
+      const db = kind === 'postgres' ? await freshDatabase() : null;
+      onTestFinished(async () => {
+        await running?.close();
+        running = null;
+        await db?.drop();
+      });
+      const { call } = await serve({ databaseUrl: db?.url });
+      await call('PUT', '/admin/v1/products/silver', {
+        name: 'Silver',
+        claimValues: ['silver'],
+        entitlementIds: ['premium'],
+      });
+      const g = zephrGraph() as { nodes: Array<{ id: string; data: Record<string, unknown> }> };
+      const gold = g.nodes.find((n) => n.id === 'gold');
+      if (gold) gold.data = { products: ['silver'], match: 'any' };
+      await call('PUT', '/admin/v1/features/article/draft', { graph: g });
+      await call('POST', '/admin/v1/features/article/environments/staging/publish', {});
+      await call('PUT', '/admin/v1/features/article/draft', { graph: zephrGraph() }); // the draft no longer names it
+      const refused = await call('DELETE', '/admin/v1/products/silver');
+      expectError(refused, 'CF_PRODUCT_IN_USE');
+      expect(refused.body.error.problems).toEqual({ features: [{ feature: 'article', draft: false, versions: [2] }] });
+    },
+  );
 
   it('refuses promotion from an environment where nothing is live, and from itself', async () => {
     const { call } = await serve();

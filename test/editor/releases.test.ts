@@ -9,6 +9,7 @@ import {
   axeViolations,
   type EditorSession,
   example,
+  openFeature,
   seedCatalogue,
   seedFeature,
   startEditorSession,
@@ -105,4 +106,16 @@ describe('releases page', () => {
     }).then((r) => r.json());
     expect(decision).toMatchObject({ decision: 'softWall', version: 2 });
   });
+
+  it("says so in the feature editor's publish dialog when the default environment requires approval", async () => {
+    await openFeature(s, 'article');
+    await s.page.getByTestId('publish').click();
+    await s.page.getByTestId('publish-dialog').waitFor();
+    await s.page.getByTestId('publish-note').fill('Republish for the newsroom');
+    await s.page.getByTestId('publish-author').fill('Bob');
+    await s.page.getByTestId('publish-confirm').click();
+    await expect.poll(() => text('publish-pending')).toContain('production requires approval');
+    expect(await s.page.getByTestId('publish-confirm').isDisabled()).toBe(true);
+    await s.shot('releases-04-publish-pending');
+  }, 120_000);
 });
