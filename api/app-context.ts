@@ -1,6 +1,7 @@
 /** What the route plugins are given: the store, the runtime, metrics and the decision dependencies. */
 import type { DecideDeps } from './decisions/decide';
 import type { Metrics } from './decisions/metrics';
+import type { EventEmitter } from './events/emitter';
 import type { Environments } from './release/environments';
 import type { Runtime } from './runtime/runtime';
 import type { Store } from './store/store';
@@ -17,4 +18,6 @@ export interface AppContext {
   decideDeps: DecideDeps;
   /** Every admin route with the role it declares (filled as the admin plugin registers them). */
   adminRoutes: Array<{ method: string; url: string; role: string | null; public: boolean }>;
+  /** Announces release events (publish, promotion, rollback, schedules, change requests) to webhooks. */
+  events: EventEmitter;
 }

@@ -22,6 +22,7 @@ import { SITE_KEY_HEADER } from './contract/release';
 import type { DecideDeps } from './decisions/decide';
 import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
 import { createMetrics } from './decisions/metrics';
+import { createEventEmitter } from './events/emitter';
 import { compiledFor } from './features/feature-service';
 import { errorBody } from './lib/http-errors';
 import { DEFAULT_JSON_MAX_DEPTH } from './lib/json-depth';
@@ -34,6 +35,7 @@ import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors'
 import { installJsonBodyParser } from './plugins/json-body';
 import { installRouteTable, type RouteTable } from './plugins/route-table';
 import { Environments } from './release/environments';
+import type { ReleaseContext } from './release/release-context';
 import { installSiteCors } from './release/site-access';
 import { type AccountOptions, accountRoutes } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
@@ -42,16 +44,22 @@ import { environmentRoutes } from './routes/admin/environments';
 import { featureRoutes } from './routes/admin/features';
 import { oidcRoutes } from './routes/admin/oidc';
 import { replayRoutes } from './routes/admin/replay';
+import { scheduleRoutes } from './routes/admin/schedules';
 import { settingsRoutes } from './routes/admin/settings';
 import { siteKeyRoutes } from './routes/admin/site-keys';
+import { webhookRoutes } from './routes/admin/webhooks';
 import { ofrepRoutes } from './routes/ofrep/ofrep-routes';
 import { decisionRoutes, PREVIEW_HEADER } from './routes/public/decisions';
 import { snapshotRoutes } from './routes/snapshot/snapshot-routes';
 import { Runtime } from './runtime/runtime';
+import { type SchedulerOptions, startScheduler } from './schedules/scheduler';
 import { scheduleMeterPruning } from './store/meters/prune-schedule';
 import { openRedisMeterStore } from './store/meters/redis-meter-store';
 import { openStore } from './store/open-store';
+import { openReleaseStore } from './store/release/release-store';
 import type { MeterStore, Store } from './store/store';
+import { type DeliveryOptions, startDeliveryWorker } from './webhooks/delivery-worker';
+import type { SelfAddress } from './webhooks/url-guard';
 
 export interface AppOptions {
   dataDir: string;
@@ -101,6 +109,10 @@ export interface AppOptions {
   publicUrl?: string;
   /** Trust X-Forwarded-* from a reverse proxy (so `Secure` cookies follow the client's HTTPS). */
   trustProxy?: boolean;
+  /** Webhook deliveries: attempt timeout, attempts, backoff, polling. */
+  webhooks?: DeliveryOptions;
+  /** Scheduled changes: polling, claim lease, lateness threshold. */
+  schedules?: SchedulerOptions;
 }
 
 export { REDACTED_HEADERS };
@@ -208,6 +220,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }),
     loadPreview: (featureId, against) => compiledFor(store, runtime, featureId, against),
   };
+  // The release flow (webhooks, scheduled changes) keeps its tables in the same database, on its own connection.
+  const release = openReleaseStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  const self: SelfAddress = {
+    listen: () => {
+      const a = app.server.address();
+      return a && typeof a === 'object' ? { address: a.address, port: a.port } : null;
+    },
+    publicUrl: options.publicUrl,
+  };
+  const deliveries = startDeliveryWorker(release, self, app.log, options.webhooks);
+  const events = createEventEmitter(release, { log: app.log, wake: deliveries.wake });
   const environments = new Environments(
     options.environments ?? ['staging', 'production'],
     options.defaultEnvironment ?? 'production',
@@ -221,7 +244,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     siteKeyHeader: (options.siteKeyHeader ?? SITE_KEY_HEADER).toLowerCase(),
     decideDeps,
     adminRoutes: [],
+    events,
   };
+  const releaseCtx: ReleaseContext = { release, events, self };
+  const scheduler = startScheduler({ ctx, release, events, log: app.log }, options.schedules);
   app.decorate('claimflow', ctx);
 
   installErrorHandler(app);
@@ -343,6 +369,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await catalogueRoutes(admin, ctx);
       await featureRoutes(admin, ctx);
       await replayRoutes(admin, ctx);
+      await webhookRoutes(admin, ctx, releaseCtx);
+      await scheduleRoutes(admin, ctx, releaseCtx);
       await environmentRoutes(admin, ctx);
       await siteKeyRoutes(admin, ctx);
       await changeRequestRoutes(admin, ctx);
@@ -372,6 +400,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     runtime.stop();
     stopPruning();
+    await scheduler.stop();
+    await deliveries.stop();
+    await release.close();
     if (ownsMeters) await meters?.close();
     if (ownsStore) await store.close();
   });

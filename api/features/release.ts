@@ -20,13 +20,38 @@ import {
 } from '../../engine';
 import type { AppContext } from '../app-context';
 import type { Role } from '../contract/accounts';
+import type { EventEmitter } from '../events/emitter';
+import type { ClaimflowEvent } from '../events/event-types';
 import { graphDiff } from '../release/graph-diff';
 import { caseFacts, logCase, replay, verifyCaseTokens } from '../replay/replay-service';
 import { replayTarget } from '../replay/replay-target';
 import type { Actor, AuditDraft, ChangeRequest, ChangeRequestEntry, Feature, Version } from '../store/store';
 import { requireSuitesPass } from './suite-gate';
 
-export type ReleaseContext = Pick<AppContext, 'store' | 'runtime' | 'environments'>;
+export type ReleaseContext = Pick<AppContext, 'store' | 'runtime' | 'environments'> & {
+  /** Announces what went live and what happened to change requests (webhooks); absent: nothing is announced. */
+  events?: EventEmitter;
+};
+
+/** Queues the webhook event; never fails the change that already happened (the emitter logs its own failures). */
+const announce = (ctx: ReleaseContext, event: ClaimflowEvent) => void ctx.events?.emit(event);
+
+const crEvent = (
+  type: `change_request.${'opened' | 'approved' | 'rejected' | 'withdrawn' | 'applied'}`,
+  cr: ChangeRequest,
+  actor: Actor,
+  comment: string | null,
+): ClaimflowEvent => ({
+  type,
+  data: {
+    changeRequestId: cr.id,
+    featureId: cr.featureId,
+    environment: cr.environment,
+    action: cr.action,
+    actor: { type: actor.type, id: actor.id, name: actor.name },
+    comment,
+  },
+});
 
 export interface ReleaseBy {
   /** Who asks (audited; the author of a change request). */
@@ -94,7 +119,8 @@ const compiledOf = (v: Version, featureId: string): CompiledFeature => {
 };
 
 /**
- * Publishes the feature's draft to `environment` (default environment when the caller has no preference).
+ * Publishes the feature's draft (or `graph`: a draft captured earlier, e.g. by a scheduled change) to `environment`.
+ * The catalogue is read from the store: this instance's cached copy may lag a product created on another instance.
  * @example await publish(ctx, 'article', 'staging', { actor, author: 'pm@example.com', note: 'new offer' })
  */
 export async function publish(
@@ -102,12 +128,15 @@ export async function publish(
   featureId: string,
   environment: string,
   by: ReleaseBy,
+  graph?: unknown,
 ): Promise<ReleaseOutcome> {
   ctx.environments.check(environment, 'environment');
   const feature = await getFeature(ctx, featureId);
-  const compiled = compileGraph(feature.draft, { mode: 'publish', catalogue: { productIds: ctx.runtime.productIds } });
+  const source = graph ?? feature.draft;
+  const productIds = (await ctx.store.listProducts()).map((p) => p.id);
+  const compiled = compileGraph(source, { mode: 'publish', catalogue: { productIds } });
   await requireSuitesPass(ctx, feature, { compiled, version: 'draft' }, 'publishing');
-  const proposal: Proposal = { graph: feature.draft, compiled, note: by.note ?? '', authorLabel: by.author };
+  const proposal: Proposal = { graph: source, compiled, note: by.note ?? '', authorLabel: by.author };
   return release(ctx, feature, environment, 'publish', proposal, by);
 }
 
@@ -210,6 +239,7 @@ async function release(
       target: `feature:${feature.id}`,
       after: { changeRequest: cr.id, environment, action, baseVersion: base, version: proposal.version ?? null },
     });
+    announce(ctx, crEvent('change_request.opened', created, by.actor, proposal.note || null));
     return { status: 'pendingApproval', environment, changeRequest: created };
   }
   return goLive(ctx, feature, environment, action, proposal, by);
@@ -238,6 +268,16 @@ async function goLive(
       after: { environment, version, from: proposal.fromEnvironment ?? null },
     });
     await ctx.runtime.reloadFeature(feature.id);
+    announce(ctx, {
+      type: 'feature.promoted',
+      data: {
+        featureId: feature.id,
+        fromEnvironment: proposal.fromEnvironment ?? environment,
+        environment,
+        version,
+        author: by.author,
+      },
+    });
     return { status: 'live', environment, version };
   }
   const rolledBackFrom = action === 'rollback' ? proposal.version : undefined;
@@ -266,6 +306,18 @@ async function goLive(
     audit,
   );
   await ctx.runtime.reloadFeature(feature.id);
+  announce(
+    ctx,
+    rolledBackFrom === undefined
+      ? {
+          type: 'feature.published',
+          data: { featureId: feature.id, environment, version: v.version, author: by.author, note: v.note },
+        }
+      : {
+          type: 'feature.rolled_back',
+          data: { featureId: feature.id, environment, version: v.version, rolledBackFrom, author: by.author },
+        },
+  );
   return {
     status: 'live',
     environment,
@@ -414,6 +466,8 @@ export async function approveChangeRequest(
     },
     crAudit(reviewer.actor, 'approve', current, { comment }),
   );
+  if (approved.status === 'approved')
+    announce(ctx, crEvent('change_request.approved', approved, reviewer.actor, comment || null));
   if (approved.status !== 'approved' || options.deferApply) return { changeRequest: approved, outcome: null };
   return applyChangeRequest(ctx, approved);
 }
@@ -459,6 +513,7 @@ export async function applyChangeRequest(
       }),
       crAudit(system, 'apply', cr, { version }),
     );
+    announce(ctx, crEvent('change_request.applied', done, system, null));
     return { changeRequest: done, outcome };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -479,7 +534,7 @@ export async function rejectChangeRequest(
   comment: string,
 ): Promise<ChangeRequest> {
   const current = await getChangeRequestOr404(ctx, id);
-  return ctx.store.updateChangeRequest(
+  const rejected = await ctx.store.updateChangeRequest(
     id,
     (cr) => {
       requireOpen(cr);
@@ -493,6 +548,8 @@ export async function rejectChangeRequest(
     },
     crAudit(reviewer.actor, 'reject', current, { comment }),
   );
+  announce(ctx, crEvent('change_request.rejected', rejected, reviewer.actor, comment || null));
+  return rejected;
 }
 
 /** The author withdraws an open request. */
@@ -503,7 +560,7 @@ export async function withdrawChangeRequest(
   comment: string,
 ): Promise<ChangeRequest> {
   const current = await getChangeRequestOr404(ctx, id);
-  return ctx.store.updateChangeRequest(
+  const withdrawn = await ctx.store.updateChangeRequest(
     id,
     (cr) => {
       requireOpen(cr);
@@ -515,6 +572,8 @@ export async function withdrawChangeRequest(
     },
     crAudit(by.actor, 'withdraw', current, { comment }),
   );
+  announce(ctx, crEvent('change_request.withdrawn', withdrawn, by.actor, comment || null));
+  return withdrawn;
 }
 
 /** A comment on an open or closed request (anyone who can read it). */

@@ -122,6 +122,22 @@ export const ERRORS = {
     doc: 'The OpenID Connect sign-in failed: state, nonce, PKCE, signature or expiry of the ID token did not hold.',
   },
 
+  // ---- release flow: webhooks and scheduled changes ----
+  CF_WEBHOOK_NOT_FOUND: { status: 404, doc: 'No webhook has this id.' },
+  CF_WEBHOOK_URL_REFUSED: {
+    status: 422,
+    doc: "The webhook URL is not http(s) or resolves to this service's own listen address and port (never called).",
+  },
+  CF_SCHEDULE_NOT_FOUND: { status: 404, doc: 'No scheduled change has this id.' },
+  CF_SCHEDULE_NOT_PENDING: {
+    status: 409,
+    doc: 'The scheduled change already ran, is running or was cancelled; only a pending one can be cancelled.',
+  },
+  CF_SCHEDULE_TIME_INVALID: {
+    status: 422,
+    doc: 'The scheduled time is not a valid date-time in the given IANA time zone, or is not in the future.',
+  },
+
   // ---- data integrity (catalogue references) ----
   CF_PRODUCT_IN_USE: {
     status: 409,
