@@ -144,5 +144,14 @@ describe('release flow on three instances sharing PostgreSQL', () => {
     for (const s of services)
       await eventually(`${s.url} serves version 2 in production`, async () => (await decide(s)).body.version === 2);
     expect((await call(c, 'GET', `/admin/v1/change-requests/${id}`, undefined, victor)).body.status).toBe('applied');
+    const listed = await call(
+      c,
+      'GET',
+      '/admin/v1/change-requests?status=applied&environment=production',
+      undefined,
+      victor,
+    );
+    expect(listed.body.map((cr: { id: string }) => cr.id)).toEqual([id]);
+    expect((await call(c, 'GET', '/admin/v1/change-requests?status=open', undefined, victor)).body).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import {
   openFeature,
   seedCatalogue,
   seedFeature,
+  signIn,
   startEditorSession,
 } from './lib/editor-session';
 
@@ -118,4 +119,30 @@ describe('releases page', () => {
     expect(await s.page.getByTestId('publish-confirm').isDisabled()).toBe(true);
     await s.shot('releases-04-publish-pending');
   }, 120_000);
+
+  it('lets an admin create and revoke a site key that picks the staging environment', async () => {
+    await s.page.goto(s.base);
+    await s.page.getByTestId('sign-out').click();
+    await signIn(s); // the admin key
+    await s.page.getByTestId('nav-releases').click();
+    await s.page.getByTestId('site-keys').waitFor();
+    await s.page.getByTestId('site-key-name').fill('staging site');
+    await s.page.getByTestId('site-key-environment').selectOption('staging');
+    await s.page.getByTestId('site-key-origins').fill('https://staging.example.com');
+    await s.page.getByTestId('site-key-create').click();
+    const key = (await s.page.getByTestId('site-key-value-staging site').textContent()) ?? '';
+    expect(key).toMatch(/^cf_site_staging_/);
+    expect(await text('site-key-staging site')).toContain('https://staging.example.com');
+    await s.shot('releases-05-site-keys');
+    expect(await axeViolations(s.page)).toEqual([]);
+    const decide = () =>
+      fetch(`${s.base}/v1/decisions/article?siteKey=${encodeURIComponent(key)}`).then(async (r) => ({
+        status: r.status,
+        body: await r.json(),
+      }));
+    expect(await decide()).toMatchObject({ status: 200, body: { decision: 'softWall', version: 2 } });
+    await s.page.getByTestId('site-key-revoke-staging site').click();
+    await s.page.getByTestId('site-key-staging site').waitFor({ state: 'detached' });
+    expect(await decide()).toMatchObject({ status: 401, body: { error: { code: 'CF_SITE_KEY_INVALID' } } });
+  });
 });

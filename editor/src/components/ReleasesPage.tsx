@@ -235,6 +235,8 @@ export function ReleasesPage() {
         </tbody>
       </table>
 
+      {principal && can(principal.role, 'admin') ? <SiteKeys environments={envs.map((e) => e.name)} /> : null}
+
       <div className="releases-head">
         <h3>Change requests</h3>
         <label>
@@ -442,6 +444,146 @@ function ChangeRequestDetail({
           </span>
         </div>
       ) : null}
+    </section>
+  );
+}
+
+interface SiteKey {
+  id: string;
+  key: string;
+  name: string;
+  environment: string;
+  origins: string[];
+  createdBy: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** Site keys (admins): the publishable key a site sends to be answered from an environment, with its CORS origins. */
+function SiteKeys({ environments }: { environments: string[] }) {
+  const [keys, setKeys] = useState<SiteKey[]>([]);
+  const [name, setName] = useState('');
+  const [environment, setEnvironment] = useState('');
+  const [origins, setOrigins] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      setKeys(await api<SiteKey[]>('GET', '/site-keys'));
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const create = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api('POST', '/site-keys', {
+        name: name.trim(),
+        environment: environment || environments[0],
+        origins: origins
+          .split(/[\s,]+/)
+          .map((o) => o.trim())
+          .filter(Boolean),
+      });
+      setName('');
+      setOrigins('');
+      await load();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  const revoke = async (id: string) => {
+    try {
+      await api('DELETE', `/site-keys/${id}`);
+      await load();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  const active = keys.filter((k) => k.revokedAt === null);
+  return (
+    <section aria-label="Site keys" data-testid="site-keys">
+      <div className="releases-head">
+        <h3>Site keys</h3>
+        <span className="muted">Sites send one as x-claimflow-site-key to be answered from its environment.</span>
+      </div>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <table className="table">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Environment</th>
+            <th>Key</th>
+            <th>Browser origins</th>
+            <th>
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {active.length === 0 ? (
+            <tr>
+              <td colSpan={5} className="muted">
+                No site keys: sites without one are answered from the default environment.
+              </td>
+            </tr>
+          ) : null}
+          {active.map((k) => (
+            <tr key={k.id} data-testid={`site-key-${k.name}`}>
+              <td>{k.name}</td>
+              <td>{k.environment}</td>
+              <td>
+                <code data-testid={`site-key-value-${k.name}`}>{k.key}</code>
+              </td>
+              <td>{k.origins.length ? k.origins.join(', ') : <span className="muted">none</span>}</td>
+              <td className="actions">
+                <button data-testid={`site-key-revoke-${k.name}`} onClick={() => revoke(k.id)}>
+                  Revoke
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form className="inline site-key-form" onSubmit={create}>
+        <label>
+          Name
+          <input data-testid="site-key-name" value={name} onChange={(e) => setName(e.target.value)} required />
+        </label>
+        <label>
+          Environment
+          <select
+            data-testid="site-key-environment"
+            value={environment || environments[0] || ''}
+            onChange={(e) => setEnvironment(e.target.value)}
+          >
+            {environments.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Origins
+          <input
+            data-testid="site-key-origins"
+            value={origins}
+            placeholder="https://staging.example.com"
+            onChange={(e) => setOrigins(e.target.value)}
+          />
+        </label>
+        <button className="primary" data-testid="site-key-create" type="submit">
+          Create site key
+        </button>
+      </form>
     </section>
   );
 }
