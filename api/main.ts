@@ -59,6 +59,19 @@ try {
     meterUrl: config.meterUrl,
     meterPruneIntervalMs: config.meterPruneIntervalMs,
     siteKeyHeader: config.siteKeyHeader,
+    webhooks: {
+      timeoutMs: config.webhookTimeoutMs,
+      maxAttempts: config.webhookMaxAttempts,
+      backoffMs: config.webhookBackoffMs,
+      pollMs: config.webhookPollMs,
+    },
+    schedules: {
+      pollMs: config.schedulePollMs,
+      leaseMs: config.scheduleLeaseMs,
+      lateAfterMs: config.scheduleLateMs,
+    },
+    environments: config.environments,
+    defaultEnvironment: config.defaultEnvironment,
     logger: { level: config.logLevel },
   });
   stage = 'listen';

@@ -79,6 +79,24 @@ export const ConfigSchema = z
       .regex(/^[A-Za-z0-9-]{1,64}$/, 'CLAIMFLOW_SITE_KEY_HEADER must be a header name (letters, digits, -)')
       .transform((h) => h.toLowerCase())
       .default('x-claimflow-site-key'),
+    webhookTimeoutMs: ms(100, 60_000, 10_000),
+    webhookMaxAttempts: z.coerce.number().int().min(1).max(20).default(6),
+    webhookBackoffMs: ms(10, 3_600_000, 10_000),
+    webhookPollMs: ms(10, 60_000, 1_000),
+    schedulePollMs: ms(10, 60_000, 1_000),
+    scheduleLeaseMs: ms(1_000, 3_600_000, 60_000),
+    scheduleLateMs: ms(0, 86_400_000, 60_000),
+    /** Release environments (each feature has a version live per environment). */
+    environments: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'environment names use a-z, 0-9 and - (at most 32)'))
+      .min(1)
+      .default(['staging', 'production']),
+    /** The environment that answers requests without a site key (and keeps the versions published before). */
+    defaultEnvironment: z.string().default('production'),
+  })
+  .refine((c) => c.environments.includes(c.defaultEnvironment), {
+    message: 'the default environment must be one of CLAIMFLOW_ENVIRONMENTS',
+    path: ['defaultEnvironment'],
   })
   .refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, {
     message: 'the header timeout cannot be longer than the request timeout',
@@ -119,6 +137,15 @@ const ENV: Record<string, keyof Config> = {
   CLAIMFLOW_EVALUATOR: 'evaluator',
   CLAIMFLOW_SHADOW_SAMPLE: 'shadowSample',
   CLAIMFLOW_SITE_KEY_HEADER: 'siteKeyHeader',
+  CLAIMFLOW_WEBHOOK_TIMEOUT_MS: 'webhookTimeoutMs',
+  CLAIMFLOW_WEBHOOK_MAX_ATTEMPTS: 'webhookMaxAttempts',
+  CLAIMFLOW_WEBHOOK_BACKOFF_MS: 'webhookBackoffMs',
+  CLAIMFLOW_WEBHOOK_POLL_MS: 'webhookPollMs',
+  CLAIMFLOW_SCHEDULE_POLL_MS: 'schedulePollMs',
+  CLAIMFLOW_SCHEDULE_LEASE_MS: 'scheduleLeaseMs',
+  CLAIMFLOW_SCHEDULE_LATE_MS: 'scheduleLateMs',
+  CLAIMFLOW_ENVIRONMENTS: 'environments',
+  CLAIMFLOW_DEFAULT_ENVIRONMENT: 'defaultEnvironment',
 };
 
 /** Loads the configuration; returns the problems (CF_CONFIG_INVALID, each naming the variable) instead of throwing. */
@@ -147,7 +174,7 @@ export function loadConfig(
     const value = env[name];
     if (value === undefined || value === '') continue;
     raw[key] =
-      key === 'corsOrigins' || key === 'adminCorsOrigins'
+      key === 'corsOrigins' || key === 'adminCorsOrigins' || key === 'environments'
         ? value
             .split(',')
             .map((s) => s.trim())

@@ -61,6 +61,8 @@ export interface DecideInput {
   userAgent?: string;
   /** Preview (admin only): evaluate against this version of every feature instead of the published one. */
   preview?: 'draft' | number;
+  /** The environment answering (from the site key); undefined: the default environment. */
+  environment?: string;
 }
 
 export interface DecideOutput {
@@ -146,7 +148,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
   for (const featureId of input.features) {
     const live = runtime.features.get(featureId);
     if (!live) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${featureId}"`, { field: 'feature' });
-    const target = await targetOf(deps, featureId, live, input.preview);
+    const target = await targetOf(deps, featureId, live, input.preview, input.environment);
     const compiled = target.compiled;
     const facts = decisionFacts({
       visitor,
@@ -198,13 +200,19 @@ async function targetOf(
   featureId: string,
   live: LiveFeature,
   preview: 'draft' | number | undefined,
+  environment: string | undefined,
 ): Promise<{ compiled: CompiledFeature; version: number | 'draft' }> {
   if (preview !== undefined && deps.loadPreview) return deps.loadPreview(featureId, preview);
-  if (!live.published)
-    throw new ClaimflowError('CF_FEATURE_NOT_PUBLISHED', `feature "${featureId}" has no published version yet`, {
-      field: 'feature',
-    });
-  return live.published;
+  const published = environment === undefined ? live.published : live.environments.get(environment);
+  if (!published)
+    throw new ClaimflowError(
+      'CF_FEATURE_NOT_PUBLISHED',
+      environment === undefined
+        ? `feature "${featureId}" has no published version yet`
+        : `feature "${featureId}" has no version live in ${environment} yet`,
+      { field: 'feature' },
+    );
+  return published;
 }
 
 /**

@@ -12,6 +12,20 @@ import type { Against } from '../replay/replay-service';
 import type { Runtime } from '../runtime/runtime';
 import type { Feature, Store } from '../store/store';
 
+/** Publish, promote and roll back per environment, and change requests: see ./release.ts. */
+export {
+  applyChangeRequest,
+  approveChangeRequest,
+  liveVersionIn,
+  liveVersions,
+  promote,
+  publish,
+  type ReleaseBy,
+  type ReleaseContext,
+  type ReleaseOutcome,
+  rollback,
+} from './release';
+
 /** An empty draft: one entry (start) node, where every new feature begins. */
 export function emptyGraph() {
   return { nodes: [{ id: 'start', type: ENTRY_KIND, position: { x: 0, y: 0 }, data: {} }], edges: [] };

@@ -177,3 +177,18 @@ export async function replay(
   const run = runSuite(target.compiled, cases, toFacts, onProgress);
   return { ...run, results: run.results.map((r, i) => ({ ...r, token: caseToken(verified, cases[i]) })) };
 }
+
+/** A recorded decision as a replay case expecting what was decided (claims redacted as recorded). */
+export function logCase(e: { at: string; input: unknown; decision: string | null }, i: number): ReplayCase {
+  const input = (e.input ?? {}) as {
+    claims?: Record<string, unknown> | null;
+    context?: Record<string, unknown>;
+    now?: string;
+  };
+  const c: ReplayCase = { name: `recorded ${i + 1} (${e.at})`, input: {}, expect: { decision: e.decision } };
+  if (input.claims) c.input.claims = input.claims;
+  if (input.context && Object.keys(input.context).length)
+    c.input.context = input.context as ReplayCase['input']['context'];
+  if (input.now) c.input.now = input.now;
+  return c;
+}

@@ -45,15 +45,28 @@ export interface ProductUser {
 export function productUsers(
   productId: string,
   features: Iterable<{ id: string; draft: unknown; publishedVersion: number | null; publishedGraph: unknown }>,
+  /** Versions live in the other environments (feature id, version, graph). */
+  elsewhere: Iterable<{ featureId: string; version: number; graph: unknown }> = [],
 ): ProductUser[] {
   const users: ProductUser[] = [];
   const uses = (graph: unknown) => productReferences(graph).some((r) => r.productId === productId);
+  const liveElsewhere = new Map<string, number[]>();
+  for (const e of elsewhere)
+    if (uses(e.graph)) liveElsewhere.set(e.featureId, [...(liveElsewhere.get(e.featureId) ?? []), e.version]);
   for (const f of features) {
     const draft = uses(f.draft);
-    const versions = f.publishedVersion !== null && uses(f.publishedGraph) ? [f.publishedVersion] : [];
+    const versions = [
+      ...new Set([
+        ...(f.publishedVersion !== null && uses(f.publishedGraph) ? [f.publishedVersion] : []),
+        ...(liveElsewhere.get(f.id) ?? []),
+      ]),
+    ].sort((a, b) => a - b);
     if (draft || versions.length > 0) users.push({ feature: f.id, draft, versions });
+    liveElsewhere.delete(f.id);
   }
-  return users;
+  for (const [feature, versions] of liveElsewhere)
+    users.push({ feature, draft: false, versions: [...new Set(versions)].sort((a, b) => a - b) });
+  return users.sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
 }
 
 /** CF_PRODUCT_IN_USE listing the features (draft, version) that use the product. */
