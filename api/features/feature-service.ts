@@ -10,7 +10,8 @@ import {
 } from '../../engine';
 import type { Against } from '../replay/replay-service';
 import type { Runtime } from '../runtime/runtime';
-import type { Feature, Store } from '../store/store';
+import type { Store } from '../store/store';
+import { getFeatureOr404 } from './get-feature';
 
 /** Publish, promote and roll back per environment, and change requests: see ./release.ts. */
 export {
@@ -31,11 +32,7 @@ export function emptyGraph() {
   return { nodes: [{ id: 'start', type: ENTRY_KIND, position: { x: 0, y: 0 }, data: {} }], edges: [] };
 }
 
-export async function getFeatureOr404(store: Store, id: string): Promise<Feature> {
-  const f = await store.getFeature(id);
-  if (!f) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${id}"`, { field: 'feature' });
-  return f;
-}
+export { getFeatureOr404 } from './get-feature';
 
 /** Validates a graph with the live catalogue. */
 export function validateWithCatalogue(

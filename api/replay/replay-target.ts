@@ -2,7 +2,7 @@
 import type { CompiledFeature } from '../../engine';
 import type { AppContext } from '../app-context';
 import { createTokenVerifier, type JwtSettings } from '../auth';
-import { getFeatureOr404 } from '../features/feature-service';
+import { getFeatureOr404 } from '../features/get-feature';
 import type { ReplayTarget, TokenCheck } from './replay-service';
 
 /** Verifies tokens of replay cases at a given instant (the case's clock), with the given settings. */
