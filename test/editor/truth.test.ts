@@ -152,11 +152,23 @@ describe('what is shown is what is tested and published', () => {
     await tid('tab-test').click();
     await expect(tid('test-result').count()).resolves.toBe(0);
     await poll(onPath).toEqual([]);
-    // The test runs on the canvas (before: the saved draft answered "paywall").
+    // The test runs on the canvas (before: the saved draft answered "paywall"), sent with the request: nothing is
+    // saved (before: the unsaved edits were saved as the draft first), and the result says which graph it tested.
     await tid('test-run').click();
     await poll(() => tid('test-decision').textContent()).toBe('hardWall');
-    await poll(() => tid('test-tested').textContent()).toContain('the canvas');
+    await poll(() => tid('test-tested').textContent()).toBe('Tested the canvas, with its unsaved changes (not saved).');
     await poll(() => tid('test-path').textContent()).toContain("Outcome 'hardWall'");
+    await tid('unsaved').waitFor();
+    const feature = await s.admin<{ draft: { nodes: { id: string; data: { decision?: string } }[] } }>(
+      'GET',
+      '/features/article',
+    );
+    expect(feature.draft.nodes.find((n) => n.id === 'paywall')?.data.decision).toBe('paywall');
+    // A version is tested as that version, and the result says so.
+    await tid('test-against').selectOption('1');
+    await tid('test-run').click();
+    await poll(() => tid('test-tested').textContent()).toBe('Tested version 1.');
+    await poll(() => tid('test-decision').textContent()).toBe('paywall');
   }, 60_000);
 
   it('publishes through a dialog: required note, old → new values, suites against the draft, impact', async () => {

@@ -146,8 +146,8 @@ function Editor({
 
   const test = useTestRun({
     featureId,
+    canvas: stored,
     dirty: history.dirty,
-    saveDraft,
     onResult: useCallback(
       (r: TestRun) => {
         setHighlight({ path: r.path, trace: r.trace, from: 'test' });
@@ -183,7 +183,6 @@ function Editor({
     }
   };
 
-  /** Tests what is on the canvas: unsaved edits are saved as the draft first, so the draft tested is the canvas. */
   const clipboard = useClipboard(graph, history.set);
   const shortcuts: Shortcut[] = [
     { keys: 'mod+z', description: 'Undo', run: () => !readOnly && history.undo() },
