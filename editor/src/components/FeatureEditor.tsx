@@ -3,7 +3,7 @@
  * server holds, `useGraphHistory` for the canvas, `useCanvasView` for what the canvas shows, `useShortcuts`,
  * `useClipboard`); this component wires them to the toolbar, canvas and panels.
  */
-import { ReactFlowProvider } from '@xyflow/react';
+import { ReactFlowProvider, useNodesInitialized } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { validateGraph } from '../../../engine/validate/validate-graph';
 import { api, describeError, type Graph, type Problem } from '../api/client';
@@ -75,12 +75,21 @@ function Editor({
 
   const fit = useReadableFit(canvasElement, minimap);
 
+  // The first Fit waits until React Flow has measured every node (a fixed delay sometimes fired before that).
+  const nodesMeasured = useNodesInitialized();
+  const [fitPending, setFitPending] = useState(false);
   useEffect(() => {
     void server.reload().then((f) => {
       if (f?.draft) history.reset(toFlow(f.draft));
-      setTimeout(fit, 150);
+      setFitPending(true);
     });
-  }, [server.reload, history.reset, fit]);
+  }, [server.reload, history.reset]);
+  useEffect(() => {
+    if (!fitPending || !nodesMeasured) return;
+    setFitPending(false);
+    const fitNow = fit;
+    fitNow({ animate: false });
+  }, [fitPending, nodesMeasured, fit]);
   useEffect(() => {
     if (server.error) setMessage({ kind: 'error', text: server.error });
   }, [server.error]);
