@@ -32,7 +32,7 @@ import { installErrorHandler } from './plugins/error-handler';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors';
 import { installJsonBodyParser } from './plugins/json-body';
 import { installRouteTable, type RouteTable } from './plugins/route-table';
-import { type AccountOptions, accountRoutes } from './routes/admin/accounts';
+import { type AccountOptions, accountRoutes, sessionLifetime } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
 import { featureRoutes } from './routes/admin/features';
 import { oidcRoutes } from './routes/admin/oidc';
@@ -310,7 +310,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             });
       });
       admin.addHook('onRequest', adminAuthLimit);
-      admin.addHook('onRequest', authenticate(admin, ctx));
+      admin.addHook(
+        'onRequest',
+        authenticate(admin, ctx, {
+          lifetime: sessionLifetime(options.accounts ?? {}),
+          secureCookies: options.accounts?.secureCookies,
+        }),
+      );
       const oidc = options.oidc ? createOidc(options.oidc) : null;
       await accountRoutes(admin, ctx, { ...options.accounts, oidcLabel: oidc?.label ?? null });
       if (oidc) await oidcRoutes(admin, ctx, oidc, { ...options.accounts, publicUrl: options.publicUrl });

@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   axeViolations,
+  connect as connectOn,
   type EditorSession,
   example,
   openFeature,
@@ -27,24 +28,14 @@ const onPath = () =>
 /** expect.poll with room for a machine shared by many test runs. */
 const poll = <T>(fn: () => T | Promise<T>, message?: string) => expect.poll(fn, { timeout: 15_000, message });
 const edgeCount = () => page.locator('.react-flow__edge').count();
+/** Draws an edge; the test checks the outcome itself (a refused connection adds none). */
+const connect = (sourceNode: string, branch: string, targetNode: string) =>
+  connectOn(page, sourceNode, branch, targetNode, false);
 
 async function select(nodeId: string): Promise<void> {
   await tid('tab-node').click();
   await tid('node-picker').selectOption(nodeId);
   await poll(() => tid('inspector').textContent()).toContain(nodeId);
-}
-
-async function connect(sourceNode: string, branch: string, targetNode: string): Promise<void> {
-  const source = tid(`handle-${sourceNode}-${branch}`);
-  const target = page.locator(`.react-flow__node[data-id="${targetNode}"] .react-flow__handle.target`);
-  const a = await source.boundingBox();
-  const b = await target.boundingBox();
-  if (!a || !b) throw new Error(`handles not visible: ${sourceNode}/${branch} -> ${targetNode}`);
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
-  await page.mouse.up();
 }
 
 async function runClaimsTest(claims: Record<string, unknown>): Promise<void> {
@@ -617,7 +608,7 @@ describe('publishing refusals', () => {
     await tid('undo').click();
     await tid('undo').click();
     await tid('sign-out').click();
-    await tid('signin-key').waitFor();
+    await tid('signin-email').waitFor();
     expect(await axeViolations(page)).toEqual([]);
     await signIn(s);
   }, 60_000);

@@ -30,6 +30,7 @@ import { PublishDialog } from './PublishDialog';
 import { ReplayPanel } from './ReplayPanel';
 import { SearchBox } from './SearchBox';
 import { ShortcutsHelp } from './ShortcutsHelp';
+import { can, usePrincipal } from './session';
 import { TestPanel } from './TestPanel';
 import { VersionsPanel } from './VersionsPanel';
 
@@ -58,6 +59,7 @@ function Editor({
   onDirtyChange(dirty: boolean): void;
   onBack(): void;
 }) {
+  const principal = usePrincipal();
   const history = useGraphHistory({ nodes: [], edges: [] });
   const { graph } = history;
   const server = useFeature(featureId);
@@ -76,8 +78,9 @@ function Editor({
   const fit = useReadableFit(canvasElement, minimap);
 
   // The first Fit waits until React Flow has measured every node (a fixed delay sometimes fired before that).
-  const nodesMeasured = useNodesInitialized();
+  const nodesMeasured = useNodesInitialized({ includeHiddenNodes: true });
   const [fitPending, setFitPending] = useState(false);
+  const [fitTries, setFitTries] = useState(0);
   useEffect(() => {
     void server.reload().then((f) => {
       if (f?.draft) history.reset(toFlow(f.draft));
@@ -86,10 +89,14 @@ function Editor({
   }, [server.reload, history.reset]);
   useEffect(() => {
     if (!fitPending || !nodesMeasured) return;
-    setFitPending(false);
     const fitNow = fit;
-    fitNow({ animate: false });
-  }, [fitPending, nodesMeasured, fit]);
+    if (fitNow({ animate: false })) setFitPending(false);
+    else if (fitTries < 20) {
+      // Not measured yet after all: look again shortly (bounded).
+      const retry = setTimeout(() => setFitTries((n) => n + 1), 100);
+      return () => clearTimeout(retry);
+    }
+  }, [fitPending, nodesMeasured, fit, fitTries]);
   useEffect(() => {
     if (server.error) setMessage({ kind: 'error', text: server.error });
   }, [server.error]);
@@ -133,6 +140,7 @@ function Editor({
     highlight: shownHighlight,
     problems,
     matches,
+    canEdit: can(principal?.role, 'editor'),
   });
   const { readOnly } = canvas;
   const selected = mode.kind === 'edit' ? (graph.nodes.find((n) => n.selected) ?? null) : null;
@@ -280,7 +288,7 @@ function Editor({
               edges={canvas.edges}
               readOnly={readOnly}
               minimap={minimap}
-              onNodesChange={editing.onNodesChange}
+              onNodesChange={readOnly ? canvas.measure : editing.onNodesChange}
               onEdgesChange={editing.onEdgesChange}
               onConnect={editing.onConnect}
               isValidConnection={editing.isValidConnection}
@@ -353,7 +361,7 @@ function Editor({
                   versions={versions}
                   published={feature?.publishedVersion ?? null}
                   onOpen={openVersion}
-                  onRollback={versionsView.rollback}
+                  onRollback={can(principal?.role, 'publisher') ? versionsView.rollback : null}
                   onCompare={versionsView.compare}
                 />
               ) : null}
@@ -366,7 +374,7 @@ function Editor({
                   beforeRun={async () => {
                     if (history.dirty) await saveDraft();
                   }}
-                  currentCase={test.currentCase}
+                  currentCase={can(principal?.role, 'editor') ? test.currentCase : null}
                 />
               ) : null}
             </div>

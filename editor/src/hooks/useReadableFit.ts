@@ -25,10 +25,12 @@ const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y <
 export function useReadableFit(canvas: () => HTMLElement | null, minimap: boolean) {
   const flow = useReactFlow();
   return useCallback(
-    (options?: { animate?: boolean }) => {
+    /** Returns false (and does nothing) while the canvas or any node has not been measured yet. */
+    (options?: { animate?: boolean }): boolean => {
       const el = canvas();
       const nodes = flow.getNodes();
-      if (!el || nodes.length === 0) return;
+      if (!el || nodes.length === 0) return false;
+      if (nodes.some((n) => !flow.getInternalNode(n.id)?.measured.width)) return false;
       const duration = options?.animate === false ? 0 : 200;
       const frame = el.getBoundingClientRect();
       const { width: W, height: H } = frame;
@@ -69,7 +71,7 @@ export function useReadableFit(canvas: () => HTMLElement | null, minimap: boolea
       const view = map && overlaps(drawn(centred), map) ? placed(best, zoomIn(best)) : centred;
       if (view.zoom >= MIN_READABLE_ZOOM) {
         void flow.setViewport(view, { duration });
-        return;
+        return true;
       }
       const z = MIN_READABLE_ZOOM;
       const start =
@@ -78,6 +80,7 @@ export function useReadableFit(canvas: () => HTMLElement | null, minimap: boolea
       const x = W / 2 - (start.position.x + sw / 2) * z;
       const y = PAD - b.y * z;
       void flow.setViewport({ x, y, zoom: z }, { duration });
+      return true;
     },
     [flow, canvas, minimap],
   );
