@@ -28,7 +28,6 @@ import {
   SignInBody,
 } from '../../contract/accounts';
 import { parse } from '../../lib/http-errors';
-import { normalizeEmail } from '../../store/lib/rows';
 import type { User } from '../../store/store';
 
 export interface AccountOptions {
@@ -89,7 +88,7 @@ export async function startSession(
 
 export async function accountRoutes(app: FastifyInstance, ctx: AppContext, options: AccountOptions): Promise<void> {
   const { store } = ctx;
-  const limiter = createSignInLimiter(app, options.signInLimit);
+  const limiter = createSignInLimiter(store, options.signInLimit);
   const tags = ['people'];
 
   // ---- session ----
@@ -111,13 +110,8 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext, optio
       const user = await store.getUserByEmail(body.email);
       const ok = await verifyPassword(body.password, user ? await store.getPasswordHash(user.id) : null);
       if (!user || !ok) {
+        // Recorded in the audit log of the shared store, which is also what the limits count.
         await limiter.fail(request, body.email);
-        await store.appendAudit({
-          actor: { type: 'system', id: null, name: 'sign-in' },
-          action: 'session.signin.failed',
-          target: `email:${normalizeEmail(body.email)}`,
-          after: { address: request.ip },
-        });
         throw new ClaimflowError('CF_SIGNIN_FAILED', 'the email or the password is wrong', { field: 'password' });
       }
       return startSession(ctx, request, reply, user, options);
