@@ -221,7 +221,13 @@ export async function connect(
 export async function openFeature(s: EditorSession, id: string): Promise<void> {
   await s.page.goto(`${s.base}/#/features/${encodeURIComponent(id)}`);
   await s.page.reload();
-  await s.page.locator('.react-flow__node[data-id="start"]').waitFor({ timeout: 60_000 });
+  await s.page
+    .locator('.react-flow__node[data-id="start"]')
+    .waitFor({ timeout: 60_000 })
+    .catch(async (error) => {
+      await s.shot(`fail-open-${id}`);
+      throw error;
+    });
   await s.page.waitForTimeout(300);
 }
 
