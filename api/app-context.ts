@@ -1,6 +1,8 @@
 /** What the route plugins are given: the store, the runtime, metrics and the decision dependencies. */
 import type { DecideDeps } from './decisions/decide';
 import type { Metrics } from './decisions/metrics';
+import type { EventEmitter } from './events/emitter';
+import type { Environments } from './release/environments';
 import type { Runtime } from './runtime/runtime';
 import type { Store } from './store/store';
 
@@ -9,7 +11,13 @@ export interface AppContext {
   runtime: Runtime;
   metrics: Metrics;
   adminKey: string;
+  /** The release environments and their approval settings. */
+  environments: Environments;
+  /** The header a site key travels in (lower case; default x-claimflow-site-key). */
+  siteKeyHeader: string;
   decideDeps: DecideDeps;
   /** Every admin route with the role it declares (filled as the admin plugin registers them). */
   adminRoutes: Array<{ method: string; url: string; role: string | null; public: boolean }>;
+  /** Announces release events (publish, promotion, rollback, schedules, change requests) to webhooks. */
+  events: EventEmitter;
 }

@@ -4,7 +4,7 @@
  * built editor. Used by `api/main.ts` and by tests (`app.inject`).
  */
 
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
@@ -18,9 +18,11 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { ClaimflowError } from '../engine';
 import { createOidc, type OidcOptions } from './accounts/oidc';
 import type { AppContext } from './app-context';
+import { SITE_KEY_HEADER } from './contract/release';
 import type { DecideDeps } from './decisions/decide';
 import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
 import { createMetrics } from './decisions/metrics';
+import { createEventEmitter } from './events/emitter';
 import { compiledFor } from './features/feature-service';
 import { errorBody } from './lib/http-errors';
 import { DEFAULT_JSON_MAX_DEPTH } from './lib/json-depth';
@@ -32,20 +34,32 @@ import { installErrorHandler } from './plugins/error-handler';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors';
 import { installJsonBodyParser } from './plugins/json-body';
 import { installRouteTable, type RouteTable } from './plugins/route-table';
+import { Environments } from './release/environments';
+import type { ReleaseContext } from './release/release-context';
+import { installSiteCors } from './release/site-access';
 import { type AccountOptions, accountRoutes, sessionLifetime } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
+import { changeRequestRoutes } from './routes/admin/change-requests';
+import { environmentRoutes } from './routes/admin/environments';
 import { featureRoutes } from './routes/admin/features';
 import { oidcRoutes } from './routes/admin/oidc';
 import { replayRoutes } from './routes/admin/replay';
+import { scheduleRoutes } from './routes/admin/schedules';
 import { settingsRoutes } from './routes/admin/settings';
+import { siteKeyRoutes } from './routes/admin/site-keys';
+import { webhookRoutes } from './routes/admin/webhooks';
 import { ofrepRoutes } from './routes/ofrep/ofrep-routes';
 import { decisionRoutes, PREVIEW_HEADER } from './routes/public/decisions';
 import { snapshotRoutes } from './routes/snapshot/snapshot-routes';
 import { Runtime } from './runtime/runtime';
+import { type SchedulerOptions, startScheduler } from './schedules/scheduler';
 import { scheduleMeterPruning } from './store/meters/prune-schedule';
 import { openRedisMeterStore } from './store/meters/redis-meter-store';
 import { openStore } from './store/open-store';
+import { openReleaseStore } from './store/release/release-store';
 import type { MeterStore, Store } from './store/store';
+import { type DeliveryOptions, startDeliveryWorker } from './webhooks/delivery-worker';
+import type { SelfAddress } from './webhooks/url-guard';
 
 export interface AppOptions {
   dataDir: string;
@@ -80,8 +94,11 @@ export interface AppOptions {
   meterStore?: MeterStore;
   /** How often expired meter uses are pruned (ms, default one hour; 0: never). */
   meterPruneIntervalMs?: number;
-  /** Header carrying a site key on OFREP requests (accepted; site keys are not mapped yet). */
+  /** Header carrying a site key on OFREP requests (default x-claimflow-site-key; decisions and snapshot accept it too). */
   siteKeyHeader?: string;
+  /** Release environments (default staging, production) and the one answering requests without a site key. */
+  environments?: string[];
+  defaultEnvironment?: string;
   /** Folder of the built editor; default `editor/dist` when it exists. null: do not serve it. */
   editorDir?: string | null;
   /** Sessions, cookies and sign-in limits of the people routes. */
@@ -92,6 +109,10 @@ export interface AppOptions {
   publicUrl?: string;
   /** Trust X-Forwarded-* from a reverse proxy (so `Secure` cookies follow the client's HTTPS). */
   trustProxy?: boolean;
+  /** Webhook deliveries: attempt timeout, attempts, backoff, polling. */
+  webhooks?: DeliveryOptions;
+  /** Scheduled changes: polling, claim lease, lateness threshold. */
+  schedules?: SchedulerOptions;
 }
 
 export { REDACTED_HEADERS };
@@ -107,12 +128,23 @@ function loggerOf(logger: AppOptions['logger']): FastifyServerOptions['logger'] 
   };
 }
 
+/**
+ * Request ids: a random prefix per process and a counter, unique across instances and restarts without drawing a
+ * random UUID for every request (ids appear in logs and in CF_INTERNAL answers).
+ */
+const requestIdPrefix = randomBytes(6).toString('base64url');
+let requestCounter = 0;
+function nextRequestId(): string {
+  requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${requestIdPrefix}-${requestCounter.toString(36)}`;
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const app = Fastify({
     logger: loggerOf(options.logger),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    genReqId: () => crypto.randomUUID(),
+    genReqId: nextRequestId,
     trustProxy: options.trustProxy ?? false,
     frameworkErrors,
     clientErrorHandler,
@@ -133,11 +165,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (closing) {
-      reply.header('connection', 'close');
-      throw new ClaimflowError('CF_SHUTTING_DOWN', 'this instance is shutting down; retry on another');
-    }
+  // Callback hooks on the hot path: an async hook costs a promise and a microtask turn on every request.
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    reply.header('connection', 'close');
+    done(new ClaimflowError('CF_SHUTTING_DOWN', 'this instance is shutting down; retry on another'));
   });
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }));
@@ -188,7 +220,34 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }),
     loadPreview: (featureId, against) => compiledFor(store, runtime, featureId, against),
   };
-  const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps, adminRoutes: [] };
+  // The release flow (webhooks, scheduled changes) keeps its tables in the same database, on its own connection.
+  const release = openReleaseStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  const self: SelfAddress = {
+    listen: () => {
+      const a = app.server.address();
+      return a && typeof a === 'object' ? { address: a.address, port: a.port } : null;
+    },
+    publicUrl: options.publicUrl,
+  };
+  const deliveries = startDeliveryWorker(release, self, app.log, options.webhooks);
+  const events = createEventEmitter(release, { log: app.log, wake: deliveries.wake });
+  const environments = new Environments(
+    options.environments ?? ['staging', 'production'],
+    options.defaultEnvironment ?? 'production',
+  );
+  const ctx: AppContext = {
+    store,
+    runtime,
+    metrics,
+    adminKey: options.adminKey,
+    environments,
+    siteKeyHeader: (options.siteKeyHeader ?? SITE_KEY_HEADER).toLowerCase(),
+    decideDeps,
+    adminRoutes: [],
+    events,
+  };
+  const releaseCtx: ReleaseContext = { release, events, self };
+  const scheduler = startScheduler({ ctx, release, events, log: app.log }, options.schedules);
   app.decorate('claimflow', ctx);
 
   installErrorHandler(app);
@@ -206,30 +265,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     csrfOpts: { hmacKey: createHmac('sha256', options.adminKey).update('claimflow csrf').digest() },
   });
   if (!app.hasDecorator('createRateLimit')) await app.register(rateLimit, { global: false });
-  // Site origins get CORS on /v1 and /ofrep/v1 (OpenFeature web providers) only; the admin API is same-origin unless
-  // admin origins are listed.
-  const corsFor = (origins: string[] | undefined) => ({
-    origin: origins && origins.length > 0 ? origins : false,
+  // Site origins (CLAIMFLOW_CORS_ORIGINS and each site key's) get CORS on /v1 and /ofrep/v1 (OpenFeature web
+  // providers) only, from api/release/site-access.ts; the admin API is same-origin unless admin origins are listed.
+  installSiteCors(app, ctx, options.corsOrigins ?? []);
+  const adminCors = {
+    origin: options.adminCorsOrigins && options.adminCorsOrigins.length > 0 ? options.adminCorsOrigins : false,
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     strictPreflight: false,
-  });
-  const siteCors = corsFor(options.corsOrigins);
-  const adminCors = corsFor(options.adminCorsOrigins);
-  const noCors = corsFor([]);
-  // Without any configured origin no response carries CORS headers, so the plugin (whose per-request delegator
+  };
+  const noCors = { ...adminCors, origin: false };
+  // Without admin origins no admin response carries CORS headers, so the plugin (whose per-request delegator
   // re-normalizes its options on every request, about 3% of a warm decision's CPU) is not registered at all.
-  if (siteCors.origin !== false || adminCors.origin !== false)
+  if (adminCors.origin !== false)
     await app.register(cors, {
-      delegator: (request, callback) =>
-        callback(
-          null,
-          request.url.startsWith('/v1/') || request.url.startsWith('/ofrep/v1/')
-            ? siteCors
-            : request.url.startsWith('/admin/v1/')
-              ? adminCors
-              : noCors,
-        ),
+      delegator: (request, callback) => callback(null, request.url.startsWith('/admin/v1/') ? adminCors : noCors),
     });
   await app.register(swagger, {
     openapi: {
@@ -286,8 +336,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(
     async (pub) => {
-      pub.addHook('onRequest', async (request, reply) => {
-        if (request.headers[PREVIEW_HEADER] !== undefined) await adminAuthLimit(request, reply);
+      pub.addHook('onRequest', (request, reply, done) => {
+        if (request.headers[PREVIEW_HEADER] === undefined) return done();
+        adminAuthLimit(request, reply).then(() => done(), done);
       });
       await decisionRoutes(pub, ctx);
     },
@@ -324,6 +375,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await catalogueRoutes(admin, ctx);
       await featureRoutes(admin, ctx);
       await replayRoutes(admin, ctx);
+      await webhookRoutes(admin, ctx, releaseCtx);
+      await scheduleRoutes(admin, ctx, releaseCtx);
+      await environmentRoutes(admin, ctx);
+      await siteKeyRoutes(admin, ctx);
+      await changeRequestRoutes(admin, ctx);
     },
     { prefix: '/admin/v1' },
   );
@@ -350,6 +406,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     runtime.stop();
     stopPruning();
+    await scheduler.stop();
+    await deliveries.stop();
+    await release.close();
     if (ownsMeters) await meters?.close();
     if (ownsStore) await store.close();
   });

@@ -14,7 +14,7 @@ import { startupFailure } from './config/startup-failure';
 
 const loaded = loadConfig();
 if (!loaded.ok) {
-  for (const p of loaded.problems) console.error(`claimflow: bad configuration: ${p}`);
+  for (const p of loaded.problems) console.error(`claimflow: bad configuration: ${p.message}`);
   process.exit(1);
 }
 const config = loaded.config;
@@ -59,6 +59,19 @@ try {
     meterUrl: config.meterUrl,
     meterPruneIntervalMs: config.meterPruneIntervalMs,
     siteKeyHeader: config.siteKeyHeader,
+    webhooks: {
+      timeoutMs: config.webhookTimeoutMs,
+      maxAttempts: config.webhookMaxAttempts,
+      backoffMs: config.webhookBackoffMs,
+      pollMs: config.webhookPollMs,
+    },
+    schedules: {
+      pollMs: config.schedulePollMs,
+      leaseMs: config.scheduleLeaseMs,
+      lateAfterMs: config.scheduleLateMs,
+    },
+    environments: config.environments,
+    defaultEnvironment: config.defaultEnvironment,
     logger: { level: config.logLevel },
   });
   stage = 'listen';

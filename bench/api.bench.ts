@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { type Service, startService } from '../test/helpers/service';
-import { cpuTimeMs, rssMiB } from './lib/cpu';
+import { cpuTimesMs, rssMiB } from './lib/cpu';
 import { balancedFeature } from './lib/feature-graphs';
 import { fmt, median } from './lib/stats';
 import { hs256 as mint } from './lib/tokens';
@@ -107,6 +107,8 @@ interface Row {
   p50: number;
   p99: number;
   cpuUs: number;
+  /** User-mode part of cpuUs (the server's own code, without the kernel's socket work). */
+  userUs: number;
   bad: number;
 }
 
@@ -120,7 +122,7 @@ async function drive(
   let n = 0;
   const amount = options.amount ?? REQUESTS;
   const body = options.body ?? JSON.stringify({ feature: 'bench' });
-  const cpuBefore = cpuTimeMs(server.pid);
+  const cpuBefore = cpuTimesMs(server.pid);
   const started = performance.now();
   const result = await autocannon({
     url: `${server.url}/v1/decisions`,
@@ -140,7 +142,9 @@ async function drive(
       },
     ],
   });
-  const cpuMs = cpuTimeMs(server.pid) - cpuBefore;
+  const cpuAfter = cpuTimesMs(server.pid);
+  const userMs = cpuAfter.user - cpuBefore.user;
+  const cpuMs = userMs + cpuAfter.system - cpuBefore.system;
   const seconds = (performance.now() - started) / 1000;
   const done = result.requests.total || amount;
   return {
@@ -149,6 +153,7 @@ async function drive(
     p50: result.latency.p50,
     p99: result.latency.p99,
     cpuUs: (cpuMs * 1000) / done,
+    userUs: (userMs * 1000) / done,
     bad: result.errors + result.non2xx,
   };
 }
@@ -159,6 +164,7 @@ const medianRow = (name: string, runs: Row[]): Row => ({
   p50: median(runs.map((r) => r.p50)),
   p99: median(runs.map((r) => r.p99)),
   cpuUs: median(runs.map((r) => r.cpuUs)),
+  userUs: median(runs.map((r) => r.userUs)),
   bad: runs.reduce((s, r) => s + r.bad, 0),
 });
 
@@ -250,6 +256,8 @@ function report() {
       'p99 ms'.padStart(7),
       'CPU µs/req'.padStart(11),
       'CPU vs bare'.padStart(12),
+      'user µs/req'.padStart(12),
+      'user vs bare'.padStart(13),
       'bad'.padStart(5),
     ].join(' '),
   );
@@ -262,6 +270,8 @@ function report() {
         fmt(r.p99, 1).padStart(7),
         fmt(r.cpuUs, 1).padStart(11),
         `${fmt(r.cpuUs / base.cpuUs, 2)}x`.padStart(12),
+        fmt(r.userUs, 1).padStart(12),
+        `${fmt(r.userUs / base.userUs, 2)}x`.padStart(13),
         String(r.bad).padStart(5),
       ].join(' '),
     );

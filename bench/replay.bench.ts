@@ -5,15 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  compileGraph,
-  createReferenceEvaluator,
-  decisionFacts,
-  indexCatalogue,
-  type ReplayCase,
-  runSuite,
-  visitorFromClaims,
-} from '../engine';
+import { compileGraph, decisionFacts, indexCatalogue, type ReplayCase, runSuite, visitorFromClaims } from '../engine';
+import { createReferenceEvaluator } from '../engine/rules-engine';
 import { fmt, median } from './lib/stats';
 
 const graph = JSON.parse(

@@ -1,4 +1,7 @@
-/** engine: graph schema, validator, compiler and evaluators. Pure: no I/O, no HTTP, no storage. */
+/**
+ * engine: graph schema, validator, compiler and the fast evaluator. Pure: no I/O, no HTTP, no storage, and safe for the
+ * browser. The json-rules-engine reference evaluator has its own entry, `engine/rules-engine.ts`.
+ */
 
 export type { CompileOptions } from './compile/compile-graph';
 export { compileGraph } from './compile/compile-graph';
@@ -6,15 +9,16 @@ export type { CompiledFeature, CompiledNode, CompiledRule } from './compile/comp
 export { COMPILED_FORMAT, CompiledFeatureSchema } from './compile/compiled-feature';
 export type { ErrorCode, ErrorLocation, ErrorSpec } from './errors/catalogue';
 export { ClaimflowError, ERRORS, isClaimflowError, RETIRED_CODES } from './errors/catalogue';
+export type { Problem, ProblemLocation, ZodProblemOptions } from './errors/problem';
+export { fieldPath, problem, problemsError, zodProblems } from './errors/problem';
 export type { Decision, Evaluator, TraceEntry } from './evaluate/evaluate';
 export { evaluate, prepareEvaluator } from './evaluate/evaluate';
-export type { ReferenceDecision, ReferenceEvaluator } from './evaluate/reference';
-export { createReferenceEvaluator, createRulesEngine } from './evaluate/reference';
-export { claimflowOperators, registerClaimflowOperators } from './evaluate/rule-operators';
-export type { TrialMeter } from './evaluate/state-facts';
-export { bucketFacts, meterWindowStart, trialMeters } from './evaluate/state-facts';
+export type { OperatorCallback } from './evaluate/rule-operators';
+export { claimflowOperators, isClaimflowOperator, registerClaimflowOperators } from './evaluate/rule-operators';
+export type { MeterUse, StateFacts } from './evaluate/visitor-state';
+export { assignState, emptyState, meterUses, visitorStateKinds } from './evaluate/visitor-state';
 export type { Facts, FactsInput, RequestFacts, TokenStatus } from './facts/facts';
-export { FACT_NAMES, FactsSchema, RequestFactsSchema, TOKEN_STATUSES } from './facts/facts';
+export { FACT_NAMES, RequestFactsSchema, TOKEN_STATUSES } from './facts/facts';
 export type { RequestContext } from './facts/request-context';
 export { RequestContextSchema, requestFacts } from './facts/request-context';
 export type { Graph, GraphEdge, GraphNode, GraphShape } from './graph/graph-schema';
@@ -22,14 +26,22 @@ export { BaseNodeSchema, EdgeSchema, GRAPH_LIMITS, GraphSchema, GraphShapeSchema
 export { graphJsonSchema } from './graph/json-schema';
 export type { WeightedBucket } from './nodes/bucket/assign-bucket';
 export { assignBucket, bucketPoint } from './nodes/bucket/assign-bucket';
-export type { NodeKind, UserState } from './nodes/kinds';
-export { isNodeKind, NODE_KINDS, USER_STATES } from './nodes/kinds';
+export type { NodeData, NodeKind, UserState } from './nodes/kinds';
+export { ENTRY_KIND, isNodeKind, NODE_KINDS, USER_STATES } from './nodes/kinds';
 export type { Operator } from './nodes/lib/compare';
 export { compare, OPERATOR_LABELS, OPERATORS, operandKind } from './nodes/lib/compare';
 export { murmurhash3_32 } from './nodes/lib/murmurhash3';
 export { lookupPath, parsePropertyPath } from './nodes/lib/property-path';
 export { isValidTimeZone, WEEKDAYS } from './nodes/lib/time-zone';
-export type { NodeDefinition, NodeStep, PreparedNode, RuleCondition } from './nodes/node-definition';
+export type {
+  CatalogueCollection,
+  CatalogueReference,
+  NodeDefinition,
+  NodeStep,
+  PreparedNode,
+  RuleCondition,
+  VisitorStateHooks,
+} from './nodes/node-definition';
 export { NODE_REGISTRY, nodeDefinition } from './nodes/registry';
 export { isRequestProperty, REQUEST_PROPERTIES } from './nodes/request/definition';
 export { inSchedule } from './nodes/schedule/definition';
@@ -47,7 +59,8 @@ export {
   ReplayInputSchema,
   SuiteSchema,
 } from './replay/suite-schema';
-export type { Problem } from './validate/problem';
+export type { CandidateEdge, EdgeEnd, LooseGraph } from './validate/edge-rules';
+export { connectionProblem } from './validate/edge-rules';
 export type { CheckedGraph, CheckedNode, ValidateOptions, ValidationResult } from './validate/validate-graph';
 export { validateGraph } from './validate/validate-graph';
 export type {

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { parseSuite, type SuiteRun } from '../../engine';
 import { junitXml } from '../replay/junit';
 import { type Against, parseAgainst } from '../replay/replay-service';
+import type { CliIo } from './io';
 import { progressBar } from './progress';
 import { replayOffline } from './replay-offline';
 import { replayOnServer } from './replay-server';
@@ -24,10 +25,7 @@ const USAGE = `usage: claimflow replay <suite.json> --feature <id> --against dra
 exit code: 0 all passed, 1 some case failed, 2 usage or input error
 ${USERS_USAGE}`;
 
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+export type { CliIo } from './io';
 
 const defaultIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),

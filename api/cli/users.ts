@@ -10,7 +10,7 @@ import { hashPassword } from '../accounts/password';
 import { newId } from '../accounts/secrets';
 import { CreateUserBody } from '../contract/accounts';
 import { openStore } from '../store/open-store';
-import type { CliIo } from './main';
+import type { CliIo } from './io';
 
 export const USERS_USAGE = `usage: claimflow users create --email ADDRESS --role viewer|editor|publisher|admin [--name NAME]
                             [--data DIR] [--password-stdin]

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { type Problem, problem, zodProblems } from '../../engine';
 import { RoleSchema } from '../contract/accounts';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -83,6 +84,24 @@ export const ConfigSchema = z
       .regex(/^[A-Za-z0-9-]{1,64}$/, 'CLAIMFLOW_SITE_KEY_HEADER must be a header name (letters, digits, -)')
       .transform((h) => h.toLowerCase())
       .default('x-claimflow-site-key'),
+    webhookTimeoutMs: ms(100, 60_000, 10_000),
+    webhookMaxAttempts: z.coerce.number().int().min(1).max(20).default(6),
+    webhookBackoffMs: ms(10, 3_600_000, 10_000),
+    webhookPollMs: ms(10, 60_000, 1_000),
+    schedulePollMs: ms(10, 60_000, 1_000),
+    scheduleLeaseMs: ms(1_000, 3_600_000, 60_000),
+    scheduleLateMs: ms(0, 86_400_000, 60_000),
+    /** Release environments (each feature has a version live per environment). */
+    environments: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'environment names use a-z, 0-9 and - (at most 32)'))
+      .min(1)
+      .default(['staging', 'production']),
+    /** The environment that answers requests without a site key (and keeps the versions published before). */
+    defaultEnvironment: z.string().default('production'),
+  })
+  .refine((c) => c.environments.includes(c.defaultEnvironment), {
+    message: 'the default environment must be one of CLAIMFLOW_ENVIRONMENTS',
+    path: ['defaultEnvironment'],
   })
   .refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, {
     message: 'the header timeout cannot be longer than the request timeout',
@@ -124,12 +143,21 @@ const ENV: Record<string, keyof Config> = {
   CLAIMFLOW_EVALUATOR: 'evaluator',
   CLAIMFLOW_SHADOW_SAMPLE: 'shadowSample',
   CLAIMFLOW_SITE_KEY_HEADER: 'siteKeyHeader',
+  CLAIMFLOW_WEBHOOK_TIMEOUT_MS: 'webhookTimeoutMs',
+  CLAIMFLOW_WEBHOOK_MAX_ATTEMPTS: 'webhookMaxAttempts',
+  CLAIMFLOW_WEBHOOK_BACKOFF_MS: 'webhookBackoffMs',
+  CLAIMFLOW_WEBHOOK_POLL_MS: 'webhookPollMs',
+  CLAIMFLOW_SCHEDULE_POLL_MS: 'schedulePollMs',
+  CLAIMFLOW_SCHEDULE_LEASE_MS: 'scheduleLeaseMs',
+  CLAIMFLOW_SCHEDULE_LATE_MS: 'scheduleLateMs',
+  CLAIMFLOW_ENVIRONMENTS: 'environments',
+  CLAIMFLOW_DEFAULT_ENVIRONMENT: 'defaultEnvironment',
 };
 
-/** Loads the configuration; returns the problems (one line each, naming the variable) instead of throwing. */
+/** Loads the configuration; returns the problems (CF_CONFIG_INVALID, each naming the variable) instead of throwing. */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
-): { ok: true; config: Config } | { ok: false; problems: string[] } {
+): { ok: true; config: Config } | { ok: false; problems: Problem[] } {
   let fromFile: Record<string, unknown> = {};
   if (env.CLAIMFLOW_CONFIG) {
     try {
@@ -137,7 +165,13 @@ export function loadConfig(
     } catch (error) {
       return {
         ok: false,
-        problems: [`CLAIMFLOW_CONFIG: cannot read ${env.CLAIMFLOW_CONFIG}: ${(error as Error).message}`],
+        problems: [
+          problem(
+            'CF_CONFIG_INVALID',
+            `CLAIMFLOW_CONFIG: cannot read ${env.CLAIMFLOW_CONFIG}: ${(error as Error).message}`,
+            { field: 'CLAIMFLOW_CONFIG' },
+          ),
+        ],
       };
     }
   }
@@ -146,7 +180,7 @@ export function loadConfig(
     const value = env[name];
     if (value === undefined || value === '') continue;
     raw[key] =
-      key === 'corsOrigins' || key === 'adminCorsOrigins'
+      key === 'corsOrigins' || key === 'adminCorsOrigins' || key === 'environments'
         ? value
             .split(',')
             .map((s) => s.trim())
@@ -158,9 +192,11 @@ export function loadConfig(
   const byKey = Object.fromEntries(Object.entries(ENV).map(([n, k]) => [k, n]));
   return {
     ok: false,
-    problems: parsed.error.issues.map((i) => {
-      const key = String(i.path[0] ?? '');
-      return `${byKey[key] ?? key}: ${i.message}`;
+    problems: zodProblems(parsed.error, 'CF_CONFIG_INVALID', {
+      name: (path) => {
+        const key = String(path[0] ?? '');
+        return byKey[key] ?? key;
+      },
     }),
   };
 }

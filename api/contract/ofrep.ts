@@ -16,7 +16,10 @@
  */
 import { z } from 'zod';
 import type { CompiledFeature } from '../../engine/compile/compiled-feature';
+import { visitorStateKinds } from '../../engine/evaluate/visitor-state';
 import { type RequestContext, RequestContextSchema } from '../../engine/facts/request-context';
+import { isNodeKind } from '../../engine/nodes/kinds';
+import { nodeDefinition } from '../../engine/nodes/registry';
 
 export const OFREP_ERROR_CODES = [
   'FLAG_NOT_FOUND',
@@ -158,7 +161,8 @@ export function readOfrepContext(raw: unknown): OfrepContextRead {
 
 /** Whether a feature keeps per-visitor state (split tests, meters): an anonymous visitor then needs a targetingKey. */
 export function needsVisitorId(compiled: CompiledFeature): boolean {
-  return compiled.nodes.some((n) => n.type === 'bucket' || n.type === 'trial');
+  const state = visitorStateKinds(compiled);
+  return state.assigned || state.metered;
 }
 
 /** Node id -> kind, for `ofrepReason` (build it once per compiled version). */
@@ -171,8 +175,10 @@ export function ofrepReason(kinds: ReadonlyMap<string, string>, path: readonly s
   let tested = false;
   for (const id of path) {
     const kind = kinds.get(id);
-    if (kind === 'bucket') return 'SPLIT';
-    if (kind !== undefined && kind !== 'start' && kind !== 'outcome') tested = true;
+    if (kind === undefined || !isNodeKind(kind)) continue;
+    const def = nodeDefinition(kind);
+    if (def.visitorState?.assign) return 'SPLIT'; // a sticky pseudo-random assignment decided
+    if (!def.entry && !def.terminal) tested = true;
   }
   return tested ? 'TARGETING_MATCH' : 'DEFAULT';
 }

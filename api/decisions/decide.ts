@@ -1,30 +1,30 @@
 /**
  * The decision service: token -> verify (jose) -> visitor (products, entitlements, user id) -> facts per feature
- * (split-test buckets, trial meters) -> fast evaluator. One verification serves every feature of a batch.
- * Trial meters: when the decision's path goes through a trial node's `allowed` branch, one use is counted atomically
- * (group-committed); if the meter was exhausted, the feature is evaluated again with that meter exhausted. Dry runs,
- * tests and previews never count. Metered answers carry the remaining allowance per trial node passed.
+ * (per-visitor state: sticky assignments, meters) -> fast evaluator. One verification serves every feature of a batch.
+ * Meters (declared by node kinds, see `MeterUse`): when the decision's path passes a meter node's spending branch, one
+ * use is counted atomically (group-committed); if the meter was exhausted, the feature is evaluated again with that
+ * meter exhausted. Dry runs, tests and previews never count. Metered answers carry the remaining allowance per meter
+ * node passed.
  */
 import { randomUUID } from 'node:crypto';
 import {
-  bucketFacts,
+  assignState,
   ClaimflowError,
   type CompiledFeature,
   decisionFacts,
+  type ErrorCode,
   type Facts,
-  meterWindowStart,
+  type MeterUse,
+  meterUses,
   type RequestContext,
   requestFacts,
   type TokenStatus,
-  type TrialMeter,
-  trialMeters,
   visitorFromClaims,
   visitorKey,
 } from '../../engine';
 import type { TokenFound } from '../auth';
 import type { MeterRemaining } from '../contract/meters';
 import type { LiveFeature, Runtime } from '../runtime/runtime';
-import { meterExpiry } from '../store/meters/expiry';
 import type { MeterRequest, MeterResult, MeterStore, Store } from '../store/store';
 import { createDecisionEvaluator, type DecisionEvaluator, type Evaluation } from './evaluators';
 import { decisionMode, type Metrics } from './metrics';
@@ -33,7 +33,8 @@ import { recordSample } from './record';
 export interface TokenOutcome {
   status: TokenStatus;
   reason: string | null;
-  code: string | null;
+  /** The verification failure (a CF_TOKEN_* code), null for a valid or missing token. */
+  code: ErrorCode | null;
 }
 
 export interface DecisionAnswer {
@@ -60,6 +61,8 @@ export interface DecideInput {
   userAgent?: string;
   /** Preview (admin only): evaluate against this version of every feature instead of the published one. */
   preview?: 'draft' | number;
+  /** The environment answering (from the site key); undefined: the default environment. */
+  environment?: string;
 }
 
 export interface DecideOutput {
@@ -96,15 +99,18 @@ export interface DecideDeps {
   ) => Promise<{ compiled: CompiledFeature; version: number | 'draft' }>;
 }
 
-export async function verifyVisitorToken(runtime: Runtime, metrics: Metrics, found: TokenFound) {
-  if (found.token === null)
-    return { outcome: { status: 'missing', reason: null, code: null } as TokenOutcome, claims: null };
+export async function verifyVisitorToken(
+  runtime: Runtime,
+  metrics: Metrics,
+  found: TokenFound,
+): Promise<{ outcome: TokenOutcome; claims: Record<string, unknown> | null }> {
+  if (found.token === null) return { outcome: { status: 'missing', reason: null, code: null }, claims: null };
   const result = await runtime.verifier.verify(found.token);
   if (result.status === 'valid')
-    return { outcome: { status: 'valid', reason: null, code: null } as TokenOutcome, claims: result.claims };
+    return { outcome: { status: 'valid', reason: null, code: null }, claims: result.claims };
   metrics.tokenFailures.inc({ reason: result.code });
   return {
-    outcome: { status: result.status, reason: `${result.code}: ${result.reason}`, code: result.code } as TokenOutcome,
+    outcome: { status: result.status, reason: `${result.code}: ${result.reason}`, code: result.code },
     claims: null,
   };
 }
@@ -116,7 +122,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
   const { runtime, metrics } = deps;
   const { outcome, claims } = await verifyVisitorToken(runtime, metrics, input.token);
   if (outcome.code && runtime.settings.invalidTokenMode === 'reject') {
-    throw new ClaimflowError(outcome.code as 'CF_TOKEN_MALFORMED', outcome.reason ?? 'invalid token', {
+    throw new ClaimflowError(outcome.code, outcome.reason ?? 'invalid token', {
       field: 'token',
     });
   }
@@ -142,7 +148,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
   for (const featureId of input.features) {
     const live = runtime.features.get(featureId);
     if (!live) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${featureId}"`, { field: 'feature' });
-    const target = await targetOf(deps, featureId, live, input.preview);
+    const target = await targetOf(deps, featureId, live, input.preview, input.environment);
     const compiled = target.compiled;
     const facts = decisionFacts({
       visitor,
@@ -150,8 +156,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       request,
       tokenStatus: outcome.status,
       now,
-      buckets: bucketFacts(compiled, visitorId),
-      trials: {},
+      state: assignState(compiled, visitorId),
     });
     const counting = !input.dryRun && input.preview === undefined;
     const { decision, meters } = await evaluateWithMeters(
@@ -195,35 +200,31 @@ async function targetOf(
   featureId: string,
   live: LiveFeature,
   preview: 'draft' | number | undefined,
+  environment: string | undefined,
 ): Promise<{ compiled: CompiledFeature; version: number | 'draft' }> {
   if (preview !== undefined && deps.loadPreview) return deps.loadPreview(featureId, preview);
-  if (!live.published)
-    throw new ClaimflowError('CF_FEATURE_NOT_PUBLISHED', `feature "${featureId}" has no published version yet`, {
-      field: 'feature',
-    });
-  return live.published;
+  const published = environment === undefined ? live.published : live.environments.get(environment);
+  if (!published)
+    throw new ClaimflowError(
+      'CF_FEATURE_NOT_PUBLISHED',
+      environment === undefined
+        ? `feature "${featureId}" has no published version yet`
+        : `feature "${featureId}" has no version live in ${environment} yet`,
+      { field: 'feature' },
+    );
+  return published;
 }
 
 /**
- * Evaluates with the trial meters of the feature and answers the remaining allowance of each trial node passed.
- * Counting (live decisions): every meter is assumed allowed, the feature is evaluated, and each trial node the path
- * passes by `allowed` is counted (one store call, group-committed with concurrent ones); a meter the store finds
+ * Evaluates with the meters of the feature and answers the remaining allowance of each meter node passed.
+ * Counting (live decisions): every meter is assumed allowed, the feature is evaluated, and each meter node the path
+ * passes by its spending branch is counted (one store call, group-committed with concurrent ones); a meter the store finds
  * exhausted is set so and the feature evaluated again. No read before the write: one store round trip per meter
  * passed. A tracker counts at most one use per decision: a later node on the path naming a tracker an earlier node
  * already counted does not count again; it sees the count including this view and is allowed within its own
  * allowance. Not counting (dry runs, previews): the meters are read and nothing is recorded.
  */
 const fastEvaluator = createDecisionEvaluator('fast');
-const metersByFeature = new WeakMap<CompiledFeature, { featureId: string; meters: TrialMeter[] }>();
-
-/** The trial meters of a compiled version, found once per version instead of on every decision. */
-function metersOf(compiled: CompiledFeature, featureId: string): TrialMeter[] {
-  const hit = metersByFeature.get(compiled);
-  if (hit && hit.featureId === featureId) return hit.meters;
-  const meters = trialMeters(compiled, featureId);
-  metersByFeature.set(compiled, { featureId, meters });
-  return meters;
-}
 
 async function evaluateWithMeters(
   deps: DecideDeps,
@@ -235,32 +236,32 @@ async function evaluateWithMeters(
   counting: boolean,
 ): Promise<{ decision: Evaluation; meters: MeterRemaining[] }> {
   const evaluator = deps.evaluator ?? fastEvaluator;
-  const meters = metersOf(compiled, featureId);
+  const meters = meterUses(compiled, featureId); // found once per compiled version
   if (meters.length === 0) return { decision: await evaluator.evaluate(compiled, facts), meters: [] };
   const meterStore = deps.meters ?? deps.store;
   const byNode = new Map(meters.map((m) => [m.nodeId, m]));
   const now = facts.now as number;
-  const request = (m: TrialMeter): MeterRequest => {
-    const windowStart = meterWindowStart(m, now);
+  const request = (m: MeterUse): MeterRequest => {
+    const windowStart = m.windowStart(now);
     return {
       tracker: m.tracker,
       visitor: visitorId,
       windowStart,
       now,
-      allowance: m.data.allowance,
+      allowance: m.allowance,
       contentId,
-      counting: m.data.counting,
-      expiresAt: meterExpiry(m.period, windowStart, now),
+      counting: m.counting,
+      expiresAt: m.expiresAt(windowStart, now),
     };
   };
-  const failed = deps.meterFailureMode === 'allow' ? 'allowed' : 'exhausted';
+  const allowOnFailure = deps.meterFailureMode === 'allow';
   /** Uses in the window after this decision, per node; null when the store could not be reached. */
   const used = new Map<string, number | null>();
-  const unavailable = (error: unknown, m: TrialMeter) => {
+  const unavailable = (error: unknown, m: MeterUse) => {
     deps.metrics.meterErrors.inc();
     deps.log.warn({ err: error, featureId, node: m.nodeId }, 'trial meter unavailable');
     used.set(m.nodeId, null);
-    facts.trials[m.nodeId] = failed;
+    m.setState(facts, allowOnFailure);
   };
 
   let decision: Evaluation;
@@ -269,7 +270,7 @@ async function evaluateWithMeters(
       meters.map(async (m) => {
         try {
           const state = await meterStore.peekMeter(request(m));
-          facts.trials[m.nodeId] = state.allowed ? 'allowed' : 'exhausted';
+          m.setState(facts, state.allowed);
           used.set(m.nodeId, state.used);
         } catch (error) {
           unavailable(error, m);
@@ -278,7 +279,7 @@ async function evaluateWithMeters(
     );
     decision = await evaluator.evaluate(compiled, facts);
   } else {
-    for (const m of meters) facts.trials[m.nodeId] = 'allowed';
+    for (const m of meters) m.setState(facts, true);
     const settled = new Set<string>();
     const countedBy = new Map<string, MeterResult>(); // tracker -> the use this decision recorded on it
     for (;;) {
@@ -286,14 +287,14 @@ async function evaluateWithMeters(
       let retry = false;
       for (const nodeId of decision.path) {
         const m = byNode.get(nodeId); // in path order: the first node naming a tracker is the one that counts
-        if (!m || decision.branches[nodeId] !== 'allowed' || settled.has(nodeId)) continue;
+        if (!m || decision.branches[nodeId] !== m.spendingBranch || settled.has(nodeId)) continue;
         settled.add(nodeId);
         try {
           const earlier = countedBy.get(m.tracker);
           let allowed: boolean;
           if (earlier) {
             const state = await meterStore.peekMeter(request(m));
-            allowed = state.allowed || (earlier.counted && state.used <= m.data.allowance);
+            allowed = state.allowed || (earlier.counted && state.used <= m.allowance);
             used.set(m.nodeId, state.used);
           } else {
             const result = await meterStore.consumeMeter(request(m));
@@ -302,12 +303,12 @@ async function evaluateWithMeters(
             used.set(m.nodeId, result.used);
           }
           if (!allowed) {
-            facts.trials[m.nodeId] = 'exhausted';
+            m.setState(facts, false);
             retry = true;
           }
         } catch (error) {
           unavailable(error, m);
-          if (failed === 'exhausted') retry = true;
+          if (!allowOnFailure) retry = true;
         }
         // The path changes at an exhausted meter: the nodes after it may no longer be passed, so none counts now.
         if (retry) break;
@@ -320,9 +321,9 @@ async function evaluateWithMeters(
     const m = byNode.get(nodeId);
     if (!m) continue;
     const n = used.get(nodeId);
-    const allowance = m.data.allowance;
+    const allowance = m.allowance;
     const remaining =
-      n === null ? null : decision.branches[nodeId] === 'exhausted' ? 0 : Math.max(0, allowance - (n ?? 0));
+      n === null ? null : decision.branches[nodeId] === m.exhaustedBranch ? 0 : Math.max(0, allowance - (n ?? 0));
     passed.push({ node: nodeId, tracker: m.tracker, allowance, remaining });
   }
   return { decision, meters: passed };

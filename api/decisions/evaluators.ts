@@ -5,13 +5,8 @@
  * decisions again with json-rules-engine off the hot path and count and log any disagreement (feature, version and
  * paths; never the claims).
  */
-import {
-  type CompiledFeature,
-  createReferenceEvaluator,
-  type Facts,
-  prepareEvaluator,
-  type ReferenceEvaluator,
-} from '../../engine';
+import { type CompiledFeature, type Facts, prepareEvaluator } from '../../engine';
+import { createReferenceEvaluator, type ReferenceEvaluator } from '../../engine/rules-engine';
 
 export type EvaluatorMode = 'fast' | 'json-rules-engine';
 

@@ -19,6 +19,8 @@ export interface Metrics {
   registry: Registry;
   /** `mode`: `live` (counted meters, logged samples), `dryRun` (dryRun: true) or `preview` (admin preview header). */
   decisions: HotCounter<'feature' | 'decision' | 'mode'>;
+  /** Public requests by site key name (`none` without a key) and the environment that answered. */
+  siteKeyRequests: HotCounter<'site_key' | 'environment'>;
   tokenFailures: Counter<'reason'>;
   latency: HotHistogram<'route'>;
   meterErrors: Counter<never>;
@@ -141,6 +143,14 @@ export function createMetrics(): Metrics {
       batchStats = stats;
     },
     registry,
+    siteKeyRequests: hotCounter(
+      {
+        name: 'claimflow_site_key_requests_total',
+        help: 'Public requests (decisions, OFREP, snapshot) by site key name (none: no key) and environment; unknown or revoked keys are refused before counting, so the labels stay bounded by the keys admins created',
+        labelNames: ['site_key', 'environment'] as const,
+      },
+      registry,
+    ),
     decisions: hotCounter(
       {
         name: 'claimflow_decisions_total',

@@ -3,7 +3,8 @@
  * names replaced before anything leaves memory) and the log trimmed to a bounded number of rows per feature.
  */
 import { parsePropertyPath } from '../../engine';
-import type { DecideDeps } from './decide';
+import type { Runtime } from '../runtime/runtime';
+import type { Store } from '../store/store';
 
 export const REDACTED = '[redacted]';
 
@@ -30,7 +31,7 @@ export function redactClaims(
 }
 
 export function recordSample(
-  deps: DecideDeps,
+  deps: { runtime: Pick<Runtime, 'recording'>; store: Store; log: { warn(obj: unknown, msg?: string): void } },
   featureId: string,
   version: number,
   input: { claims: Record<string, unknown> | null; context: unknown; tokenStatus: string; now: number },

@@ -4,6 +4,7 @@ import {
   type CompiledFeature,
   CompiledFeatureSchema,
   compileGraph,
+  ENTRY_KIND,
   type Problem,
   validateGraph,
 } from '../../engine';
@@ -11,9 +12,23 @@ import type { Against } from '../replay/replay-service';
 import type { Runtime } from '../runtime/runtime';
 import type { Feature, Store } from '../store/store';
 
-/** An empty draft: one start node, where every new feature begins. */
+/** Publish, promote and roll back per environment, and change requests: see ./release.ts. */
+export {
+  applyChangeRequest,
+  approveChangeRequest,
+  liveVersionIn,
+  liveVersions,
+  promote,
+  publish,
+  type ReleaseBy,
+  type ReleaseContext,
+  type ReleaseOutcome,
+  rollback,
+} from './release';
+
+/** An empty draft: one entry (start) node, where every new feature begins. */
 export function emptyGraph() {
-  return { nodes: [{ id: 'start', type: 'start', position: { x: 0, y: 0 }, data: {} }], edges: [] };
+  return { nodes: [{ id: 'start', type: ENTRY_KIND, position: { x: 0, y: 0 }, data: {} }], edges: [] };
 }
 
 export async function getFeatureOr404(store: Store, id: string): Promise<Feature> {

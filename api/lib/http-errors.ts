@@ -1,6 +1,6 @@
 /** Request parsing with zod and the one error shape of the API. */
 import type { z } from 'zod';
-import { ClaimflowError, type ErrorCode, isClaimflowError } from '../../engine';
+import { ClaimflowError, type ErrorCode, isClaimflowError, problemsError, zodProblems } from '../../engine';
 
 export interface ErrorBody {
   error: {
@@ -22,9 +22,7 @@ export function parse<T>(
 ): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ field: [where, ...i.path].join('.'), message: i.message }));
-  const first = issues[0];
-  throw new ClaimflowError(code, `${first.field}: ${first.message}`, { field: first.field }, issues);
+  throw problemsError(zodProblems(result.error, code, { prefix: [where] }));
 }
 
 export function errorBody(error: ClaimflowError): ErrorBody {

@@ -5,14 +5,16 @@
  * does not break by itself as time passes; then every case is evaluated synchronously; replay never counts meters.
  */
 import {
-  bucketFacts,
+  assignState,
   type CaseFacts,
   type CaseResult,
   type CatalogueIndex,
   type CompiledFeature,
   decisionFacts,
+  emptyState,
   type Facts,
   type IdentitySettings,
+  meterUses,
   type ReplayCase,
   requestFacts,
   runSuite,
@@ -88,11 +90,22 @@ export function caseToken(verified: VerifiedTokens, c: ReplayCase): CaseToken | 
   return check.status === 'valid' ? { status: 'valid', reason: null } : { status: check.status, reason: check.reason };
 }
 
-/** Default meter state for replay: every trial node allowed unless the case says otherwise. */
-function trialsFor(compiled: readonly CompiledFeature[], given: Record<string, 'allowed' | 'exhausted'> | undefined) {
-  const out: Record<string, 'allowed' | 'exhausted'> = {};
-  for (const c of compiled) for (const n of c.nodes) if (n.type === 'trial') out[n.id] = given?.[n.id] ?? 'allowed';
-  return out;
+/**
+ * The per-visitor state of a case: sticky assignments for its visitor in every compiled version, and every meter with
+ * uses left unless the case says it is exhausted (`trials`: node id -> 'allowed' | 'exhausted'). Replay never counts.
+ */
+function caseState(
+  compiled: readonly CompiledFeature[],
+  visitorId: string,
+  given: Record<string, 'allowed' | 'exhausted'> | undefined,
+) {
+  const state = emptyState();
+  for (const c of compiled) {
+    assignState(c, visitorId, state);
+    // The feature id only names default trackers, which replay never touches.
+    for (const m of meterUses(c, '')) m.setState(state, given?.[m.nodeId] !== 'exhausted');
+  }
+  return state;
 }
 
 /**
@@ -144,8 +157,7 @@ export function caseFacts(
     request: requestFacts(c.input.context ?? {}),
     tokenStatus: status,
     now: caseClock(c, verified.now),
-    buckets: Object.assign({}, ...compiled.map((x) => bucketFacts(x, visitorId))),
-    trials: trialsFor(compiled, c.input.trials),
+    state: caseState(compiled, visitorId, c.input.trials),
   });
 }
 
@@ -164,4 +176,19 @@ export async function replay(
   });
   const run = runSuite(target.compiled, cases, toFacts, onProgress);
   return { ...run, results: run.results.map((r, i) => ({ ...r, token: caseToken(verified, cases[i]) })) };
+}
+
+/** A recorded decision as a replay case expecting what was decided (claims redacted as recorded). */
+export function logCase(e: { at: string; input: unknown; decision: string | null }, i: number): ReplayCase {
+  const input = (e.input ?? {}) as {
+    claims?: Record<string, unknown> | null;
+    context?: Record<string, unknown>;
+    now?: string;
+  };
+  const c: ReplayCase = { name: `recorded ${i + 1} (${e.at})`, input: {}, expect: { decision: e.decision } };
+  if (input.claims) c.input.claims = input.claims;
+  if (input.context && Object.keys(input.context).length)
+    c.input.context = input.context as ReplayCase['input']['context'];
+  if (input.now) c.input.now = input.now;
+  return c;
 }

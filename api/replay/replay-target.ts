@@ -1,5 +1,5 @@
 /** Builds the replay target of a feature version inside the running service (live settings, catalogue, verifier). */
-import { ClaimflowError, type CompiledFeature } from '../../engine';
+import type { CompiledFeature } from '../../engine';
 import type { AppContext } from '../app-context';
 import { createTokenVerifier, type JwtSettings } from '../auth';
 import { getFeatureOr404 } from '../features/feature-service';
@@ -55,9 +55,4 @@ export async function replayTarget(
     catalogue: ctx.runtime.catalogue,
     verify: (token, at) => clockedVerifier(settings).verify(token, at),
   };
-}
-
-export function assertFeature(id: string | undefined): string {
-  if (!id) throw new ClaimflowError('CF_REQUEST_INVALID', 'feature id missing', { field: 'feature' });
-  return id;
 }

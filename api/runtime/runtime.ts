@@ -19,12 +19,27 @@ import {
   type TokenVerifier,
   type TokenVerifierOptions,
 } from '../auth';
-import type { Feature, Store } from '../store/store';
+import type { Feature, SiteKey, Store } from '../store/store';
 import { DEFAULT_RECORDING, type RecordingSettings, RecordingSettingsSchema } from './recording-settings';
+
+export interface Published {
+  version: number;
+  compiled: CompiledFeature;
+}
 
 export interface LiveFeature {
   feature: Feature;
-  published: { version: number; compiled: CompiledFeature } | null;
+  /** The version live in the default environment. */
+  published: Published | null;
+  /** The versions live in the other environments, by name (absent: none there). */
+  environments: ReadonlyMap<string, Published>;
+}
+
+const NONE: ReadonlyMap<string, Published> = new Map();
+
+/** The version of a feature live in an environment (undefined: the default one). */
+export function publishedIn(live: LiveFeature, environment: string | undefined): Published | null {
+  return environment === undefined ? live.published : (live.environments.get(environment) ?? null);
 }
 
 export class Runtime {
@@ -34,6 +49,10 @@ export class Runtime {
   productIds: string[] = [];
   recording: RecordingSettings = DEFAULT_RECORDING;
   readonly features = new Map<string, LiveFeature>();
+  /** Active site keys by their key value: resolved in memory on every public request, reloaded on change. */
+  siteKeys: ReadonlyMap<string, SiteKey> = new Map();
+  /** Origins of every active site key (CORS preflights, which carry no key). */
+  siteKeyOrigins: ReadonlySet<string> = new Set();
   /** Options of every verifier built from the settings (e.g. the JWKS fetch metrics); set before `load()`. */
   verifierOptions: TokenVerifierOptions = {};
   #seq = -1;
@@ -47,16 +66,21 @@ export class Runtime {
   ) {}
 
   async load(): Promise<void> {
-    await Promise.all([this.reloadSettings(), this.reloadCatalogue()]);
+    await Promise.all([this.reloadSettings(), this.reloadCatalogue(), this.reloadSiteKeys()]);
     await this.reloadFeatures(true);
+  }
+
+  async reloadSiteKeys(): Promise<void> {
+    const active = (await this.store.listSiteKeys()).filter((k) => k.revokedAt === null);
+    this.siteKeys = new Map(active.map((k) => [k.key, k]));
+    this.siteKeyOrigins = new Set(active.flatMap((k) => k.origins));
   }
 
   /** Subscribes to change events and starts the periodic safety check. */
   start(intervalMs: number): void {
     this.#unsubscribe = this.store.onChange((event) => {
-      void this.reloadFeature(event.featureId).catch((error) =>
-        this.log.warn({ err: error }, 'reload after change failed'),
-      );
+      const reload = event.kind === 'siteKeys' ? this.reloadSiteKeys() : this.reloadFeature(event.featureId);
+      void reload.catch((error) => this.log.warn({ err: error }, 'reload after change failed'));
     });
     this.#timer = setInterval(() => void this.refresh(), intervalMs);
     this.#timer.unref();
@@ -75,6 +99,7 @@ export class Runtime {
       try {
         await Promise.all([this.reloadSettings(), this.reloadCatalogue()]);
         await this.reloadFeatures(false);
+        await this.reloadSiteKeys();
       } catch (error) {
         this.log.warn({ err: error }, 'periodic refresh failed; serving the versions in memory');
       } finally {
@@ -110,17 +135,39 @@ export class Runtime {
     const features = await this.store.listFeatures();
     const seen = new Set<string>();
     const republish = force || seq !== this.#seq;
-    const published = republish ? await this.store.listPublished() : [];
+    const [published, elsewhere] = republish
+      ? await Promise.all([this.store.listPublished(), this.store.listLive()])
+      : [[], []];
     const byId = new Map(published.map((v) => [v.featureId, v]));
+    const versionsOf = new Map<string, Map<number, unknown>>();
+    if (elsewhere.length > 0) {
+      // the compiled rules of versions live only in other environments (few: one per feature and environment)
+      const wanted = new Set(elsewhere.map((r) => `${r.featureId}\u0000${r.version}`));
+      for (const key of wanted) {
+        const [featureId, version] = key.split('\u0000');
+        const v = await this.store.getVersion(featureId, Number(version));
+        if (!v) continue;
+        let m = versionsOf.get(featureId);
+        if (!m) versionsOf.set(featureId, (m = new Map()));
+        m.set(v.version, v.compiled);
+      }
+    }
     for (const feature of features) {
       seen.add(feature.id);
       const current = this.features.get(feature.id);
       let live = current?.published ?? null;
+      let environments = current?.environments ?? NONE;
       if (republish) {
         const v = byId.get(feature.id);
-        live = v ? this.#prepare(feature.id, v.version, v.compiled, current) : null;
+        live = v ? this.#prepare(feature.id, v.version, v.compiled, current?.published) : null;
+        environments = this.#environments(
+          feature.id,
+          elsewhere.filter((r) => r.featureId === feature.id),
+          (n) => versionsOf.get(feature.id)?.get(n),
+          current,
+        );
       }
-      this.features.set(feature.id, { feature, published: live });
+      this.features.set(feature.id, { feature, published: live, environments });
     }
     for (const id of [...this.features.keys()]) if (!seen.has(id)) this.features.delete(id);
     this.#seq = seq;
@@ -132,23 +179,48 @@ export class Runtime {
       this.features.delete(featureId);
       return;
     }
-    const v = await this.store.getPublished(featureId);
+    const [v, elsewhere] = await Promise.all([this.store.getPublished(featureId), this.store.listLive(featureId)]);
+    const compiledOf = new Map<number, unknown>();
+    for (const n of new Set(elsewhere.map((r) => r.version))) {
+      const row = n === v?.version ? v : await this.store.getVersion(featureId, n);
+      if (row) compiledOf.set(n, row.compiled);
+    }
     const current = this.features.get(featureId);
     this.features.set(featureId, {
       feature,
-      published: v ? this.#prepare(featureId, v.version, v.compiled, current) : null,
+      published: v ? this.#prepare(featureId, v.version, v.compiled, current?.published) : null,
+      environments: this.#environments(featureId, elsewhere, (n) => compiledOf.get(n), current),
     });
   }
 
-  #prepare(featureId: string, version: number, compiled: unknown, current: LiveFeature | undefined) {
-    if (current?.published?.version === version) return current.published;
+  #environments(
+    featureId: string,
+    rows: Array<{ environment: string; version: number }>,
+    compiledOf: (version: number) => unknown,
+    current: LiveFeature | undefined,
+  ): ReadonlyMap<string, Published> {
+    if (rows.length === 0) return NONE;
+    const out = new Map<string, Published>();
+    for (const r of rows) {
+      const previous = current?.environments.get(r.environment) ?? null;
+      const same = [previous, current?.published, ...(current?.environments.values() ?? [])].find(
+        (p) => p?.version === r.version,
+      );
+      const prepared = same ?? this.#prepare(featureId, r.version, compiledOf(r.version), previous);
+      if (prepared) out.set(r.environment, prepared);
+    }
+    return out;
+  }
+
+  #prepare(featureId: string, version: number, compiled: unknown, current: Published | null | undefined) {
+    if (current?.version === version) return current;
     const parsed = CompiledFeatureSchema.safeParse(compiled);
     if (!parsed.success) {
       this.log.warn(
         { featureId, version },
         'stored compiled version has an unexpected shape; keeping the previous one',
       );
-      return current?.published ?? null;
+      return current ?? null;
     }
     prepareEvaluator(parsed.data);
     return { version, compiled: parsed.data };

@@ -29,6 +29,7 @@ import {
 import {
   auditValues,
   canonicalInstant,
+  changeEvent,
   checkEntitlementParent,
   checkProductEntitlements,
   emit,
@@ -37,11 +38,14 @@ import {
   toApiToken,
   toAuditEntry,
   toChange,
+  toChangeRequest,
   toEntitlement,
   toFeature,
+  toLiveRow,
   toLogEntry,
   toProduct,
   toSession,
+  toSiteKey,
   toSuite,
   toUser,
   toVersion,
@@ -219,6 +223,27 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return toUser(row);
   };
 
+  /** Appends to the change feed and notifies every instance (delivered at commit). */
+  const recordChange = async (c: Q, e: ChangeEvent) => {
+    // Held to commit: change numbers are taken and committed in one order, so `changesSince` never skips one.
+    await c.query('SELECT pg_advisory_xact_lock($1)', [CHANGES_LOCK]);
+    const change = await one(
+      c,
+      'INSERT INTO changes (feature_id, version, environment, kind) VALUES ($1, $2, $3, $4) RETURNING seq',
+      [e.featureId, e.version, e.environment ?? null, e.kind ?? null],
+    );
+    await c.query('SELECT pg_notify($1, $2)', [
+      CHANGES_CHANNEL,
+      JSON.stringify({ ...changeEvent(e), seq: Number(change?.seq) }),
+    ]);
+  };
+  const setEnvironmentVersion = (c: Q, featureId: string, environment: string, version: number, at: Date) =>
+    c.query(
+      `INSERT INTO environment_versions (feature_id, environment, version, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (feature_id, environment) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
+      [featureId, environment, version, at],
+    );
+
   const feature = async (q: Q, id: string, lock: '' | ' FOR UPDATE' | ' FOR SHARE' = '') => {
     const row = await one(q, `SELECT * FROM features WHERE id = $1${lock}`, [id]);
     if (!row) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${id}"`, { field: 'feature' });
@@ -356,6 +381,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             publishedVersion: r.published_version == null ? null : Number(r.published_version),
             publishedGraph: r.graph ?? null,
           })),
+          (
+            await all(
+              c,
+              `SELECT ev.feature_id, ev.version, v.graph FROM environment_versions ev
+               JOIN versions v ON v.feature_id = ev.feature_id AND v.version = ev.version WHERE strpos(v.graph::text, $1) > 0`,
+              [JSON.stringify(id)],
+            )
+          ).map((r) => ({ featureId: String(r.feature_id), version: Number(r.version), graph: r.graph })),
         );
         if (users.length > 0) throw productInUse(id, users);
         return ((await c.query('DELETE FROM products WHERE id = $1', [id])).rowCount ?? 0) > 0;
@@ -449,22 +482,115 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           'INSERT INTO versions (feature_id, version, graph, compiled, author, note, created_at, rolled_back_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *',
           [featureId, next, j(v.graph), j(v.compiled), v.author, v.note, now, v.rolledBackFrom ?? null],
         );
-        await c.query('UPDATE features SET published_version = $1, updated_at = $2 WHERE id = $3', [
-          next,
-          now,
-          featureId,
-        ]);
-        // Held to commit: change numbers are taken and committed in one order, so `changesSince` never skips one.
-        await c.query('SELECT pg_advisory_xact_lock($1)', [CHANGES_LOCK]);
-        const change = await one(c, 'INSERT INTO changes (feature_id, version) VALUES ($1, $2) RETURNING seq', [
-          featureId,
-          next,
-        ]);
-        await c.query('SELECT pg_notify($1, $2)', [
-          CHANGES_CHANNEL,
-          JSON.stringify({ featureId, version: next, seq: Number(change?.seq) }),
-        ]);
+        if (v.environment === undefined)
+          await c.query('UPDATE features SET published_version = $1, updated_at = $2 WHERE id = $3', [
+            next,
+            now,
+            featureId,
+          ]);
+        else await setEnvironmentVersion(c, featureId, v.environment, next, now);
+        await recordChange(c, { featureId, version: next, environment: v.environment });
         return toVersion(inserted as Row);
+      });
+    },
+    async setLive(featureId, environment, version, audit) {
+      return atx(audit, async (c) => {
+        await feature(c, featureId, ' FOR UPDATE');
+        const row = await one(c, 'SELECT graph FROM versions WHERE feature_id = $1 AND version = $2', [
+          featureId,
+          version,
+        ]);
+        if (!row)
+          throw new ClaimflowError('CF_VERSION_NOT_FOUND', `feature "${featureId}" has no version ${version}`, {
+            field: 'version',
+          });
+        const refs = [...new Set(productReferences(row.graph).map((r) => r.productId))];
+        if (refs.length > 0) {
+          const held = await all(c, 'SELECT id FROM products WHERE id = ANY($1::text[]) FOR SHARE', [refs]);
+          const known = new Set(held.map((r) => String(r.id)));
+          checkGraphProducts(row.graph, (p) => known.has(p));
+        }
+        const now = new Date();
+        if (environment === undefined)
+          await c.query('UPDATE features SET published_version = $1, updated_at = $2 WHERE id = $3', [
+            version,
+            now,
+            featureId,
+          ]);
+        else await setEnvironmentVersion(c, featureId, environment, version, now);
+        await recordChange(c, { featureId, version, environment });
+        return { featureId, environment: environment ?? '', version };
+      });
+    },
+    async listLive(featureId) {
+      const rows =
+        featureId === undefined
+          ? await all(pool, 'SELECT * FROM environment_versions ORDER BY feature_id, environment')
+          : await all(pool, 'SELECT * FROM environment_versions WHERE feature_id = $1 ORDER BY environment', [
+              featureId,
+            ]);
+      return rows.map(toLiveRow);
+    },
+    async listSiteKeys() {
+      return (await all(pool, 'SELECT * FROM site_keys ORDER BY created_at, id')).map(toSiteKey);
+    },
+    async createSiteKey(k, audit) {
+      return atx(audit, async (c) => {
+        const row = await one(
+          c,
+          'INSERT INTO site_keys (id, key, name, environment, origins, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *',
+          [k.id, k.key, k.name, k.environment, j(k.origins), k.createdBy, new Date(k.createdAt)],
+        );
+        await recordChange(c, { featureId: '', version: 0, kind: 'siteKeys' });
+        return toSiteKey(row as Row);
+      });
+    },
+    async revokeSiteKey(id, audit) {
+      return atx(audit, async (c) => {
+        const done =
+          ((await c.query('UPDATE site_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]))
+            .rowCount ?? 0) > 0;
+        if (done) await recordChange(c, { featureId: '', version: 0, kind: 'siteKeys' });
+        return done;
+      });
+    },
+    async createChangeRequest(cr, audit) {
+      return atx(audit, async (c) => {
+        const { id, featureId, environment, status, createdAt, updatedAt, ...data } = cr;
+        await feature(c, featureId, ' FOR SHARE');
+        await c.query(
+          'INSERT INTO change_requests (id, feature_id, environment, status, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+          [id, featureId, environment, status, j(data), new Date(createdAt), new Date(updatedAt)],
+        );
+        return cr;
+      });
+    },
+    async getChangeRequest(id) {
+      const row = await one(pool, 'SELECT * FROM change_requests WHERE id = $1', [id]);
+      return row ? toChangeRequest(row) : null;
+    },
+    async listChangeRequests(query = {}) {
+      const rows = await all(
+        pool,
+        `SELECT * FROM change_requests WHERE ($1::text IS NULL OR feature_id = $1) AND ($2::text IS NULL OR environment = $2)
+         AND ($3::text IS NULL OR status = $3) ORDER BY created_at DESC, id`,
+        [query.featureId ?? null, query.environment ?? null, query.status ?? null],
+      );
+      return rows.map(toChangeRequest);
+    },
+    async updateChangeRequest(id, change, audit) {
+      return atx(audit, async (c) => {
+        const row = await one(c, 'SELECT * FROM change_requests WHERE id = $1 FOR UPDATE', [id]);
+        if (!row) throw new ClaimflowError('CF_CHANGE_REQUEST_NOT_FOUND', `no change request "${id}"`, { field: 'id' });
+        const next = { ...change(toChangeRequest(row)), updatedAt: new Date().toISOString() };
+        const { id: _id, featureId, environment, status, createdAt, updatedAt, ...data } = next;
+        await c.query('UPDATE change_requests SET status = $1, data = $2, updated_at = $3 WHERE id = $4', [
+          status,
+          j(data),
+          new Date(updatedAt),
+          id,
+        ]);
+        return next;
       });
     },
     async listVersions(featureId) {

@@ -29,11 +29,14 @@ import {
   toApiToken,
   toAuditEntry,
   toChange,
+  toChangeRequest,
   toEntitlement,
   toFeature,
+  toLiveRow,
   toLogEntry,
   toProduct,
   toSession,
+  toSiteKey,
   toSuite,
   toUser,
   toVersion,
@@ -41,7 +44,7 @@ import {
 } from './lib/rows';
 import { groupCommit } from './meters/group-commit';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite';
-import type { AuditDraft, ChangeEvent, MeterRequest, MeterResult, Store } from './store';
+import type { AuditDraft, ChangeEvent, ChangeRequest, MeterRequest, MeterResult, Store } from './store';
 
 type Row = Record<string, unknown>;
 type Emitter = (e: ChangeEvent) => void;
@@ -124,7 +127,31 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       'INSERT INTO versions (feature_id, version, graph, compiled, author, note, created_at, rolled_back_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     setPublished: db.prepare('UPDATE features SET published_version = ?, updated_at = ? WHERE id = ?'),
-    insChange: db.prepare('INSERT INTO changes (feature_id, version) VALUES (?, ?)'),
+    insChange: db.prepare('INSERT INTO changes (feature_id, version, environment, kind) VALUES (?, ?, ?, ?)'),
+    setEnvVersion: db.prepare(
+      `INSERT INTO environment_versions (feature_id, environment, version, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (feature_id, environment) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
+    ),
+    liveGraphs: db.prepare(
+      'SELECT ev.feature_id, ev.version, v.graph FROM environment_versions ev JOIN versions v ON v.feature_id = ev.feature_id AND v.version = ev.version',
+    ),
+    listLive: db.prepare('SELECT * FROM environment_versions ORDER BY feature_id, environment'),
+    listLiveOf: db.prepare('SELECT * FROM environment_versions WHERE feature_id = ? ORDER BY environment'),
+    listSiteKeys: db.prepare('SELECT * FROM site_keys ORDER BY created_at, id'),
+    insSiteKey: db.prepare(
+      'INSERT INTO site_keys (id, key, name, environment, origins, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    getSiteKey: db.prepare('SELECT * FROM site_keys WHERE id = ?'),
+    revokeSiteKey: db.prepare('UPDATE site_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    insCr: db.prepare(
+      'INSERT INTO change_requests (id, feature_id, environment, status, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    getCr: db.prepare('SELECT * FROM change_requests WHERE id = ?'),
+    listCr: db.prepare(
+      `SELECT * FROM change_requests WHERE (@f IS NULL OR feature_id = @f) AND (@e IS NULL OR environment = @e)
+       AND (@s IS NULL OR status = @s) ORDER BY created_at DESC, id`,
+    ),
+    updCr: db.prepare('UPDATE change_requests SET status = ?, data = ?, updated_at = ? WHERE id = ?'),
     changeSeq: db.prepare('SELECT coalesce(max(seq), 0) AS s FROM changes'),
     changesSince: db.prepare('SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?'),
     listVersions: db.prepare(
@@ -211,6 +238,15 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       })
       .immediate();
   };
+  /** Like `audited`, but always one BEGIN IMMEDIATE transaction (several statements). */
+  const atomic = <R>(audit: AuditDraft<R> | undefined, fn: () => R): R =>
+    db
+      .transaction(() => {
+        const result = fn();
+        if (audit) writeAudit(audit, result);
+        return result;
+      })
+      .immediate();
   const userOr404 = (id: string) => {
     const row = q.getUser.get(id) as Row | undefined;
     if (!row) throw new ClaimflowError('CF_USER_NOT_FOUND', `no user "${id}"`, { field: 'id' });
@@ -236,7 +272,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const publishTx = db.transaction(
     (
       featureId: string,
-      v: { graph: unknown; compiled: unknown; author: string; note: string; rolledBackFrom?: number | null },
+      v: {
+        graph: unknown;
+        compiled: unknown;
+        author: string;
+        note: string;
+        rolledBackFrom?: number | null;
+        environment?: string;
+      },
     ) => {
       feature(featureId);
       // Inside the write transaction: a product deleted meanwhile cannot end up in a published version.
@@ -253,11 +296,40 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         at,
         v.rolledBackFrom ?? null,
       );
-      q.setPublished.run(next, at, featureId);
-      q.insChange.run(featureId, next);
+      if (v.environment === undefined) q.setPublished.run(next, at, featureId);
+      else q.setEnvVersion.run(featureId, v.environment, next, at);
+      q.insChange.run(featureId, next, v.environment ?? null, null);
       return toVersion(q.getVersion.get(featureId, next) as Row);
     },
   );
+
+  const setLiveTx = db.transaction((featureId: string, environment: string | undefined, version: number) => {
+    feature(featureId);
+    const row = q.getVersion.get(featureId, version) as Row | undefined;
+    if (!row)
+      throw new ClaimflowError('CF_VERSION_NOT_FOUND', `feature "${featureId}" has no version ${version}`, {
+        field: 'version',
+      });
+    checkGraphProducts(toVersion(row).graph, (id) => q.getProd.get(id) !== undefined);
+    const at = now();
+    if (environment === undefined) q.setPublished.run(version, at, featureId);
+    else q.setEnvVersion.run(featureId, environment, version, at);
+    q.insChange.run(featureId, version, environment ?? null, null);
+    return { featureId, environment: environment ?? '', version };
+  });
+  /** Tells every store open on this file (the other instances' listeners) about a change. */
+  const broadcast = (e: ChangeEvent) => {
+    for (const emitTo of [...(emittersByFile.get(file) ?? [])]) emitTo(e);
+  };
+  const siteKeysChanged = () => q.insChange.run('', 0, null, 'siteKeys');
+  const updCrTx = db.transaction((id: string, change: (cr: ChangeRequest) => ChangeRequest) => {
+    const row = q.getCr.get(id) as Row | undefined;
+    if (!row) throw new ClaimflowError('CF_CHANGE_REQUEST_NOT_FOUND', `no change request "${id}"`, { field: 'id' });
+    const next = { ...change(toChangeRequest(row)), updatedAt: now() };
+    const { id: _id, featureId, environment, status, createdAt, updatedAt, ...data } = next;
+    q.updCr.run(status, JSON.stringify(data), updatedAt, id);
+    return next;
+  });
 
   const consumeOne = (req: MeterRequest): MeterResult => {
     const state = meterState(req);
@@ -312,6 +384,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         draft: JSON.parse(String(r.draft)) as unknown,
         publishedVersion: r.published_version == null ? null : Number(r.published_version),
         publishedGraph: r.graph == null ? null : (JSON.parse(String(r.graph)) as unknown),
+      })),
+      (q.liveGraphs.all() as Row[]).map((r) => ({
+        featureId: String(r.feature_id),
+        version: Number(r.version),
+        graph: JSON.parse(String(r.graph)) as unknown,
       })),
     );
     if (users.length > 0) throw productInUse(id, users);
@@ -436,8 +513,62 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     },
     async publishVersion(featureId, v, audit) {
       const version = audited(audit, () => publishTx.immediate(featureId, v));
-      for (const e of [...(emittersByFile.get(file) ?? [])]) e({ featureId, version: version.version });
+      broadcast({
+        featureId,
+        version: version.version,
+        ...(v.environment === undefined ? {} : { environment: v.environment }),
+      });
       return version;
+    },
+    async setLive(featureId, environment, version, audit) {
+      const live = audited(audit, () => setLiveTx.immediate(featureId, environment, version));
+      broadcast({ featureId, version, ...(environment === undefined ? {} : { environment }) });
+      return live;
+    },
+    async listLive(featureId) {
+      const rows = featureId === undefined ? q.listLive.all() : q.listLiveOf.all(featureId);
+      return (rows as Row[]).map(toLiveRow);
+    },
+    async listSiteKeys() {
+      return (q.listSiteKeys.all() as Row[]).map(toSiteKey);
+    },
+    async createSiteKey(k, audit) {
+      const created = atomic(audit, () => {
+        q.insSiteKey.run(k.id, k.key, k.name, k.environment, JSON.stringify(k.origins), k.createdBy, k.createdAt);
+        siteKeysChanged();
+        return toSiteKey(q.getSiteKey.get(k.id) as Row);
+      });
+      broadcast({ featureId: '', version: 0, kind: 'siteKeys' });
+      return created;
+    },
+    async revokeSiteKey(id, audit) {
+      const done = atomic(audit, () => {
+        const changed = q.revokeSiteKey.run(now(), id).changes > 0;
+        if (changed) siteKeysChanged();
+        return changed;
+      });
+      if (done) broadcast({ featureId: '', version: 0, kind: 'siteKeys' });
+      return done;
+    },
+    async createChangeRequest(cr, audit) {
+      return atomic(audit, () => {
+        feature(cr.featureId);
+        const { id, featureId, environment, status, createdAt, updatedAt, ...data } = cr;
+        q.insCr.run(id, featureId, environment, status, JSON.stringify(data), createdAt, updatedAt);
+        return cr;
+      });
+    },
+    async getChangeRequest(id) {
+      const row = q.getCr.get(id) as Row | undefined;
+      return row ? toChangeRequest(row) : null;
+    },
+    async listChangeRequests(query = {}) {
+      return (
+        q.listCr.all({ f: query.featureId ?? null, e: query.environment ?? null, s: query.status ?? null }) as Row[]
+      ).map(toChangeRequest);
+    },
+    async updateChangeRequest(id, change, audit) {
+      return audited(audit, () => updCrTx.immediate(id, change));
     },
     async listVersions(featureId) {
       return (q.listVersions.all(featureId) as Row[]).map(toVersionSummary);

@@ -118,6 +118,10 @@ export interface MeterStore {
 export interface ChangeEvent {
   featureId: string;
   version: number;
+  /** The environment whose live version moved; absent: the default environment (`features.published_version`). */
+  environment?: string;
+  /** What changed; absent: a feature's live version. `siteKeys`: a site key was created or revoked. */
+  kind?: 'siteKeys';
 }
 
 /** One publish, as recorded in the change sequence. */
@@ -215,6 +219,65 @@ export interface AuditQuery {
   limit?: number;
 }
 
+// ---- release flow: environments, site keys, change requests ----
+
+/** The version live in a non-default environment (the default environment's is `Feature.publishedVersion`). */
+export interface LiveRow {
+  featureId: string;
+  environment: string;
+  version: number;
+}
+
+export interface SiteKey {
+  id: string;
+  /** The publishable key sites send (not a secret). */
+  key: string;
+  name: string;
+  environment: string;
+  /** Browser origins allowed to call the public API with this key (CORS). */
+  origins: string[];
+  createdBy: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export type ChangeRequestStatus = 'open' | 'approved' | 'rejected' | 'withdrawn' | 'applied' | 'failed';
+
+export interface ChangeRequestEntry {
+  at: string;
+  actor: Actor;
+  kind: 'open' | 'comment' | 'approve' | 'reject' | 'withdraw' | 'refresh' | 'applied' | 'failed';
+  text: string;
+}
+
+/** A publish, promotion or rollback waiting for approval in an environment that requires it. */
+export interface ChangeRequest {
+  id: string;
+  featureId: string;
+  environment: string;
+  action: 'publish' | 'promote' | 'rollback';
+  status: ChangeRequestStatus;
+  author: Actor;
+  /** The version live in the environment when the request was opened or last refreshed (null: none). */
+  baseVersion: number | null;
+  /** What goes live: a draft graph (publish), a version from another environment (promote), an old version (rollback). */
+  proposal: {
+    graph?: unknown;
+    compiled?: unknown;
+    version?: number;
+    fromEnvironment?: string;
+    note: string;
+    authorLabel: string;
+  };
+  /** Diff against live, suite results and impact on recorded decisions, computed when opened or refreshed. */
+  review: unknown;
+  approvalsNeeded: number;
+  history: ChangeRequestEntry[];
+  appliedVersion: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
 
@@ -307,9 +370,49 @@ export interface Store {
    */
   publishVersion(
     featureId: string,
-    v: { graph: unknown; compiled: unknown; author: string; note: string; rolledBackFrom?: number | null },
+    v: {
+      graph: unknown;
+      compiled: unknown;
+      author: string;
+      note: string;
+      rolledBackFrom?: number | null;
+      /** Goes live in this non-default environment; absent: the default environment (`publishedVersion`). */
+      environment?: string;
+    },
     audit?: AuditDraft<Version>,
   ): Promise<Version>;
+  /**
+   * Makes an existing version live in an environment (absent: the default one) without a new number (promotion).
+   * Throws CF_VERSION_NOT_FOUND, or CF_PRODUCT_UNKNOWN when its graph names a product that no longer exists.
+   */
+  setLive(
+    featureId: string,
+    environment: string | undefined,
+    version: number,
+    audit?: AuditDraft<LiveRow>,
+  ): Promise<LiveRow>;
+  /** The versions live in non-default environments (of one feature, or all). */
+  listLive(featureId?: string): Promise<LiveRow[]>;
+
+  listSiteKeys(): Promise<SiteKey[]>;
+  createSiteKey(key: SiteKey, audit?: AuditDraft<SiteKey>): Promise<SiteKey>;
+  /** False when no such key or already revoked. Every instance hears it as a `siteKeys` change. */
+  revokeSiteKey(id: string, audit?: AuditDraft<boolean>): Promise<boolean>;
+
+  createChangeRequest(cr: ChangeRequest, audit?: AuditDraft<ChangeRequest>): Promise<ChangeRequest>;
+  getChangeRequest(id: string): Promise<ChangeRequest | null>;
+  /** Newest first. */
+  listChangeRequests(query?: { featureId?: string; environment?: string; status?: string }): Promise<ChangeRequest[]>;
+  /**
+   * Reads the request under a lock, applies `change` (which may throw to refuse) and writes the result, in one
+   * transaction with its audit entry. Throws CF_CHANGE_REQUEST_NOT_FOUND.
+   */
+  updateChangeRequest(
+    id: string,
+    change: (cr: ChangeRequest) => ChangeRequest,
+    audit?: AuditDraft<ChangeRequest>,
+  ): Promise<ChangeRequest>;
+
   listVersions(featureId: string): Promise<VersionSummary[]>;
   getVersion(featureId: string, version: number): Promise<Version | null>;
   getPublished(featureId: string): Promise<Version | null>;

@@ -18,7 +18,10 @@ const JwtSettingsPage = lazy(() =>
 const CataloguePage = lazy(() => import('./components/CataloguePage').then((m) => ({ default: m.CataloguePage })));
 const UsersPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.UsersPage })));
 const TokensPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.TokensPage })));
+const ReleasesPage = lazy(() => import('./components/ReleasesPage').then((m) => ({ default: m.ReleasesPage })));
 const AuditPage = lazy(() => import('./components/PeoplePages').then((m) => ({ default: m.AuditPage })));
+const WebhooksPage = lazy(() => import('./components/ReleasePages').then((m) => ({ default: m.WebhooksPage })));
+const SchedulesPage = lazy(() => import('./components/ReleasePages').then((m) => ({ default: m.SchedulesPage })));
 
 type Role = Principal['role'];
 
@@ -47,8 +50,32 @@ const PAGES: {
     Component: JwtSettingsPage,
     role: null,
   },
+  {
+    page: 'releases',
+    hash: 'releases',
+    label: 'Releases',
+    testId: 'nav-releases',
+    Component: ReleasesPage,
+    role: null,
+  },
   { page: 'users', hash: 'users', label: 'Users', testId: 'nav-users', Component: UsersPage, role: 'admin' },
   { page: 'tokens', hash: 'tokens', label: 'API tokens', testId: 'nav-tokens', Component: TokensPage, role: 'admin' },
+  {
+    page: 'schedules',
+    hash: 'schedules',
+    label: 'Scheduled',
+    testId: 'nav-schedules',
+    Component: SchedulesPage,
+    role: null,
+  },
+  {
+    page: 'webhooks',
+    hash: 'webhooks',
+    label: 'Webhooks',
+    testId: 'nav-webhooks',
+    Component: WebhooksPage,
+    role: 'admin',
+  },
   { page: 'audit', hash: 'audit', label: 'Audit log', testId: 'nav-audit', Component: AuditPage, role: null },
 ];
 

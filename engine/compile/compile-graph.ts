@@ -4,6 +4,7 @@
  * following each node's branches in the order its type declares them, so the same graph gives byte-identical output.
  */
 import { ClaimflowError } from '../errors/catalogue';
+import { isClaimflowOperator } from '../evaluate/rule-operators';
 import { FACT_NAMES } from '../facts/facts';
 import type { RuleCondition } from '../nodes/node-definition';
 import { nodeDefinition } from '../nodes/registry';
@@ -38,7 +39,7 @@ function compileChecked(graph: CheckedGraph): CompiledFeature {
   const order: string[] = [startId];
   const seen = new Set(order);
   for (let i = 0; i < order.length; i++) {
-    const node = graph.nodes.get(order[i]);
+    const node = graph.nodes.get(order[i] as string);
     if (!node) continue;
     const out = graph.next.get(node.id);
     for (const branch of node.branches) {
@@ -72,7 +73,7 @@ function compileChecked(graph: CheckedGraph): CompiledFeature {
   const stack: Frame[] = [{ id: startId, branchIndex: 0, pushedCondition: false }];
   path.push(startId);
   while (stack.length > 0) {
-    const frame = stack[stack.length - 1];
+    const frame = stack[stack.length - 1] as Frame;
     const node = byId.get(frame.id) as CompiledNode;
     const def = nodeDefinition(node.type);
     if (def.terminal) {
@@ -83,9 +84,9 @@ function compileChecked(graph: CheckedGraph): CompiledFeature {
     const branches = Object.keys(node.next);
     let advanced = false;
     while (frame.branchIndex < branches.length) {
-      const branch = branches[frame.branchIndex++];
+      const branch = branches[frame.branchIndex++] as string;
       const target = node.next[branch];
-      if (target === null) continue; // draft: unconnected branch, no rule
+      if (target === null || target === undefined) continue; // draft: unconnected branch, no rule
       const condition = def.condition(node.data, branch, node.id);
       const pushed = condition !== null;
       if (pushed) {
@@ -137,7 +138,7 @@ function collectOperators(condition: RuleCondition, into: Set<string>): void {
   while (stack.length > 0) {
     const c = stack.pop() as RuleCondition;
     if ('fact' in c) {
-      if (c.operator.startsWith('cf.')) into.add(c.operator);
+      if (isClaimflowOperator(c.operator)) into.add(c.operator);
     } else if ('all' in c) stack.push(...c.all);
     else if ('any' in c) stack.push(...c.any);
     else stack.push(c.not);

@@ -41,10 +41,6 @@ export const ERRORS = {
   CF_PRODUCT_UNKNOWN: { status: 422, doc: 'A product node names a product id that is not in the catalogue.' },
   CF_GRAPH_NOT_VALID: { status: 422, doc: 'The graph has validation errors and cannot be compiled or published.' },
 
-  // ---- evaluation ----
-  CF_EVAL_DEAD_END: { status: 409, doc: 'Evaluation reached a branch with no edge (draft graphs only).' },
-  CF_EVAL_FACTS_INVALID: { status: 400, doc: 'The facts given to the evaluator are not of the documented shape.' },
-
   // ---- tokens (verification of visitor JWTs) ----
   CF_TOKEN_MISSING: { status: 401, doc: 'No token was found in the configured sources.' },
   CF_TOKEN_TOO_LARGE: { status: 401, doc: 'The token is larger than 8 KiB and was refused before parsing.' },
@@ -126,6 +122,22 @@ export const ERRORS = {
     doc: 'The OpenID Connect sign-in failed: state, nonce, PKCE, signature or expiry of the ID token did not hold.',
   },
 
+  // ---- release flow: webhooks and scheduled changes ----
+  CF_WEBHOOK_NOT_FOUND: { status: 404, doc: 'No webhook has this id.' },
+  CF_WEBHOOK_URL_REFUSED: {
+    status: 422,
+    doc: "The webhook URL is not http(s) or resolves to this service's own listen address and port (never called).",
+  },
+  CF_SCHEDULE_NOT_FOUND: { status: 404, doc: 'No scheduled change has this id.' },
+  CF_SCHEDULE_NOT_PENDING: {
+    status: 409,
+    doc: 'The scheduled change already ran, is running or was cancelled; only a pending one can be cancelled.',
+  },
+  CF_SCHEDULE_TIME_INVALID: {
+    status: 422,
+    doc: 'The scheduled time is not a valid date-time in the given IANA time zone, or is not in the future.',
+  },
+
   // ---- data integrity (catalogue references) ----
   CF_PRODUCT_IN_USE: {
     status: 409,
@@ -159,12 +171,41 @@ export const ERRORS = {
     status: 429,
     doc: 'Too many failed admin authentications from this client address; retry after the Retry-After seconds.',
   },
+
+  // ---- release flow: environments, site keys, change requests ----
+  CF_ENVIRONMENT_UNKNOWN: {
+    status: 404,
+    doc: 'No environment has this name (CLAIMFLOW_ENVIRONMENTS lists them); the field is named.',
+  },
+  CF_SITE_KEY_INVALID: {
+    status: 401,
+    doc: 'The site key (x-claimflow-site-key header or siteKey query parameter) is unknown or revoked.',
+  },
+  CF_SITE_KEY_NOT_FOUND: { status: 404, doc: 'No site key has this id (or it is already revoked).' },
+  CF_CHANGE_REQUEST_NOT_FOUND: { status: 404, doc: 'No change request has this id.' },
+  CF_CHANGE_REQUEST_CLOSED: {
+    status: 409,
+    doc: 'The change request is no longer open (approved, rejected, withdrawn, applied or failed).',
+  },
+  CF_CHANGE_REQUEST_STALE: {
+    status: 409,
+    doc: 'The version live in the environment changed since the change request was opened; refresh it before approving.',
+  },
+  CF_APPROVAL_FORBIDDEN: {
+    status: 403,
+    doc: 'This user may not approve or reject the change request (the author, or already approved); the reason is given.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
 /** Codes that were once used and must never be reused for another meaning. */
-export const RETIRED_CODES: readonly string[] = [];
+export const RETIRED_CODES: readonly string[] = [
+  // never raised: a draft's unconnected branch gives a decision of null with `deadEnd`, not an error
+  'CF_EVAL_DEAD_END',
+  // never raised: facts are built by decisionFacts, never parsed from outside
+  'CF_EVAL_FACTS_INVALID',
+];
 
 /** Where in an input a problem sits: a node, an edge, a field (dot path), a claim, a case. */
 export interface ErrorLocation {

@@ -39,6 +39,7 @@ interface Step {
   id: string;
   kind: NodeKind;
   terminal: boolean;
+  entry: boolean;
   prepared: PreparedNode;
   decision: string | null;
   payload: unknown;
@@ -54,7 +55,7 @@ const cache = new WeakMap<CompiledFeature, Evaluator>();
 
 function describe(step: Step, value: unknown, branch: string | null): string {
   if (step.terminal) return `decision "${step.decision}" (node ${step.id})`;
-  if (step.kind === 'start') return `start (node ${step.id})`;
+  if (step.entry) return `${step.prepared.tested} (node ${step.id})`;
   const seen = value === undefined ? 'nothing' : JSON.stringify(value);
   return `${step.prepared.tested}: saw ${seen} -> ${branch ?? 'no branch'} (node ${step.id})`;
 }
@@ -85,7 +86,7 @@ class DecisionResult implements Decision {
     this.outcomeNodeId = last.terminal ? last.id : null;
     this.path = path;
     this.branches = branches;
-    if (!last.terminal) this.deadEnd = { nodeId: last.id, branch: branches[last.id] };
+    if (!last.terminal) this.deadEnd = { nodeId: last.id, branch: branches[last.id] ?? null };
     if (trace) this.trace = trace;
     this.#seen = seen;
     this.#reasons = undefined;
@@ -93,7 +94,8 @@ class DecisionResult implements Decision {
   }
 
   get reasons(): string[] {
-    if (!this.#reasons) this.#reasons = this.path.map((id, k) => this.#describe(id, this.#seen[k], this.branches[id]));
+    if (!this.#reasons)
+      this.#reasons = this.path.map((id, k) => this.#describe(id, this.#seen[k], this.branches[id] ?? null));
     return this.#reasons;
   }
 
@@ -122,6 +124,7 @@ export function prepareEvaluator(compiled: CompiledFeature): Evaluator {
       id: n.id,
       kind: n.type,
       terminal: def.terminal,
+      entry: def.entry === true,
       prepared: def.prepare(n.data, n.id),
       decision: outcome ? outcome.decision : null,
       payload: outcome ? outcome.payload : undefined,
@@ -133,7 +136,7 @@ export function prepareEvaluator(compiled: CompiledFeature): Evaluator {
   const maxSteps = steps.length;
 
   const describeAt = (id: string, value: unknown, branch: string | null) =>
-    describe(steps[index.get(id) as number], value, branch);
+    describe(steps[index.get(id) as number] as Step, value, branch);
   const result = (
     path: string[],
     seen: unknown[],
@@ -151,7 +154,7 @@ export function prepareEvaluator(compiled: CompiledFeature): Evaluator {
       const branches: Record<string, string | null> = {};
       let i: number | undefined = start;
       for (let count = 0; i !== undefined && count < maxSteps; count++) {
-        const step: Step = steps[i];
+        const step = steps[i] as Step;
         path.push(step.id);
         const out = step.prepared.test(facts);
         seen.push(out.value);

@@ -1,34 +1,36 @@
 /**
- * Claimflow's custom json-rules-engine operators. They ship with every exported rule set: register them on a stock
- * `Engine` (with `allowUndefinedFacts: true`) and the compiled rules run to the same decisions as Claimflow.
- * - `cf.<operator>` (equals, contains, in, ... see OPERATORS): the condition's value is `{ path, operand }`; the
- *   fact value is read at `path` (own properties only) and compared with Claimflow's documented semantics.
- * - `cf.schedule`: the fact `now` (epoch ms) is inside the window `{ after?, before?, days?, timeZone }`.
+ * Claimflow's custom json-rules-engine operators, gathered from the node registry (each kind declares the operators
+ * its conditions use). They ship with every exported rule set: register them on a stock `Engine` (with
+ * `allowUndefinedFacts: true`) and the compiled rules run to the same decisions as Claimflow. See docs/OPERATORS.md.
  */
 import type { Engine } from 'json-rules-engine';
-import { compare, OPERATORS } from '../nodes/lib/compare';
-import { lookupPath } from '../nodes/lib/property-path';
-import { inSchedule, type ScheduleData } from '../nodes/schedule/definition';
+import type { OperatorCallback } from '../nodes/node-definition';
+import { NODE_REGISTRY, nodeDefinition } from '../nodes/registry';
 
-export type OperatorCallback = (factValue: unknown, jsonValue: unknown) => boolean;
+export type { OperatorCallback } from '../nodes/node-definition';
 
-function pathOperand(value: unknown): { path: string[]; operand: unknown } {
-  const v = value as { path?: unknown; operand?: unknown } | null;
-  const path = Array.isArray(v?.path) ? (v.path as unknown[]).map(String) : [];
-  return { path, operand: v?.operand ?? null };
+let gathered: Readonly<Record<string, OperatorCallback>> | null = null;
+
+/** Name -> callback of every custom operator of every registered kind. Two kinds may share an operator object. */
+export function claimflowOperators(): Record<string, OperatorCallback> {
+  if (!gathered) {
+    const ops: Record<string, OperatorCallback> = {};
+    for (const kind of Object.keys(NODE_REGISTRY) as (keyof typeof NODE_REGISTRY)[]) {
+      for (const [name, cb] of Object.entries(nodeDefinition(kind).operators ?? {})) {
+        if (Object.hasOwn(ops, name) && ops[name] !== cb)
+          throw new TypeError(`node kind ${kind} declares operator ${name}, which another kind defines differently`);
+        ops[name] = cb;
+      }
+    }
+    gathered = Object.freeze(ops);
+  }
+  return { ...gathered };
 }
 
-/** Name -> callback of every custom operator. */
-export function claimflowOperators(): Record<string, OperatorCallback> {
-  const ops: Record<string, OperatorCallback> = {};
-  for (const op of OPERATORS) {
-    ops[`cf.${op}`] = (factValue, jsonValue) => {
-      const { path, operand } = pathOperand(jsonValue);
-      return compare(op, lookupPath(factValue, path), operand);
-    };
-  }
-  ops['cf.schedule'] = (factValue, jsonValue) => inSchedule(factValue, jsonValue as ScheduleData);
-  return ops;
+/** True when `name` is one of Claimflow's custom operators (it must ship with an exported rule set). */
+export function isClaimflowOperator(name: string): boolean {
+  if (!gathered) claimflowOperators();
+  return Object.hasOwn(gathered as object, name);
 }
 
 /** Registers every Claimflow operator on a json-rules-engine Engine. */

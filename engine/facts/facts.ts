@@ -1,6 +1,9 @@
 /** The facts an evaluation reads: the shape both evaluators (fast and json-rules-engine) receive. */
 import { z } from 'zod';
-import { USER_STATES } from '../nodes/kinds';
+
+/** The visitor states (the `userState` fact's values, the branches of the `userState` node). */
+export const USER_STATES = ['anonymous', 'registered', 'customer'] as const;
+export type UserState = (typeof USER_STATES)[number];
 
 export const TOKEN_STATUSES = ['valid', 'missing', 'invalid', 'expired'] as const;
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];

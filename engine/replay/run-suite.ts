@@ -76,7 +76,8 @@ export function runSuite(
   const results: CaseResult[] = [];
   let passed = 0;
   for (let i = 0; i < cases.length; i++) {
-    const r = judgeCase(compiled, cases[i], toFacts(cases[i]));
+    const c = cases[i] as ReplayCase;
+    const r = judgeCase(compiled, c, toFacts(c));
     if (r.pass) passed++;
     results.push(r);
     if (onProgress && ((i + 1) % progressEvery === 0 || i + 1 === cases.length)) onProgress(i + 1, cases.length);

@@ -3,8 +3,9 @@
  * docs/suite.schema.json (emitted from these zod schemas).
  */
 import { z } from 'zod';
+import { type Problem, problem, zodProblems } from '../errors/problem';
+import { USER_STATES } from '../facts/facts';
 import { RequestContextSchema } from '../facts/request-context';
-import { USER_STATES } from '../nodes/kinds';
 
 export const MAX_SUITE_CASES = 100_000;
 
@@ -54,12 +55,8 @@ export type ReplayInput = z.infer<typeof ReplayInputSchema>;
 export type ReplayCase = z.infer<typeof ReplayCaseSchema>;
 export type Suite = z.infer<typeof SuiteSchema>;
 
-export interface SuiteProblem {
-  caseIndex: number | null;
-  caseName: string | null;
-  field: string;
-  message: string;
-}
+/** A problem of a suite: code CF_SUITE_INVALID, naming the case (index and name, when it is one) and the field. */
+export type SuiteProblem = Problem & { field: string };
 
 /**
  * Parses an untrusted suite (file or request body); every problem names the case (index and name) and the field.
@@ -72,26 +69,34 @@ export function parseSuite(input: unknown): { ok: true; suite: Suite } | { ok: f
     const problems: SuiteProblem[] = [];
     parsed.data.cases.forEach((c, i) => {
       const first = names.get(c.name);
+      const field = `cases.${i}.name`;
       if (first !== undefined)
         problems.push({
-          caseIndex: i,
-          caseName: c.name,
-          field: `cases.${i}.name`,
-          message: `case name "${c.name}" is used twice (cases ${first} and ${i})`,
+          ...problem('CF_SUITE_INVALID', `case name "${c.name}" is used twice (cases ${first} and ${i})`, {
+            caseIndex: i,
+            caseName: c.name,
+          }),
+          field,
         });
       else names.set(c.name, i);
     });
     return problems.length ? { ok: false, problems } : { ok: true, suite: parsed.data };
   }
   const raw = input as { cases?: unknown[] } | null;
-  const problems = parsed.error.issues.map((issue) => {
-    const caseIndex = issue.path[0] === 'cases' && typeof issue.path[1] === 'number' ? issue.path[1] : null;
+  const caseOf = (path: readonly PropertyKey[]) => {
+    const caseIndex = path[0] === 'cases' && typeof path[1] === 'number' ? path[1] : undefined;
     const rawCase =
-      caseIndex !== null && Array.isArray(raw?.cases) ? (raw.cases[caseIndex] as { name?: unknown }) : null;
-    const caseName = rawCase && typeof rawCase.name === 'string' ? rawCase.name : null;
-    const field = issue.path.map(String).join('.');
-    const where = caseIndex !== null ? `case ${caseIndex}${caseName ? ` "${caseName}"` : ''}: ` : '';
-    return { caseIndex, caseName, field, message: `${where}${field || 'suite'}: ${issue.message}` };
-  });
+      caseIndex !== undefined && Array.isArray(raw?.cases) ? (raw.cases[caseIndex] as { name?: unknown } | null) : null;
+    const caseName = rawCase && typeof rawCase.name === 'string' ? rawCase.name : undefined;
+    return { caseIndex, caseName };
+  };
+  const problems = zodProblems(parsed.error, 'CF_SUITE_INVALID', {
+    locate: caseOf,
+    whole: 'suite',
+    lead: (path) => {
+      const { caseIndex, caseName } = caseOf(path);
+      return caseIndex !== undefined ? `case ${caseIndex}${caseName ? ` "${caseName}"` : ''}: ` : '';
+    },
+  }).map((p) => ({ ...p, field: p.field ?? '' }));
   return { ok: false, problems };
 }

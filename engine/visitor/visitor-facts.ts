@@ -4,9 +4,9 @@
  * user mapping (a verified token makes the visitor registered; its foreign user id property keys the visitor's
  * buckets and meters) and the user state for a feature.
  */
-import type { Facts, RequestFacts, TokenStatus } from '../facts/facts';
-import type { UserState } from '../nodes/kinds';
+import type { Facts, RequestFacts, TokenStatus, UserState } from '../facts/facts';
 import { lookupPath, parsePropertyPath } from '../nodes/lib/property-path';
+import type { StateFacts } from '../nodes/node-definition';
 
 export interface CatalogueProduct {
   id: string;
@@ -165,15 +165,14 @@ export function userStateFor(visitor: Visitor, customerEntitlements: readonly st
   return 'registered';
 }
 
-/** Assembles the facts of one decision for one feature. */
+/** Assembles the facts of one decision for one feature; `state` is the per-visitor state (see visitor-state.ts). */
 export function decisionFacts(args: {
   visitor: Visitor;
   customerEntitlements: readonly string[];
   request: RequestFacts;
   tokenStatus: TokenStatus;
   now: number;
-  buckets?: Record<string, string>;
-  trials?: Record<string, 'allowed' | 'exhausted'>;
+  state?: StateFacts;
 }): Facts {
   return {
     userState: userStateFor(args.visitor, args.customerEntitlements),
@@ -182,7 +181,7 @@ export function decisionFacts(args: {
     claims: args.visitor.claims,
     request: { ...args.request, token: { status: args.tokenStatus } },
     now: args.now,
-    buckets: args.buckets ?? {},
-    trials: args.trials ?? {},
+    buckets: args.state?.buckets ?? {},
+    trials: args.state?.trials ?? {},
   };
 }

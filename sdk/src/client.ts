@@ -15,7 +15,7 @@ import { createTokenVerifier, JwtSettingsSchema, type TokenVerifier } from '../.
 import { readOfrepContext } from '../../api/contract/ofrep';
 import type { Snapshot, SnapshotFeature } from '../../api/contract/snapshot';
 import {
-  bucketFacts,
+  assignState,
   type CatalogueIndex,
   ClaimflowError,
   decisionFacts,
@@ -30,6 +30,7 @@ import {
   type Visitor,
   visitorFromClaims,
   visitorKey,
+  visitorStateKinds,
 } from '../../engine';
 import { SnapshotSync } from './lib/snapshot-sync';
 
@@ -80,8 +81,10 @@ export interface LocalDecision {
 interface LocalFeature {
   snapshot: SnapshotFeature;
   evaluator: Evaluator;
-  hasBuckets: boolean;
-  hasTrials: boolean;
+  /** Keeps sticky assignments (split tests): computed locally from the visitor key. */
+  hasAssigned: boolean;
+  /** Keeps meters: decided by the service, which counts them. */
+  hasMeters: boolean;
   kinds: ReadonlyMap<string, string>;
 }
 
@@ -226,14 +229,14 @@ export class ClaimflowClient {
       throw new ClaimflowError('CF_REQUEST_INVALID', 'visitorId: 8 to 64 letters, digits or -', { field: 'visitorId' });
     if (v.status !== 'valid' && v.status !== 'missing' && this.#settings.invalidTokenMode === 'reject')
       throw new ClaimflowError('CF_TOKEN_MALFORMED', v.reason ?? 'invalid token', { field: 'token' });
-    if (v.visitor.userId === null && visitorId === null && input.requireVisitorId && (f.hasBuckets || f.hasTrials))
+    if (v.visitor.userId === null && visitorId === null && input.requireVisitorId && (f.hasAssigned || f.hasMeters))
       throw new ClaimflowError(
         'CF_REQUEST_INVALID',
         `visitorId: feature "${feature}" keeps per-visitor state; give an anonymous visitor an id`,
         { field: 'visitorId' },
       );
     const context = input.context ?? EMPTY_CONTEXT;
-    if (f.hasTrials) return this.#askService(feature, input.token ?? null, context, visitorId, input.userAgent);
+    if (f.hasMeters) return this.#askService(feature, input.token ?? null, context, visitorId, input.userAgent);
     const facts = decisionFacts({
       visitor: v.visitor,
       customerEntitlements: f.snapshot.customerEntitlements,
@@ -243,8 +246,8 @@ export class ClaimflowClient {
           : requestFacts(context, input.userAgent),
       tokenStatus: v.status,
       now,
-      buckets: f.hasBuckets
-        ? bucketFacts(f.snapshot.compiled, visitorKey(v.visitor, `anon:${visitorId ?? randomUUID()}`))
+      state: f.hasAssigned
+        ? assignState(f.snapshot.compiled, visitorKey(v.visitor, `anon:${visitorId ?? randomUUID()}`))
         : undefined,
     });
     const d = f.evaluator.evaluate(facts);
@@ -371,11 +374,12 @@ export class ClaimflowClient {
         current.snapshot = sf;
         continue;
       }
+      const state = visitorStateKinds(sf.compiled);
       this.#features.set(sf.id, {
         snapshot: sf,
         evaluator: prepareEvaluator(sf.compiled),
-        hasBuckets: sf.compiled.nodes.some((n) => n.type === 'bucket'),
-        hasTrials: sf.compiled.nodes.some((n) => n.type === 'trial'),
+        hasAssigned: state.assigned,
+        hasMeters: state.metered,
         kinds: new Map(sf.compiled.nodes.map((n) => [n.id, n.type])),
       });
     }

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CompiledFeature, createReferenceEvaluator, evaluate } from '../../engine';
+import { type CompiledFeature, evaluate } from '../../engine';
+import { createReferenceEvaluator } from '../../engine/rules-engine';
 import { ADMIN_KEY, admin, hs256, SECRET, setupZephr, testApp, zephrGraph } from './helpers';
 
 let app: FastifyInstance;

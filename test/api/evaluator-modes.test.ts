@@ -88,6 +88,12 @@ describe('evaluator modes', () => {
     expect(ok).toMatchObject({ ok: true, config: { evaluator: 'json-rules-engine', shadowSample: 0.01 } });
     const bad = loadConfig({ CLAIMFLOW_EVALUATOR: 'slow', CLAIMFLOW_SHADOW_SAMPLE: '2' });
     expect(bad.ok).toBe(false);
-    expect(bad.ok ? [] : bad.problems.join('\n')).toMatch(/CLAIMFLOW_EVALUATOR[\s\S]*CLAIMFLOW_SHADOW_SAMPLE/);
+    expect(bad.ok ? [] : bad.problems.map((p) => p.message).join('\n')).toMatch(
+      /CLAIMFLOW_EVALUATOR[\s\S]*CLAIMFLOW_SHADOW_SAMPLE/,
+    );
+    expect(bad.ok ? [] : bad.problems.map((p) => [p.code, p.field])).toEqual([
+      ['CF_CONFIG_INVALID', 'CLAIMFLOW_EVALUATOR'],
+      ['CF_CONFIG_INVALID', 'CLAIMFLOW_SHADOW_SAMPLE'],
+    ]);
   });
 });

@@ -7,7 +7,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   compileGraph,
-  createReferenceEvaluator,
   evaluate,
   type Facts,
   NODE_KINDS,
@@ -16,6 +15,7 @@ import {
   OPERATORS,
   operandKind,
 } from '../../engine';
+import { createReferenceEvaluator } from '../../engine/rules-engine';
 
 const CLAIMS = ['state', 'age', 'roles', 'org.plan', '["https://x.com/tier"]'];
 const STRINGS = ['Alabama', 'Texas', 'gold', 'admin', 'pro', 'x', ''];

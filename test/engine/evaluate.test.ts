@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileGraph, createReferenceEvaluator, evaluate, prepareEvaluator } from '../../engine';
+import { compileGraph, evaluate, prepareEvaluator } from '../../engine';
+import { createReferenceEvaluator } from '../../engine/rules-engine';
 import { facts, loadJson } from './helpers';
 
 const zephr = compileGraph(loadJson('engine/examples/zephr-tutorial.json'));

@@ -118,6 +118,8 @@ describe('parseSuite', () => {
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     const messages = parsed.problems.map((p) => p.message);
+    expect(new Set(parsed.problems.map((p) => p.code))).toEqual(new Set(['CF_SUITE_INVALID']));
+    expect(parsed.problems.find((p) => p.caseIndex === 1)).toMatchObject({ caseName: 'typo', severity: 'error' });
     expect(messages.some((m) => m.startsWith('case 1 "typo": cases.1.input'))).toBe(true);
     expect(parsed.problems.find((p) => p.caseIndex === 2)?.field).toBe('cases.2.input.now');
     expect(parsed.problems.filter((p) => p.caseIndex === 3).map((p) => p.field)).toEqual(

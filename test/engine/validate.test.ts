@@ -42,6 +42,26 @@ describe('validateGraph', () => {
     expect(cycle?.message).toContain('"a"');
   });
 
+  it('finds a loop even when the node on it also leads out of it (the walk once followed the way out and missed it)', () => {
+    const at = { x: 0, y: 0 };
+    const result = validateGraph({
+      nodes: [
+        { id: 's', type: 'start', position: at, data: {} },
+        { id: 'o', type: 'outcome', position: at, data: { decision: 'x' } },
+        { id: 'c', type: 'request', position: at, data: { property: 'device', operator: 'exists' } },
+        { id: 'd', type: 'outcome', position: at, data: { decision: 'y' } },
+      ],
+      edges: [
+        { id: 'e0', source: 's', target: 'o' },
+        { id: 'e1', source: 'c', sourceHandle: 'yes', target: 'd' },
+        { id: 'e2', source: 'c', sourceHandle: 'no', target: 'c' },
+      ],
+    });
+    expect(result.problems.filter((p) => p.code === 'CF_GRAPH_CYCLE')).toEqual([
+      expect.objectContaining({ nodeId: 'c', message: 'the graph has a cycle: "c" -> "c"' }),
+    ]);
+  });
+
   it('returns every problem at once, each naming its node, edge or field', () => {
     const result = validateGraph(loadJson('test/fixtures/graphs/error-many.json'), {
       catalogue: { productIds: ['gold'] },

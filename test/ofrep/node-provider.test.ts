@@ -7,7 +7,7 @@
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { type Client, ErrorCode, OpenFeature } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { articleWithAnonymousDecision, type Fixture, publish, startConfigured, tokens } from './fixture';
+import { ADMIN_KEY, articleWithAnonymousDecision, type Fixture, publish, startConfigured, tokens } from './fixture';
 
 let fx: Fixture;
 let client: Client;
@@ -145,8 +145,21 @@ describe('OFREP single-flag evaluation with the official server provider', () =>
     expect(await bulk.json()).toMatchObject({ errorCode: 'PARSE_ERROR' });
   });
 
-  it('a site key header is accepted (site keys are not mapped yet: the default environment answers)', async () => {
-    const res = await post('/ofrep/v1/evaluate/flags/article', { context: {} }, { 'x-claimflow-site-key': 'site-1' });
+  it('a site key picks its environment; an unknown key is refused with 401', async () => {
+    const unknown = await post(
+      '/ofrep/v1/evaluate/flags/article',
+      { context: {} },
+      { 'x-claimflow-site-key': 'site-1' },
+    );
+    expect(unknown.status).toBe(401);
+    expect((await unknown.json()).errorDetails).toContain('CF_SITE_KEY_INVALID');
+    const created = await fetch(`${fx.base}/admin/v1/site-keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-claimflow-admin-key': ADMIN_KEY },
+      body: JSON.stringify({ name: 'www', environment: 'production' }),
+    });
+    const { key } = await created.json();
+    const res = await post('/ofrep/v1/evaluate/flags/article', { context: {} }, { 'x-claimflow-site-key': key });
     expect(res.status).toBe(200);
     expect((await res.json()).value).toBe('registrationWall');
   });

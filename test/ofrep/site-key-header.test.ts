@@ -13,6 +13,6 @@ describe('CLAIMFLOW_SITE_KEY_HEADER', () => {
   it('refuses a value that is not a header name, naming the variable', () => {
     const bad = loadConfig({ CLAIMFLOW_SITE_KEY_HEADER: 'x site: key' });
     expect(bad.ok).toBe(false);
-    expect(!bad.ok && bad.problems.join('\n')).toContain('CLAIMFLOW_SITE_KEY_HEADER');
+    expect(!bad.ok && bad.problems.map((p) => p.message).join('\n')).toContain('CLAIMFLOW_SITE_KEY_HEADER');
   });
 });

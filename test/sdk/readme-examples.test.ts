@@ -29,7 +29,9 @@ function examples(): Map<string, string> {
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'sdk', 'scripts', 'build.ts')], { cwd: ROOT });
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'sdk', 'scripts', 'build.ts'), '--only=js'], {
+    cwd: ROOT,
+  });
   fx = await startConfigured();
   env = {
     ...(process.env as Record<string, string>),

@@ -3,14 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   ClaimflowError,
-  CompiledFeatureSchema,
   compileGraph,
   GraphShapeSchema,
   prepareEvaluator,
   type ReplayCase,
   RequestContextSchema,
 } from '../../../engine';
-import { auditOf, authorOf } from '../../accounts/principal';
+import { actorOf, auditOf, authorOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
 import { type Tested, TestGraphSchema } from '../../contract/feature-test';
 import {
@@ -18,9 +17,11 @@ import {
   draftDiffers,
   emptyGraph,
   getFeatureOr404,
+  publish,
+  rollback,
   validateWithCatalogue,
 } from '../../features/feature-service';
-import { requireSuitesPass } from '../../features/suite-gate';
+import { changeRequestView } from '../../features/release';
 import { parse } from '../../lib/http-errors';
 import { caseFacts, caseToken, parseAgainst, verifyCaseTokens } from '../../replay/replay-service';
 import { replayTarget } from '../../replay/replay-target';
@@ -200,19 +201,15 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
     { config: { role: 'publisher' }, schema: { tags: ['features'] } },
     async (request, reply) => {
       const body = parse(PublishBody, request.body ?? {});
-      const feature = await getFeatureOr404(store, request.params.id);
-      const compiled = compileGraph(feature.draft, { mode: 'publish', catalogue: { productIds: runtime.productIds } });
-      await requireSuitesPass(ctx, feature, { compiled, version: 'draft' }, 'publishing');
-      const version = await store.publishVersion(
-        feature.id,
-        { graph: feature.draft, compiled, author: authorOf(request, body.author), note: body.note },
-        auditOf(request, 'feature.publish', `feature:${feature.id}`, {
-          before: { publishedVersion: feature.publishedVersion },
-          afterOf: (v) => ({ publishedVersion: v.version, note: v.note }),
-        }),
-      );
-      await runtime.reloadFeature(feature.id);
-      return reply.status(201).send({ version: version.version, createdAt: version.createdAt });
+      // The default environment; an environment requiring approval answers 202 with the change request opened.
+      const out = await publish(ctx, request.params.id, ctx.environments.defaultName, {
+        actor: actorOf(request.principal),
+        author: authorOf(request, body.author),
+        note: body.note,
+      });
+      if (out.status === 'pendingApproval')
+        return reply.status(202).send({ ...out, changeRequest: changeRequestView(out.changeRequest) });
+      return reply.status(201).send({ version: out.version, createdAt: out.createdAt });
     },
   );
 
@@ -261,38 +258,17 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
     { config: { role: 'publisher' }, schema: { tags: ['versions'] } },
     async (request, reply) => {
       const body = parse(RollbackBody, request.body ?? {});
-      const old = await loadVersion(request.params.id, String(body.version));
-      const compiled = CompiledFeatureSchema.safeParse(old.compiled);
-      if (!compiled.success)
-        throw new ClaimflowError(
-          'CF_INTERNAL',
-          `stored version ${old.version} of "${request.params.id}" is unreadable`,
-        );
-      const feature = await getFeatureOr404(store, request.params.id);
-      await requireSuitesPass(
-        ctx,
-        feature,
-        { compiled: compiled.data, version: old.version },
-        `rolling back to version ${old.version}`,
-      );
-      const version = await store.publishVersion(
-        request.params.id,
-        {
-          graph: old.graph,
-          compiled: old.compiled,
-          author: authorOf(request, body.author),
-          note: body.note ?? `rollback to version ${old.version}`,
-          rolledBackFrom: old.version,
-        },
-        auditOf(request, 'feature.rollback', `feature:${request.params.id}`, {
-          before: { publishedVersion: feature.publishedVersion },
-          afterOf: (v) => ({ publishedVersion: v.version, rolledBackFrom: old.version }),
-        }),
-      );
-      await runtime.reloadFeature(request.params.id);
+      await loadVersion(request.params.id, String(body.version));
+      const out = await rollback(ctx, request.params.id, ctx.environments.defaultName, body.version, {
+        actor: actorOf(request.principal),
+        author: authorOf(request, body.author),
+        note: body.note,
+      });
+      if (out.status === 'pendingApproval')
+        return reply.status(202).send({ ...out, changeRequest: changeRequestView(out.changeRequest) });
       return reply
         .status(201)
-        .send({ version: version.version, createdAt: version.createdAt, rolledBackFrom: old.version });
+        .send({ version: out.version, createdAt: out.createdAt, rolledBackFrom: out.rolledBackFrom });
     },
   );
 

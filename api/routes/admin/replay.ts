@@ -6,7 +6,7 @@ import { auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
 import { compiledFor, getFeatureOr404 } from '../../features/feature-service';
 import { parse } from '../../lib/http-errors';
-import { type Against, caseFacts, parseAgainst, replay, verifyCaseTokens } from '../../replay/replay-service';
+import { type Against, caseFacts, logCase, parseAgainst, replay, verifyCaseTokens } from '../../replay/replay-service';
 import { replayTarget } from '../../replay/replay-target';
 import { tokenCasesNoLongerVerifying } from '../../replay/token-check';
 
@@ -245,18 +245,4 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
       };
     },
   );
-}
-
-function logCase(e: { at: string; input: unknown; decision: string | null }, i: number): ReplayCase {
-  const input = (e.input ?? {}) as {
-    claims?: Record<string, unknown> | null;
-    context?: Record<string, unknown>;
-    now?: string;
-  };
-  const c: ReplayCase = { name: `recorded ${i + 1} (${e.at})`, input: {}, expect: { decision: e.decision } };
-  if (input.claims) c.input.claims = input.claims;
-  if (input.context && Object.keys(input.context).length)
-    c.input.context = input.context as ReplayCase['input']['context'];
-  if (input.now) c.input.now = input.now;
-  return c;
 }

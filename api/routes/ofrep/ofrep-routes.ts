@@ -5,10 +5,11 @@
  * (flag key = feature id, value and variant = decision, reasons, metadata, error codes) is `api/contract/ofrep.ts`.
  * Single-flag evaluations are page views (trial meters count); bulk evaluations are dry runs (meters are read,
  * never counted), because web providers re-fetch every flag on each refresh.
- * Site keys do not exist yet: the header named by `siteKeyHeader` is accepted and logged; the default environment answers.
+ * The site key (header named by CLAIMFLOW_SITE_KEY_HEADER) picks the environment, as for decisions; none: the default
+ * environment; unknown or revoked: 401 with `errorCode: GENERAL` and the CF_SITE_KEY_INVALID message.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type CompiledFeature, isClaimflowError, visitorFromClaims } from '../../../engine';
 import type { AppContext } from '../../app-context';
 import {
@@ -25,6 +26,8 @@ import {
   readOfrepContext,
 } from '../../contract/ofrep';
 import { type DecisionAnswer, decide, verifyVisitorToken } from '../../decisions/decide';
+import { siteAccess } from '../../release/site-access';
+import { publishedIn } from '../../runtime/runtime';
 
 export interface OfrepOptions {
   /** Header carrying a site key (the release-flow issue will map it to an environment). Default `x-claimflow-site-key`. */
@@ -73,7 +76,7 @@ function translate(error: unknown): OfrepError {
 }
 
 export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options: OfrepOptions = {}): Promise<void> {
-  const siteKeyHeader = (options.siteKeyHeader ?? 'x-claimflow-site-key').toLowerCase();
+  void options; // the site key header is ctx.siteKeyHeader (the same option)
   // Errors raised before a handler runs (bad JSON, too deep, unsupported media type, too large) keep the OFREP shape.
   app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
     const key = (request.params as { key?: string } | undefined)?.key;
@@ -90,11 +93,21 @@ export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options
       .status(500)
       .send(key ? ofrepFailure(key, 'GENERAL', details) : { errorCode: 'GENERAL', errorDetails: details });
   });
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (_request, reply) => {
     reply.header('cache-control', 'private, no-cache');
     reply.header('access-control-expose-headers', 'ETag');
-    if (request.headers[siteKeyHeader]) request.log.debug('site key sent; site keys are not mapped yet');
   });
+
+  /** The site key's environment; an unknown or revoked key is answered 401 here (OFREP's unauthorized status). */
+  const siteOr401 = (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      return siteAccess(ctx, request);
+    } catch (error) {
+      if (!isClaimflowError(error) || error.code !== 'CF_SITE_KEY_INVALID') throw error;
+      reply.status(401).send({ errorCode: 'GENERAL', errorDetails: `${error.code}: ${error.message}` });
+      return null;
+    }
+  };
 
   /** Anonymous visitors of features with split tests or meters need a targetingKey; null when the visitor is known. */
   const isAnonymous = async (c: Context) => {
@@ -123,17 +136,21 @@ export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options
     { schema: { tags: ['openfeature'], summary: 'OFREP: evaluate one flag (flag key = feature id)' } },
     async (request, reply) => {
       const key = request.params.key;
+      const site = siteOr401(request, reply);
+      if (!site) return reply;
       try {
         const c = readBody(request.body);
         const live = ctx.runtime.features.get(key);
-        if (!live?.published) throw new OfrepError('FLAG_NOT_FOUND', `no published feature "${key}"`);
-        const compiled = live.published.compiled;
+        const published = live && publishedIn(live, site.environment);
+        if (!published) throw new OfrepError('FLAG_NOT_FOUND', `no published feature "${key}"`);
+        const compiled = published.compiled;
         if (c.targetingKey === null && needsVisitorId(compiled) && (await isAnonymous(c)))
           throw new OfrepError(
             'TARGETING_KEY_MISSING',
             `feature "${key}" keeps per-visitor state (split test or meter): give an anonymous visitor a targetingKey`,
           );
         const out = await decide(ctx.decideDeps, {
+          environment: site.environment,
           features: [key],
           context: c.context,
           dryRun: false,
@@ -155,6 +172,8 @@ export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options
     { schema: { tags: ['openfeature'], summary: 'OFREP: evaluate every published flag (dry run; ETag)' } },
     async (request, reply) => {
       let c: Context;
+      const site = siteOr401(request, reply);
+      if (!site) return reply;
       try {
         c = readBody(request.body);
       } catch (error) {
@@ -165,22 +184,24 @@ export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options
         });
       }
       const published = [...ctx.runtime.features.values()]
-        .filter((f) => f.published !== null)
-        .sort((a, b) => (a.feature.id < b.feature.id ? -1 : a.feature.id > b.feature.id ? 1 : 0));
+        .map((f) => ({ id: f.feature.id, live: publishedIn(f, site.environment) }))
+        .filter((f) => f.live !== null)
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const anonymous =
-        c.targetingKey === null && published.some((f) => needsVisitorId(f.published!.compiled))
+        c.targetingKey === null && published.some((f) => needsVisitorId(f.live!.compiled))
           ? await isAnonymous(c)
           : false;
       const flags: OfrepBulkEvaluationSuccess['flags'] = [];
-      for (const live of published) {
-        const key = live.feature.id;
-        const compiled = live.published!.compiled;
+      for (const f of published) {
+        const key = f.id;
+        const compiled = f.live!.compiled;
         if (anonymous && needsVisitorId(compiled)) {
           flags.push(ofrepFailure(key, 'TARGETING_KEY_MISSING', 'an anonymous visitor needs a targetingKey here'));
           continue;
         }
         try {
           const out = await decide(ctx.decideDeps, {
+            environment: site.environment,
             features: [key],
             context: c.context,
             dryRun: true,

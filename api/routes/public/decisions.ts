@@ -4,9 +4,11 @@ import { z } from 'zod';
 import { ClaimflowError, RequestContextSchema } from '../../../engine';
 import type { AppContext } from '../../app-context';
 import { readToken } from '../../auth';
+import { SITE_KEY_QUERY } from '../../contract/release';
 import { type DecideInput, decide } from '../../decisions/decide';
 import { parse } from '../../lib/http-errors';
 import { adminKeyOf, isAdminKey } from '../../plugins/admin-auth';
+import { siteAccess } from '../../release/site-access';
 import { parseAgainst } from '../../replay/replay-service';
 
 export const VISITOR_COOKIE = 'cf_vid';
@@ -69,7 +71,9 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Pro
     if (token.conflict)
       request.log.info({ source: token.source }, 'token sources disagree; using the precedence winner');
     const preview = previewOf(request, ctx.adminKey);
+    const site = siteAccess(ctx, request);
     const out = await decide(ctx.decideDeps, {
+      environment: site.environment,
       features,
       token,
       visitorCookie: request.cookies?.[VISITOR_COOKIE],
@@ -108,7 +112,8 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Pro
     { schema: { tags: ['decisions'], summary: 'Decide for one feature (for sites and edge caches that cannot POST)' } },
     async (request, reply) => {
       const feature = parse(featureId, request.params.feature, 'params.feature');
-      const { dryRun, ...context } = parse(GetQuerySchema, request.query ?? {}, 'query');
+      const { [SITE_KEY_QUERY]: _siteKey, ...query } = (request.query ?? {}) as Record<string, unknown>;
+      const { dryRun, ...context } = parse(GetQuerySchema, query, 'query');
       return run(request, reply, [feature], false, {
         context,
         dryRun: dryRun === 'true',

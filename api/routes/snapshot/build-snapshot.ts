@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { JwtSettings } from '../../auth';
 import { needsVisitorId } from '../../contract/ofrep';
 import { type PublicJwtSettings, SNAPSHOT_FORMAT, type Snapshot } from '../../contract/snapshot';
-import type { Runtime } from '../../runtime/runtime';
+import { publishedIn, type Runtime } from '../../runtime/runtime';
 
 /** The JWT settings without the HMAC secret (a site using HMAC configures its own copy). */
 export function publicJwtSettings(s: JwtSettings): PublicJwtSettings {
@@ -31,13 +31,17 @@ export interface SnapshotSource {
   current(): Promise<Snapshot>;
 }
 
-export function snapshotSource(runtime: Runtime): SnapshotSource {
+/** The snapshot of one environment (undefined: the default one). */
+export function snapshotSource(runtime: Runtime, environment?: string): SnapshotSource {
   let cached: { key: string; settings: unknown; catalogue: unknown; snapshot: Snapshot } | null = null;
   let building: Promise<Snapshot> | null = null;
 
   const fingerprint = () =>
     [...runtime.features.values()]
-      .map((f) => `${f.feature.id}:${f.published?.version ?? '-'}:${f.feature.customerEntitlements.join(',')}`)
+      .map(
+        (f) =>
+          `${f.feature.id}:${publishedIn(f, environment)?.version ?? '-'}:${f.feature.customerEntitlements.join(',')}`,
+      )
       .sort()
       .join('|');
 
@@ -47,13 +51,14 @@ export function snapshotSource(runtime: Runtime): SnapshotSource {
       runtime.store.listEntitlements(),
     ]);
     const features = [...runtime.features.values()]
-      .filter((f) => f.published !== null)
-      .map((f) => ({
+      .map((f) => ({ f, live: publishedIn(f, environment) }))
+      .filter((x) => x.live !== null)
+      .map(({ f, live }) => ({
         id: f.feature.id,
         customerEntitlements: [...f.feature.customerEntitlements],
-        version: f.published!.version,
-        compiled: f.published!.compiled,
-        hasMeters: needsVisitorId(f.published!.compiled),
+        version: live!.version,
+        compiled: live!.compiled,
+        hasMeters: needsVisitorId(live!.compiled),
       }))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     const content = {

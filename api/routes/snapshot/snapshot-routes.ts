@@ -2,34 +2,46 @@
  * Snapshot endpoints for the local-evaluation SDK (`sdk/`): `GET /v1/snapshot` (ETag / If-None-Match -> 304) and
  * `GET /v1/snapshot/stream`, server-sent events: `hello` with the current ETag on connect, `change` with the new
  * ETag whenever a publish, the catalogue or the JWT settings change what the snapshot holds, and a comment line
- * every 15 s to keep proxies from closing the stream. Site keys do not exist yet: like decisions, these are public.
+ * every 15 s to keep proxies from closing the stream. Like decisions, the site key (header or `siteKey` query
+ * parameter) picks the environment whose versions the snapshot holds; none: the default environment.
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app-context';
+import { siteAccess } from '../../release/site-access';
 import { snapshotSource } from './build-snapshot';
 
 const CHECK_MS = 200;
 const HEARTBEAT_MS = 15_000;
 
 export async function snapshotRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const source = snapshotSource(ctx.runtime);
-  const streams = new Set<ServerResponse>();
-  let etag: string | null = null;
+  const sources = new Map<string, ReturnType<typeof snapshotSource>>();
+  const sourceOf = (environment: string | undefined) => {
+    const name = environment ?? '';
+    let s = sources.get(name);
+    if (!s) sources.set(name, (s = snapshotSource(ctx.runtime, environment)));
+    return s;
+  };
+  /** Open streams and the environment each follows. */
+  const streams = new Map<ServerResponse, string | undefined>();
+  const etags = new Map<string, string>();
   let timer: NodeJS.Timeout | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
 
   const send = (res: ServerResponse, event: string, data: unknown) =>
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 
-  /** Pushes `change` to every stream when the snapshot's ETag moved. */
+  /** Pushes `change` to every stream whose environment's snapshot ETag moved. */
   const check = async () => {
     if (streams.size === 0) return;
     try {
-      const snapshot = await source.current();
-      if (snapshot.etag === etag) return;
-      etag = snapshot.etag;
-      for (const res of streams) send(res, 'change', { etag });
+      for (const environment of new Set(streams.values())) {
+        const snapshot = await sourceOf(environment).current();
+        const name = environment ?? '';
+        if (snapshot.etag === etags.get(name)) continue;
+        etags.set(name, snapshot.etag);
+        for (const [res, env] of streams) if ((env ?? '') === name) send(res, 'change', { etag: snapshot.etag });
+      }
     } catch (error) {
       app.log.warn({ err: error }, 'snapshot check failed');
     }
@@ -48,7 +60,7 @@ export async function snapshotRoutes(app: FastifyInstance, ctx: AppContext): Pro
     if (timer) return;
     timer = setInterval(() => void check(), CHECK_MS);
     heartbeat = setInterval(() => {
-      for (const res of streams) res.write(': keep-alive\n\n');
+      for (const res of streams.keys()) res.write(': keep-alive\n\n');
     }, HEARTBEAT_MS);
     timer.unref();
     heartbeat.unref();
@@ -62,7 +74,7 @@ export async function snapshotRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.addHook('preClose', async () => {
     unsubscribe();
     stopWatching();
-    for (const res of streams) res.end();
+    for (const res of streams.keys()) res.end();
     streams.clear();
   });
 
@@ -75,7 +87,7 @@ export async function snapshotRoutes(app: FastifyInstance, ctx: AppContext): Pro
       },
     },
     async (request, reply) => {
-      const snapshot = await source.current();
+      const snapshot = await sourceOf(siteAccess(ctx, request).environment).current();
       const tag = `"${snapshot.etag}"`;
       reply.header('etag', tag).header('cache-control', 'private, no-cache');
       const inm = request.headers['if-none-match'];
@@ -89,8 +101,9 @@ export async function snapshotRoutes(app: FastifyInstance, ctx: AppContext): Pro
     '/snapshot/stream',
     { schema: { tags: ['sdk'], summary: 'Server-sent events: the snapshot ETag on connect and on every change' } },
     async (request, reply) => {
-      const snapshot = await source.current();
-      if (streams.size === 0) etag = snapshot.etag;
+      const { environment } = siteAccess(ctx, request);
+      const snapshot = await sourceOf(environment).current();
+      if (![...streams.values()].some((e) => e === environment)) etags.set(environment ?? '', snapshot.etag);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -100,7 +113,7 @@ export async function snapshotRoutes(app: FastifyInstance, ctx: AppContext): Pro
         'x-accel-buffering': 'no',
       });
       send(res, 'hello', { etag: snapshot.etag });
-      streams.add(res);
+      streams.set(res, environment);
       startWatching();
       request.raw.on('close', () => {
         streams.delete(res);

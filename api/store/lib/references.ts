@@ -3,15 +3,20 @@
  * nodes name, and who uses a product or an entitlement. Drafts may be invalid, so graphs are read tolerantly.
  */
 import { ClaimflowError } from '../../../engine/errors/catalogue';
+import { isNodeKind } from '../../../engine/nodes/kinds';
+import { nodeDefinition } from '../../../engine/nodes/registry';
 
-/** One product reference of a graph: the node naming it and the index in its `data.products`. */
+/** One product reference of a graph: the node naming it and the field of its data that does (`data.products.0`). */
 export interface ProductReference {
   nodeId: string;
   productId: string;
-  index: number;
+  field: string;
 }
 
-/** Every product id named by a `product` node of `graph` (any JSON; malformed parts are skipped). */
+/**
+ * Every product id named by a node of `graph`, as each kind declares (`catalogueReferences`); any JSON, malformed
+ * parts are skipped.
+ */
 export function productReferences(graph: unknown): ProductReference[] {
   const nodes = (graph as { nodes?: unknown } | null)?.nodes;
   if (!Array.isArray(nodes)) return [];
@@ -19,12 +24,11 @@ export function productReferences(graph: unknown): ProductReference[] {
   for (const node of nodes) {
     if (!node || typeof node !== 'object') continue;
     const { id, type, data } = node as { id?: unknown; type?: unknown; data?: unknown };
-    if (type !== 'product' || !data || typeof data !== 'object') continue;
-    const products = (data as { products?: unknown }).products;
-    if (!Array.isArray(products)) continue;
-    products.forEach((p, index) => {
-      if (typeof p === 'string') out.push({ nodeId: String(id), productId: p, index });
-    });
+    if (!isNodeKind(type) || !data || typeof data !== 'object') continue;
+    for (const ref of nodeDefinition(type).catalogueReferences?.(data) ?? []) {
+      if (ref.collection === 'products')
+        out.push({ nodeId: String(id), productId: ref.id, field: ['data', ...ref.path].join('.') });
+    }
   }
   return out;
 }
@@ -41,15 +45,28 @@ export interface ProductUser {
 export function productUsers(
   productId: string,
   features: Iterable<{ id: string; draft: unknown; publishedVersion: number | null; publishedGraph: unknown }>,
+  /** Versions live in the other environments (feature id, version, graph). */
+  elsewhere: Iterable<{ featureId: string; version: number; graph: unknown }> = [],
 ): ProductUser[] {
   const users: ProductUser[] = [];
   const uses = (graph: unknown) => productReferences(graph).some((r) => r.productId === productId);
+  const liveElsewhere = new Map<string, number[]>();
+  for (const e of elsewhere)
+    if (uses(e.graph)) liveElsewhere.set(e.featureId, [...(liveElsewhere.get(e.featureId) ?? []), e.version]);
   for (const f of features) {
     const draft = uses(f.draft);
-    const versions = f.publishedVersion !== null && uses(f.publishedGraph) ? [f.publishedVersion] : [];
+    const versions = [
+      ...new Set([
+        ...(f.publishedVersion !== null && uses(f.publishedGraph) ? [f.publishedVersion] : []),
+        ...(liveElsewhere.get(f.id) ?? []),
+      ]),
+    ].sort((a, b) => a - b);
     if (draft || versions.length > 0) users.push({ feature: f.id, draft, versions });
+    liveElsewhere.delete(f.id);
   }
-  return users;
+  for (const [feature, versions] of liveElsewhere)
+    users.push({ feature, draft: false, versions: [...new Set(versions)].sort((a, b) => a - b) });
+  return users.sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
 }
 
 /** CF_PRODUCT_IN_USE listing the features (draft, version) that use the product. */
@@ -111,7 +128,7 @@ export function checkGraphProducts(graph: unknown, exists: (id: string) => boole
         `product "${r.productId}" in "${r.nodeId}" is not in the catalogue`,
         {
           nodeId: r.nodeId,
-          field: `data.products.${r.index}`,
+          field: r.field,
         },
       );
   }

@@ -7,11 +7,14 @@ import type {
   AuditEntry,
   Change,
   ChangeEvent,
+  ChangeRequest,
   DecisionLogEntry,
   Entitlement,
   Feature,
+  LiveRow,
   Product,
   Session,
+  SiteKey,
   Suite,
   User,
   Version,
@@ -130,12 +133,44 @@ export const toChange = (r: Row): Change => ({
   seq: Number(r.seq),
   featureId: String(r.feature_id),
   version: Number(r.version),
+  ...(r.environment == null ? {} : { environment: String(r.environment) }),
+  ...(r.kind === 'siteKeys' ? { kind: 'siteKeys' as const } : {}),
 });
 
 const ChangeNotificationSchema = z.object({
   featureId: z.string(),
-  version: z.number().int().positive(),
+  version: z.number().int().nonnegative(),
   seq: z.number().int().positive(),
+  environment: z.string().optional(),
+  kind: z.literal('siteKeys').optional(),
+});
+
+export const toLiveRow = (r: Row): LiveRow => ({
+  featureId: String(r.feature_id),
+  environment: String(r.environment),
+  version: Number(r.version),
+});
+
+export const toSiteKey = (r: Row): SiteKey => ({
+  id: String(r.id),
+  key: String(r.key),
+  name: String(r.name),
+  environment: String(r.environment),
+  origins: json(r.origins, strings, 'site key origins'),
+  createdBy: String(r.created_by),
+  createdAt: iso(r.created_at),
+  revokedAt: r.revoked_at == null ? null : iso(r.revoked_at),
+});
+
+/** The stored change request: indexed columns plus the rest as one JSON document. */
+export const toChangeRequest = (r: Row): ChangeRequest => ({
+  ...(json(r.data, record, 'change request') as unknown as ChangeRequest),
+  id: String(r.id),
+  featureId: String(r.feature_id),
+  environment: String(r.environment),
+  status: String(r.status) as ChangeRequest['status'],
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
 });
 
 /** Parses a change notification payload (`{featureId, version, seq}`); null when it is not one of ours. */
@@ -144,7 +179,8 @@ export function parseChangeNotification(payload: string | undefined): { seq: num
   try {
     const checked = ChangeNotificationSchema.safeParse(JSON.parse(payload));
     if (!checked.success) return null;
-    return { seq: checked.data.seq, event: { featureId: checked.data.featureId, version: checked.data.version } };
+    const { seq, ...event } = checked.data;
+    return { seq, event: changeEvent(event) };
   } catch {
     return null;
   }
@@ -167,10 +203,20 @@ export function canonicalInstant(value: string): string {
 }
 
 /** Calls every listener, isolating the others from one that throws. */
+/** A copy of the event with only its own fields (environment and kind only when present). */
+export function changeEvent(e: ChangeEvent): ChangeEvent {
+  return {
+    featureId: e.featureId,
+    version: e.version,
+    ...(e.environment === undefined ? {} : { environment: e.environment }),
+    ...(e.kind === undefined ? {} : { kind: e.kind }),
+  };
+}
+
 export function emit(listeners: Iterable<(e: ChangeEvent) => void>, event: ChangeEvent): void {
   for (const l of listeners) {
     try {
-      l({ featureId: event.featureId, version: event.version });
+      l(changeEvent(event));
     } catch {
       // a listener's failure is its own business
     }

@@ -90,4 +90,33 @@ export const POSTGRES_MIGRATIONS: string[] = [
      FOR EACH ROW EXECUTE FUNCTION claimflow_audit_append_only();
    CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
      FOR EACH STATEMENT EXECUTE FUNCTION claimflow_audit_append_only();`,
+  // Release flow: the version live per non-default environment (the default one stays features.published_version,
+  // so existing sites keep working), environment and kind on the change feed, site keys and change requests.
+  `CREATE TABLE environment_versions (feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE,
+     environment TEXT NOT NULL, version INTEGER NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (feature_id, environment));
+   ALTER TABLE changes ADD COLUMN environment TEXT;
+   ALTER TABLE changes ADD COLUMN kind TEXT;
+   CREATE TABLE site_keys (id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, name TEXT NOT NULL, environment TEXT NOT NULL,
+     origins JSONB NOT NULL, created_by TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ);
+   CREATE TABLE change_requests (id TEXT PRIMARY KEY, feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE,
+     environment TEXT NOT NULL, status TEXT NOT NULL, data JSONB NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+     updated_at TIMESTAMPTZ NOT NULL);
+   CREATE INDEX change_requests_status ON change_requests(status, created_at);`,
+  // Release flow (part B): webhooks with their stored delivery queue, and scheduled changes. Rows are claimed with a
+  // conditional UPDATE ... RETURNING (deliveries: FOR UPDATE SKIP LOCKED), so each runs on one instance only.
+  `CREATE TABLE webhooks (id TEXT PRIMARY KEY, name TEXT NOT NULL, url TEXT NOT NULL, events JSONB NOT NULL,
+     secret TEXT NOT NULL, enabled BOOLEAN NOT NULL, created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
+   CREATE TABLE webhook_deliveries (id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+     event TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at BIGINT NOT NULL, lease_until BIGINT, log JSONB NOT NULL DEFAULT '[]', created_at TIMESTAMPTZ NOT NULL,
+     finished_at TIMESTAMPTZ);
+   CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
+   CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, created_at);
+   CREATE TABLE scheduled_changes (id TEXT PRIMARY KEY, feature_id TEXT NOT NULL, environment TEXT NOT NULL,
+     action TEXT NOT NULL, version INTEGER, snapshot JSONB, from_environment TEXT, run_at BIGINT NOT NULL,
+     time_zone TEXT NOT NULL, local_time TEXT NOT NULL, note TEXT NOT NULL, status TEXT NOT NULL, created_by JSONB NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL, claimed_by TEXT, lease_until BIGINT, ran_at TIMESTAMPTZ, late_ms BIGINT,
+     result JSONB, error TEXT);
+   CREATE INDEX scheduled_changes_due ON scheduled_changes(status, run_at);`,
 ];

@@ -44,4 +44,30 @@ export const SQLITE_MIGRATIONS: string[] = [
    CREATE INDEX audit_log_at ON audit_log(at);
    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;`,
+  // Release flow: the version live per non-default environment (the default one stays features.published_version,
+  // so existing sites keep working), environment and kind on the change feed, site keys and change requests.
+  `CREATE TABLE environment_versions (feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE,
+     environment TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (feature_id, environment));
+   ALTER TABLE changes ADD COLUMN environment TEXT;
+   ALTER TABLE changes ADD COLUMN kind TEXT;
+   CREATE TABLE site_keys (id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, name TEXT NOT NULL, environment TEXT NOT NULL,
+     origins TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+   CREATE TABLE change_requests (id TEXT PRIMARY KEY, feature_id TEXT NOT NULL REFERENCES features(id) ON DELETE CASCADE,
+     environment TEXT NOT NULL, status TEXT NOT NULL, data TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE INDEX change_requests_status ON change_requests(status, created_at);`,
+  // Release flow (part B): webhooks with their stored delivery queue, and scheduled changes (claimed with a conditional
+  // UPDATE ... RETURNING inside BEGIN IMMEDIATE, so each runs once).
+  `CREATE TABLE webhooks (id TEXT PRIMARY KEY, name TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL,
+     secret TEXT NOT NULL, enabled INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE TABLE webhook_deliveries (id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+     event TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL, lease_until INTEGER, log TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL,
+     finished_at TEXT);
+   CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
+   CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, created_at);
+   CREATE TABLE scheduled_changes (id TEXT PRIMARY KEY, feature_id TEXT NOT NULL, environment TEXT NOT NULL,
+     action TEXT NOT NULL, version INTEGER, snapshot TEXT, from_environment TEXT, run_at INTEGER NOT NULL,
+     time_zone TEXT NOT NULL, local_time TEXT NOT NULL, note TEXT NOT NULL, status TEXT NOT NULL, created_by TEXT NOT NULL,
+     created_at TEXT NOT NULL, claimed_by TEXT, lease_until INTEGER, ran_at TEXT, late_ms INTEGER, result TEXT, error TEXT);
+   CREATE INDEX scheduled_changes_due ON scheduled_changes(status, run_at);`,
 ];

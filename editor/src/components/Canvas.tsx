@@ -1,7 +1,7 @@
 /** The React Flow canvas: node types from the registry, background, controls and a minimap that can be hidden. */
 import { Background, Controls, type Edge, type EdgeChange, MiniMap, type NodeChange, ReactFlow } from '@xyflow/react';
 import { useContext } from 'react';
-import { NODE_REGISTRY } from '../../../engine/nodes/registry';
+import { NODE_REGISTRY } from '../../../engine';
 import { FlowNode } from '../nodes/FlowNode';
 import { CanvasViewContext } from '../store/canvas-view';
 import type { FlowNode as FNode } from '../store/graph-history';

@@ -5,7 +5,7 @@
  */
 import { ReactFlowProvider, useNodesInitialized } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { validateGraph } from '../../../engine/validate/validate-graph';
+import { validateGraph } from '../../../engine';
 import { api, describeError, type Graph, type Problem } from '../api/client';
 import { type Highlight, useCanvasView } from '../hooks/useCanvasView';
 import { useClipboard } from '../hooks/useClipboard';
@@ -17,6 +17,7 @@ import { type TestRun, useTestRun } from '../hooks/useTestRun';
 import { type EditorMessage, useVersions } from '../hooks/useVersions';
 import { autoLayout } from '../lib/layout';
 import { displayName, searchText } from '../lib/node-names';
+import { isTerminalKind } from '../nodes/roles';
 import { CanvasViewContext, createCanvasViewStore } from '../store/canvas-view';
 import { fromFlow, toFlow, useGraphHistory } from '../store/graph-history';
 import { Canvas } from './Canvas';
@@ -119,7 +120,7 @@ function Editor({
     () => [
       ...new Set(
         graph.nodes
-          .filter((n) => n.type === 'outcome')
+          .filter((n) => isTerminalKind(n.type))
           .map((n) => String(n.data.decision ?? ''))
           .filter(Boolean),
       ),

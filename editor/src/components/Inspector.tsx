@@ -1,11 +1,11 @@
 /** Settings of the selected node: its name, then the node kind's own form from the editor registry. */
 
-import type { NodeKind } from '../../../engine/nodes/kinds';
-import { NODE_REGISTRY } from '../../../engine/nodes/registry';
+import { NODE_REGISTRY, type NodeKind } from '../../../engine';
 import type { Problem, Product } from '../api/client';
 import { displayName } from '../lib/node-names';
 import { Field } from '../nodes/fields';
 import { EDITOR_NODES } from '../nodes/registry';
+import { isEntryKind } from '../nodes/roles';
 import type { FlowNode } from '../store/graph-history';
 
 export function Inspector(props: {
@@ -41,7 +41,7 @@ export function Inspector(props: {
           ))}
         </ul>
       ) : null}
-      {kind !== 'start' ? (
+      {!isEntryKind(kind) ? (
         <Field label="Name" hint="shown on the canvas, in problems, tests, replays and diffs">
           <input
             data-testid="form-name"

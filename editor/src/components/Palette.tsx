@@ -1,7 +1,7 @@
 /** The palette: every node type, dragged onto the canvas, or (keyboard) Enter adds it at the view's centre. */
-import { NODE_KINDS, type NodeKind } from '../../../engine/nodes/kinds';
-import { NODE_REGISTRY } from '../../../engine/nodes/registry';
+import { NODE_KINDS, NODE_REGISTRY, type NodeKind } from '../../../engine';
 import { EDITOR_NODES } from '../nodes/registry';
+import { isEntryKind } from '../nodes/roles';
 
 export const DRAG_TYPE = 'application/claimflow-node';
 
@@ -10,7 +10,7 @@ export function Palette({ disabled, onAdd }: { disabled: boolean; onAdd(kind: No
     // While read-only the items are disabled, so the scrollable palette itself takes focus (keyboard scrolling).
     <aside className="palette" aria-label="Node palette" tabIndex={disabled ? 0 : undefined}>
       <h4>Nodes</h4>
-      {NODE_KINDS.filter((k) => k !== 'start').map((kind) => (
+      {NODE_KINDS.filter((k) => !isEntryKind(k)).map((kind) => (
         <button
           type="button"
           key={kind}

@@ -41,6 +41,8 @@ export function PublishDialog(props: {
   const [error, setError] = useState<string | null>(null);
   const [refused, setRefused] = useState<Problem[] | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Set when the default environment requires approval: the publish opened a change request instead. */
+  const [pending, setPending] = useState<string | null>(null);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs once when the dialog opens, on the draft as it is
   useEffect(() => {
@@ -84,11 +86,15 @@ export function PublishDialog(props: {
     setRefused(null);
     try {
       rememberAuthor(author.trim());
-      const out = await api<{ version: number }>('POST', `${base}/publish`, {
+      const out = await api<{ version: number; status?: string; environment?: string }>('POST', `${base}/publish`, {
         note: note.trim(),
         author: author.trim(),
       });
-      props.onPublished(out.version);
+      if (out.status === 'pendingApproval')
+        setPending(
+          `${out.environment} requires approval: a change request was opened. Another publisher approves it on the Releases page.`,
+        );
+      else props.onPublished(out.version);
     } catch (e) {
       if (e instanceof ApiError && Array.isArray(e.problems)) setRefused(e.problems as Problem[]);
       setError(`Not published: ${describeError(e)}`);
@@ -98,7 +104,7 @@ export function PublishDialog(props: {
   };
 
   const nodeName = (id?: string) => (id ? (props.names.get(id) ?? id) : null);
-  const canPublish = note.trim().length > 0 && author.trim().length > 0 && !busy;
+  const canPublish = note.trim().length > 0 && author.trim().length > 0 && !busy && pending === null;
   return (
     <div className="dialog-backdrop">
       <div
@@ -176,6 +182,11 @@ export function PublishDialog(props: {
             onChange={(e) => setAuthor(e.target.value)}
           />
         </label>
+        {pending ? (
+          <div className="message ok" role="status" data-testid="publish-pending">
+            <span>{pending}</span>
+          </div>
+        ) : null}
         {error ? (
           <div className="message error" role="alert" data-testid="publish-error">
             <span>{error}</span>

@@ -5,7 +5,7 @@
  */
 
 import { useState } from 'react';
-import { assignBucket } from '../../../engine/nodes/bucket/assign-bucket';
+import { assignBucket } from '../../../engine';
 import { describeError, type Graph, type TestResult, type VersionSummary } from '../api/client';
 import { displayName } from '../lib/node-names';
 

@@ -4,10 +4,11 @@
  */
 import type { Edge, NodeChange } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { NodeKind } from '../../../engine/nodes/kinds';
+import type { NodeKind } from '../../../engine';
 import type { Graph, Problem } from '../api/client';
 import type { GraphDiff } from '../lib/graph-diff';
 import { EDITOR_NODES } from '../nodes/registry';
+import { isEntryKind, isTerminalKind } from '../nodes/roles';
 import type { CanvasViewStore, NodeView } from '../store/canvas-view';
 import { type FlowGraph, type FlowNode, toFlow } from '../store/graph-history';
 
@@ -65,7 +66,7 @@ export function useCanvasView(args: {
       if (problem) v.problem = problem;
       if (matches.has(n.id)) v.match = true;
       const t = highlight?.trace?.[n.id];
-      if (t && n.type !== 'start' && n.type !== 'outcome')
+      if (t && !isEntryKind(n.type) && !isTerminalKind(n.type))
         v.seen = `saw ${t.value === undefined ? 'nothing' : JSON.stringify(t.value)} → ${t.branch ?? 'no branch'}`;
       if (mode.kind === 'compare') {
         v.change = mode.diff.nodes[n.id]?.change;
@@ -91,7 +92,7 @@ export function useCanvasView(args: {
       source.nodes.map((n) => ({
         ...n,
         ...(readOnly && sizes[n.id] ? { measured: sizes[n.id] } : {}),
-        deletable: n.type !== 'start' && !readOnly,
+        deletable: !isEntryKind(n.type) && !readOnly,
         draggable: !readOnly,
       })),
     [source, readOnly, sizes],

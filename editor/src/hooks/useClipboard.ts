@@ -1,12 +1,13 @@
 /** Copy and paste of the selected nodes (and the edges between them), with fresh ids, offset from the originals. */
 import { useCallback, useRef } from 'react';
 import { nextNodeId } from '../lib/node-ids';
+import { isEntryKind } from '../nodes/roles';
 import type { FlowGraph } from '../store/graph-history';
 
 export function useClipboard(graph: FlowGraph, set: (g: FlowGraph) => void) {
   const clipboard = useRef<FlowGraph | null>(null);
   const copy = useCallback(() => {
-    const nodes = graph.nodes.filter((n) => n.selected && n.type !== 'start');
+    const nodes = graph.nodes.filter((n) => n.selected && !isEntryKind(n.type));
     const ids = new Set(nodes.map((n) => n.id));
     clipboard.current = { nodes, edges: graph.edges.filter((x) => ids.has(x.source) && ids.has(x.target)) };
   }, [graph]);

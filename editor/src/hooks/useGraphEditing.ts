@@ -4,14 +4,14 @@
  */
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, useReactFlow } from '@xyflow/react';
 import { useCallback } from 'react';
-import { isNodeKind, type NodeKind } from '../../../engine/nodes/kinds';
-import { NODE_REGISTRY } from '../../../engine/nodes/registry';
+import { isNodeKind, NODE_REGISTRY, type NodeKind } from '../../../engine';
 import type { Graph } from '../api/client';
 import { DRAG_TYPE } from '../components/Palette';
 import { connectionProblem } from '../lib/connection-rules';
 import { freePosition } from '../lib/free-space';
 import { nextNodeId } from '../lib/node-ids';
 import { EDITOR_NODES } from '../nodes/registry';
+import { isEntryKind } from '../nodes/roles';
 import type { FlowNode as FNode, useGraphHistory } from '../store/graph-history';
 
 export function useGraphEditing(args: {
@@ -35,7 +35,7 @@ export function useGraphEditing(args: {
       const structural = changes.some((c) => c.type === 'remove' || c.type === 'add');
       const dragEnd = changes.some((c) => c.type === 'position' && c.dragging === false);
       const meaningful = changes.filter(
-        (c) => !(c.type === 'remove' && graph.nodes.find((n) => n.id === c.id)?.type === 'start'),
+        (c) => !(c.type === 'remove' && isEntryKind(graph.nodes.find((n) => n.id === c.id)?.type)),
       );
       const nodes = applyNodeChanges(meaningful, graph.nodes);
       const removed = new Set(meaningful.filter((c) => c.type === 'remove').map((c) => (c as { id: string }).id));

@@ -6,6 +6,7 @@
  */
 import { useReactFlow } from '@xyflow/react';
 import { useCallback } from 'react';
+import { isEntryKind } from '../nodes/roles';
 
 /** Node titles are 13 px at zoom 1 (styles.css `.cf-node-title`). */
 export const TITLE_PX = 13;
@@ -75,7 +76,7 @@ export function useReadableFit(canvas: () => HTMLElement | null, minimap: boolea
       }
       const z = MIN_READABLE_ZOOM;
       const start =
-        nodes.find((n) => n.type === 'start') ?? nodes.reduce((a, n) => (n.position.y < a.position.y ? n : a));
+        nodes.find((n) => isEntryKind(n.type)) ?? nodes.reduce((a, n) => (n.position.y < a.position.y ? n : a));
       const sw = start.measured?.width ?? 200;
       const x = W / 2 - (start.position.x + sw / 2) * z;
       const y = PAD - b.y * z;

@@ -4,6 +4,7 @@
  * (its own chunk).
  */
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import { isNodeKind, nodeDefinition } from '../../../engine';
 import { branchesOf } from '../nodes/branches';
 import type { FlowGraph } from '../store/graph-history';
 
@@ -16,7 +17,9 @@ export function elkGraph(graph: FlowGraph): ElkNode {
   const children: ElkNode[] = graph.nodes.map((n) => {
     const width = n.measured?.width ?? W;
     const height = n.measured?.height ?? H;
-    const branches: (string | null)[] = n.type === 'start' ? [null] : branchesOf(String(n.type), n.data);
+    // A kind whose single branch is unnamed (the start) draws one handle without an id.
+    const unnamed = isNodeKind(n.type) && nodeDefinition(n.type).unnamedBranch !== undefined;
+    const branches: (string | null)[] = unnamed ? [null] : branchesOf(String(n.type), n.data);
     return {
       id: n.id,
       width,

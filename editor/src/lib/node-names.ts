@@ -1,6 +1,5 @@
 /** Human names for nodes: the name a person gave it, else what it decides or tests, never only an internal id. */
-import { isNodeKind } from '../../../engine/nodes/kinds';
-import { NODE_REGISTRY } from '../../../engine/nodes/registry';
+import { isNodeKind, nodeDefinition } from '../../../engine';
 
 interface NamedNode {
   id: string;
@@ -9,7 +8,7 @@ interface NamedNode {
 }
 
 export function kindLabel(type: string | undefined): string {
-  return type && isNodeKind(type) ? NODE_REGISTRY[type].label : String(type ?? 'node');
+  return type && isNodeKind(type) ? nodeDefinition(type).label : String(type ?? 'node');
 }
 
 /** The node's own name, if it was given one. */
@@ -19,15 +18,16 @@ export function givenName(node: NamedNode): string | null {
 }
 
 /**
- * What people call a node: `Schedule 'Black Friday'` when named, `Outcome 'paywall'` for an outcome, else the kind
- * and id (`JWT Token jwtClaim-1`).
+ * What people call a node: `Schedule 'Black Friday'` when named, `Outcome 'paywall'` for a terminal node with its
+ * decision, the bare label for the entry (`Start`), else the kind and id (`JWT Token jwtClaim-1`).
  */
 export function displayName(node: NamedNode): string {
   const label = kindLabel(node.type);
   const name = givenName(node);
   if (name) return `${label} '${name}'`;
-  if (node.type === 'start') return 'Start';
-  if (node.type === 'outcome' && typeof node.data.decision === 'string' && node.data.decision)
+  const def = node.type && isNodeKind(node.type) ? nodeDefinition(node.type) : null;
+  if (def?.entry) return label;
+  if (def?.terminal && typeof node.data.decision === 'string' && node.data.decision)
     return `${label} '${node.data.decision}'`;
   return `${label} ${node.id}`;
 }

@@ -4,8 +4,7 @@
  */
 import { Handle, type NodeProps, Position, useUpdateNodeInternals } from '@xyflow/react';
 import { memo, useEffect } from 'react';
-import type { NodeKind } from '../../../engine/nodes/kinds';
-import { NODE_REGISTRY } from '../../../engine/nodes/registry';
+import { isNodeKind, type NodeKind, nodeDefinition } from '../../../engine';
 import { givenName } from '../lib/node-names';
 import { useNodeView } from '../store/canvas-view';
 import { branchesOf } from './branches';
@@ -14,7 +13,7 @@ import { EDITOR_NODES } from './registry';
 function FlowNodeImpl({ id, type, data, selected }: NodeProps) {
   const kind = type as NodeKind;
   const spec = EDITOR_NODES[kind];
-  const def = NODE_REGISTRY[kind];
+  const def = isNodeKind(kind) ? nodeDefinition(kind) : undefined;
   const d = data as Record<string, unknown>;
   const view = useNodeView(id);
   const branches = branchesOf(kind, d);
@@ -35,7 +34,7 @@ function FlowNodeImpl({ id, type, data, selected }: NodeProps) {
   ].join(' ');
   return (
     <div className={classes} data-testid={`node-${id}`} style={{ ['--accent' as string]: spec?.color ?? '#475569' }}>
-      {kind !== 'start' ? <Handle type="target" position={Position.Top} className="cf-target" /> : null}
+      {!def?.entry ? <Handle type="target" position={Position.Top} className="cf-target" /> : null}
       <div className="cf-node-title">
         <span className="cf-icon" aria-hidden="true">
           {spec?.icon}
@@ -48,7 +47,7 @@ function FlowNodeImpl({ id, type, data, selected }: NodeProps) {
       {view.change === 'changed' && view.changedFields?.length ? (
         <div className="cf-node-changes">changed: {view.changedFields.join(', ')}</div>
       ) : null}
-      {kind === 'start' ? (
+      {def?.unnamedBranch !== undefined ? (
         <Handle type="source" position={Position.Bottom} className="cf-source" />
       ) : branches.length > 0 ? (
         <div className="cf-branches">

@@ -4,8 +4,7 @@
  * what names its branches (split-test bucket ids), so it is asked with the raw data; data too broken even for that
  * (no bucket list at all) shows no branch handles.
  */
-import { isNodeKind } from '../../../engine/nodes/kinds';
-import { nodeDefinition } from '../../../engine/nodes/registry';
+import { isNodeKind, nodeDefinition } from '../../../engine';
 
 export function branchesOf(kind: string, data: Record<string, unknown>): string[] {
   if (!isNodeKind(kind)) return [];

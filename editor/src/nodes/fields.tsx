@@ -31,10 +31,11 @@ export function Text(props: {
   );
 }
 
-export function Select(props: {
+/** A select over typed options: `onChange` receives one of the option values. */
+export function Select<V extends string>(props: {
   value: unknown;
-  options: readonly (string | { value: string; label: string })[];
-  onChange(v: string): void;
+  options: readonly (V | { value: V; label: string })[];
+  onChange(v: V): void;
   testId: string;
   readOnly: boolean;
 }) {
@@ -43,7 +44,7 @@ export function Select(props: {
       data-testid={props.testId}
       value={String(props.value ?? '')}
       disabled={props.readOnly}
-      onChange={(e) => props.onChange(e.target.value)}
+      onChange={(e) => props.onChange(e.target.value as V)}
     >
       {props.options.map((o) => {
         const opt = typeof o === 'string' ? { value: o, label: o } : o;

@@ -30,5 +30,5 @@ export function assignBucket(visitorId: string, testId: string, buckets: readonl
     acc += b.weight;
     if (target < acc) return b.id;
   }
-  return buckets[buckets.length - 1].id;
+  return (buckets[buckets.length - 1] as WeightedBucket).id;
 }

@@ -4,8 +4,9 @@
  * without touching edges. Graphs saved before labels existed stay valid: the id doubles as the label.
  */
 import { z } from 'zod';
-import { compareCondition } from '../lib/conditions';
+import { COMPARISON_OPERATORS, compareCondition } from '../lib/conditions';
 import { defineNode } from '../node-definition';
+import { assignBucket } from './assign-bucket';
 
 export const BUCKET_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -53,6 +54,13 @@ export const bucketNode = defineNode({
   description: 'Splits visitors between buckets by weight; each visitor always gets the same bucket.',
   dataSchema: bucketDataSchema,
   terminal: false,
+  operators: COMPARISON_OPERATORS,
+  visitorState: {
+    // Sticky: the same visitor and test always get the same bucket.
+    assign: (data, nodeId, visitorKey, facts) => {
+      facts.buckets[nodeId] = assignBucket(visitorKey, data.testId ?? nodeId, data.buckets);
+    },
+  },
   defaultData: () => ({
     buckets: [
       { id: 'a', label: 'A', weight: 50 },

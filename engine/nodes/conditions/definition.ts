@@ -11,7 +11,7 @@ import {
   operandProblem,
   operatorSchema,
 } from '../lib/comparison-node';
-import { compareCondition, not } from '../lib/conditions';
+import { COMPARISON_OPERATORS, compareCondition, not } from '../lib/conditions';
 import { lookupPath } from '../lib/property-path';
 import {
   describeSubject,
@@ -60,6 +60,7 @@ export const conditionsNode = defineNode({
   description: 'Tests several claim or request properties at once, combined with all (AND) or any (OR).',
   dataSchema: conditionsDataSchema,
   terminal: false,
+  operators: COMPARISON_OPERATORS,
   defaultData: () => ({
     match: 'all',
     conditions: [{ source: 'claim', property: '', operator: 'equals', value: '' }],

@@ -9,6 +9,7 @@ import {
   operatorSchema,
   prepareComparison,
 } from '../lib/comparison-node';
+import { COMPARISON_OPERATORS } from '../lib/conditions';
 import { parsePropertyPath } from '../lib/property-path';
 import { defineNode } from '../node-definition';
 
@@ -38,6 +39,7 @@ export const jwtClaimNode = defineNode({
   description: 'Tests a claim of the verified token (Property Name, Condition, Value).',
   dataSchema: jwtClaimDataSchema,
   terminal: false,
+  operators: COMPARISON_OPERATORS,
   defaultData: () => ({ property: '', operator: 'equals', value: '' }),
   branches: comparisonBranches,
   condition: (data, branch) => comparisonCondition('claims', segments(data), data.operator, data.value, branch),

@@ -43,7 +43,7 @@ export function lookupPath(root: unknown, segments: readonly string[]): unknown 
   let cur: unknown = root;
   for (let i = 0; i < segments.length; i++) {
     if (cur === null || typeof cur !== 'object') return undefined;
-    const seg = segments[i];
+    const seg = segments[i] as string;
     if (Array.isArray(cur)) {
       if (!/^(0|[1-9]\d{0,8})$/.test(seg)) return undefined;
       const idx = Number(seg);

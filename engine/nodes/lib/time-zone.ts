@@ -55,7 +55,7 @@ export function localParts(epochMs: number, timeZone: string): LocalParts {
     hour: Number(out.hour),
     minute: Number(out.minute),
     second: Number(out.second),
-    weekday: out.weekday.toLowerCase().slice(0, 3) as Weekday,
+    weekday: (out.weekday ?? '').toLowerCase().slice(0, 3) as Weekday,
   };
 }
 

@@ -1,6 +1,6 @@
 /** `product`: does the visitor hold any / all of the listed catalogue products? */
 import { z } from 'zod';
-import type { RuleCondition } from '../node-definition';
+import type { CatalogueReference, RuleCondition } from '../node-definition';
 import { defineNode } from '../node-definition';
 
 export const productDataSchema = z.object({
@@ -21,6 +21,15 @@ export const productNode = defineNode({
   description: 'Branches on whether the visitor holds any (or all) of the chosen catalogue products.',
   dataSchema: productDataSchema,
   terminal: false,
+  catalogueReferences: (data) => {
+    const products = (data as { products?: unknown } | null)?.products;
+    const out: CatalogueReference[] = [];
+    if (Array.isArray(products))
+      products.forEach((id, i) => {
+        if (typeof id === 'string') out.push({ collection: 'products', id, path: ['products', i] });
+      });
+    return out;
+  },
   defaultData: () => ({ products: [], match: 'any' }),
   branches: () => ['yes', 'no'],
   condition: (data, branch) => (branch === 'yes' ? holds(data) : { not: holds(data) }),

@@ -9,6 +9,7 @@ import {
   operatorSchema,
   prepareComparison,
 } from '../lib/comparison-node';
+import { COMPARISON_OPERATORS } from '../lib/conditions';
 import { defineNode } from '../node-definition';
 
 export const REQUEST_PROPERTIES = ['device', 'country', 'referrer', 'path', 'userAgent', 'contentId', 'token.status'];
@@ -48,6 +49,7 @@ export const requestNode = defineNode({
   description: 'Tests the request: device, country, referrer, path, query parameters, content id, token status.',
   dataSchema: requestDataSchema,
   terminal: false,
+  operators: COMPARISON_OPERATORS,
   defaultData: () => ({ property: 'device', operator: 'equals', value: 'mobile' }),
   branches: comparisonBranches,
   condition: (data, branch) => comparisonCondition('request', segments(data), data.operator, data.value, branch),

@@ -47,6 +47,7 @@ export const scheduleNode = defineNode({
   description: 'Yes inside a time window and/or on chosen weekdays, in a time zone.',
   dataSchema: scheduleDataSchema,
   terminal: false,
+  operators: { 'cf.schedule': (factValue, jsonValue) => inSchedule(factValue, jsonValue as ScheduleData) },
   defaultData: () => ({ timeZone: 'UTC', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }),
   branches: () => ['yes', 'no'],
   condition: (data, branch) => {

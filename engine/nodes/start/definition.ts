@@ -12,6 +12,8 @@ export const startNode = defineNode({
   description: 'Where every decision begins. Exactly one per feature.',
   dataSchema: startDataSchema,
   terminal: false,
+  entry: true,
+  unnamedBranch: START_BRANCH,
   defaultData: () => ({}),
   branches: () => [START_BRANCH],
   condition: () => null,

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { compare, OPERATOR_LABELS, type Operator, operandKind } from '../lib/compare';
 import { operandProblem, operatorSchema } from '../lib/comparison-node';
-import { compareCondition, not } from '../lib/conditions';
+import { COMPARISON_OPERATORS, compareCondition, not } from '../lib/conditions';
 import { lookupPath } from '../lib/property-path';
 import {
   describeSubject,
@@ -99,6 +99,7 @@ export const switchNode = defineNode({
   description: 'Branches on one claim or request property by ordered cases (first match wins), else "default".',
   dataSchema: switchDataSchema,
   terminal: false,
+  operators: COMPARISON_OPERATORS,
   defaultData: () => ({
     source: 'claim',
     property: '',

@@ -1,9 +1,9 @@
 /** `trial` ("Trial meter"): allowed while the visitor has uses left in the period, else exhausted. */
 import { z } from 'zod';
-import { compareCondition } from '../lib/conditions';
+import { COMPARISON_OPERATORS, compareCondition } from '../lib/conditions';
 import { isValidTimeZone } from '../lib/time-zone';
 import { defineNode } from '../node-definition';
-import { parsePeriod } from './period';
+import { parsePeriod, periodExpiry, windowStart } from './period';
 
 export const trialDataSchema = z
   .object({
@@ -35,6 +35,27 @@ export const trialNode = defineNode({
   description: 'Lets a visitor through a number of times per period (e.g. 3 articles per 30 days), then exhausted.',
   dataSchema: trialDataSchema,
   terminal: false,
+  operators: COMPARISON_OPERATORS,
+  visitorState: {
+    meter: (data, nodeId, featureId) => {
+      const parsed = parsePeriod(data.period);
+      if (!parsed.ok) throw new TypeError(`trial node ${nodeId} has an unvalidated period`);
+      const period = parsed.period;
+      return {
+        nodeId,
+        tracker: data.tracker ?? `${featureId}:${nodeId}`,
+        allowance: data.allowance,
+        counting: data.counting,
+        spendingBranch: 'allowed',
+        exhaustedBranch: 'exhausted',
+        windowStart: (now) => windowStart(period, now, data.timeZone),
+        expiresAt: (start, now) => periodExpiry(period, start, now),
+        setState: (facts, allowed) => {
+          facts.trials[nodeId] = allowed ? 'allowed' : 'exhausted';
+        },
+      };
+    },
+  },
   defaultData: () => ({ allowance: 3, period: 'P30D', counting: 'uniqueContent' }),
   branches: () => ['allowed', 'exhausted'],
   condition: (_data, branch, nodeId) => {

@@ -26,7 +26,7 @@ export function parsePeriod(input: string): { ok: true; period: Period } | { ok:
       error: `"${input}" is not a period: use an ISO-8601 duration like P30D, or calendarDay, calendarWeek, calendarMonth, lifetime`,
     };
   }
-  const [w, d, h, min, s] = m.slice(1).map((x) => (x ? Number(x) : 0));
+  const [w = 0, d = 0, h = 0, min = 0, s = 0] = m.slice(1).map((x) => (x ? Number(x) : 0));
   const ms = ((((w * 7 + d) * 24 + h) * 60 + min) * 60 + s) * 1000;
   if (ms <= 0) return { ok: false, error: `"${input}" is an empty duration` };
   return { ok: true, period: { kind: 'rolling', ms } };
@@ -42,4 +42,23 @@ export function windowStart(period: Period, now: number, timeZone = 'UTC'): numb
   const back = WEEKDAYS.indexOf(p.weekday);
   const monday = new Date(Date.UTC(p.year, p.month - 1, p.day - back));
   return localMidnight(monday.getUTCFullYear(), monday.getUTCMonth() + 1, monday.getUTCDate(), timeZone);
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Slack for instance clocks that run apart and for daylight-saving days of 25 hours. */
+export const EXPIRY_MARGIN_MS = 2 * HOUR;
+
+/**
+ * When a recorded meter use stops counting: the end of the longest window it can fall in, plus a margin for clocks
+ * that disagree between instances. Pruning forgets uses after that instant; Redis keys expire then.
+ * @param period the meter's period; @param windowStart the first instant of its current window; @param now the use's stamp
+ * @returns epoch ms after which the use never counts again, or null for lifetime meters
+ * @example periodExpiry({ kind: 'rolling', ms: 30 * 86_400_000 }, now - 30 * 86_400_000, now) // now + 30 days + 2 h
+ */
+export function periodExpiry(period: Period, windowStart: number, now: number): number | null {
+  if (period.kind === 'lifetime') return null;
+  if (period.kind === 'rolling') return now + period.ms + EXPIRY_MARGIN_MS;
+  const length = period.unit === 'day' ? DAY : period.unit === 'week' ? 7 * DAY : 31 * DAY;
+  return windowStart + length + EXPIRY_MARGIN_MS;
 }

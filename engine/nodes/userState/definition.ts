@@ -1,7 +1,7 @@
 /** `userState`: branches on anonymous / registered / customer. */
 import { z } from 'zod';
+import { USER_STATES } from '../../facts/facts';
 import { defineNode } from '../node-definition';
-import { USER_STATES } from './states';
 
 export const userStateDataSchema = z.object({}).loose();
 

@@ -58,11 +58,42 @@ const EXPECTED: Record<string, Role | 'public'> = {
   'POST /admin/v1/features/:id/impact': 'viewer',
   'GET /admin/v1/features/:id/log': 'viewer',
   'POST /admin/v1/features/:id/log/cases': 'viewer',
+  'GET /admin/v1/webhooks': 'admin',
+  'POST /admin/v1/webhooks': 'admin',
+  'GET /admin/v1/webhooks/:id': 'admin',
+  'PATCH /admin/v1/webhooks/:id': 'admin',
+  'DELETE /admin/v1/webhooks/:id': 'admin',
+  'GET /admin/v1/webhooks/:id/deliveries': 'admin',
+  'POST /admin/v1/webhooks/:id/test': 'admin',
+  'POST /admin/v1/schedules': 'publisher',
+  'GET /admin/v1/schedules': 'viewer',
+  'GET /admin/v1/schedules/:id': 'viewer',
+  'POST /admin/v1/schedules/:id/cancel': 'publisher',
+  'GET /admin/v1/environments': 'viewer',
+  'PUT /admin/v1/environments/:env': 'admin',
+  'GET /admin/v1/features/:id/environments': 'viewer',
+  'POST /admin/v1/features/:id/environments/:env/publish': 'publisher',
+  'POST /admin/v1/features/:id/environments/:env/promote': 'publisher',
+  'POST /admin/v1/features/:id/environments/:env/rollback': 'publisher',
+  'GET /admin/v1/site-keys': 'admin',
+  'POST /admin/v1/site-keys': 'admin',
+  'DELETE /admin/v1/site-keys/:id': 'admin',
+  'GET /admin/v1/change-requests': 'viewer',
+  'GET /admin/v1/change-requests/:id': 'viewer',
+  'POST /admin/v1/change-requests/:id/approve': 'publisher',
+  'POST /admin/v1/change-requests/:id/reject': 'publisher',
+  'POST /admin/v1/change-requests/:id/withdraw': 'publisher',
+  'POST /admin/v1/change-requests/:id/refresh': 'publisher',
+  'POST /admin/v1/change-requests/:id/comments': 'editor',
 };
 
 /** Fills route params with ids that do not exist, so an allowed call changes nothing. */
 const concrete = (url: string) =>
-  url.replace(':id', 'no-such-thing').replace(':version', '999').replace(':suite', 'no-such-suite');
+  url
+    .replace(':id', 'no-such-thing')
+    .replace(':version', '999')
+    .replace(':suite', 'no-such-suite')
+    .replace(':env', 'no-such-environment');
 
 describe('roles on every admin route', () => {
   let ctx: Awaited<ReturnType<typeof testApp>>;

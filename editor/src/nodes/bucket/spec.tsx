@@ -21,7 +21,7 @@ export function freshBucketId(buckets: readonly Bucket[]): string {
   return `b${i}`;
 }
 
-function BucketForm({ data, onChange, readOnly }: FormProps) {
+function BucketForm({ data, onChange, readOnly }: FormProps<'bucket'>) {
   const buckets = bucketsOf(data);
   const total = buckets.reduce((s, b) => s + (Number(b.weight) > 0 ? Number(b.weight) : 0), 0);
   const update = (i: number, patch: Partial<Bucket>) =>
@@ -92,7 +92,7 @@ function BucketForm({ data, onChange, readOnly }: FormProps) {
   );
 }
 
-export const bucketSpec: EditorNodeSpec = {
+export const bucketSpec: EditorNodeSpec<'bucket'> = {
   color: '#db2777',
   icon: '◑',
   summary: (d) => {
@@ -105,4 +105,5 @@ export const bucketSpec: EditorNodeSpec = {
   },
   branchLabel: (d, branch) => bucketsOf(d).find((b) => b.id === branch)?.label ?? branch,
   Form: BucketForm,
+  controls: { testId: 'form-testid', buckets: 'form-buckets' },
 };

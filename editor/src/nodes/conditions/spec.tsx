@@ -1,38 +1,12 @@
 /** Conditions: several comparisons (claim or request property, operator, value) combined with all / any. */
-import { OPERATOR_LABELS, OPERATORS, type Operator, operandKind } from '../../../../engine/nodes/lib/compare';
+import type { NodeData } from '../../../../engine';
 import { Field, Select, Text } from '../fields';
+import { OperatorValueFields } from '../lib/comparison-form';
 import type { EditorNodeSpec, FormProps } from '../spec';
 
-interface Comparison {
-  source: 'claim' | 'request';
-  property: string;
-  operator: Operator;
-  value?: unknown;
-}
+type Comparison = NodeData<'conditions'>['conditions'][number];
 
-type ValueType = 'text' | 'number' | 'boolean';
-
-function typeOf(value: unknown): ValueType {
-  const v = Array.isArray(value) ? value[0] : value;
-  return typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'text';
-}
-
-function convert(raw: string, type: ValueType): string | number | boolean {
-  if (type === 'number') return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
-  if (type === 'boolean') return raw.trim().toLowerCase() === 'true';
-  return raw;
-}
-
-function operand(raw: string, operator: Operator, type: ValueType): unknown {
-  if (operandKind(operator) !== 'list') return convert(raw, type);
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map((s) => convert(s, type));
-}
-
-function ConditionsForm({ data, onChange, readOnly }: FormProps) {
+function ConditionsForm({ data, onChange, readOnly }: FormProps<'conditions'>) {
   const rows = (Array.isArray(data.conditions) ? data.conditions : []) as Comparison[];
   const update = (i: number, next: Comparison) =>
     onChange({ ...data, conditions: rows.map((c, j) => (i === j ? next : c)) });
@@ -52,9 +26,6 @@ function ConditionsForm({ data, onChange, readOnly }: FormProps) {
       </Field>
       <div className="conditions" data-testid="form-conditions">
         {rows.map((c, i) => {
-          const kind = operandKind(c.operator);
-          const type = typeOf(c.value);
-          const shown = Array.isArray(c.value) ? c.value.join(', ') : c.value;
           return (
             <fieldset className="condition" key={i} data-testid={`form-condition-${i}`}>
               <legend>Condition {i + 1}</legend>
@@ -79,46 +50,21 @@ function ConditionsForm({ data, onChange, readOnly }: FormProps) {
                   onChange={(v) => update(i, { ...c, property: v })}
                 />
               </Field>
-              <Field label="Condition">
-                <Select
-                  testId={`form-condition-operator-${i}`}
-                  value={c.operator}
-                  readOnly={readOnly}
-                  options={OPERATORS.map((o) => ({ value: o, label: OPERATOR_LABELS[o] }))}
-                  onChange={(v) => {
-                    const next: Comparison = { ...c, operator: v as Operator };
-                    if (operandKind(next.operator) === 'none') delete next.value;
-                    update(i, next);
-                  }}
-                />
-              </Field>
-              {kind === 'none' ? null : (
-                <>
-                  <Field label="Value" hint={kind === 'list' ? 'separate values with commas' : undefined}>
-                    <Text
-                      testId={`form-condition-value-${i}`}
-                      value={shown}
-                      readOnly={readOnly}
-                      onChange={(v) => update(i, { ...c, value: operand(v, c.operator, type) })}
-                    />
-                  </Field>
-                  <Field label="Value type">
-                    <Select
-                      testId={`form-condition-type-${i}`}
-                      value={type}
-                      readOnly={readOnly}
-                      options={[
-                        { value: 'text', label: 'Text' },
-                        { value: 'number', label: 'Number' },
-                        { value: 'boolean', label: 'True / false' },
-                      ]}
-                      onChange={(t) =>
-                        update(i, { ...c, value: operand(String(shown ?? ''), c.operator, t as ValueType) })
-                      }
-                    />
-                  </Field>
-                </>
-              )}
+              <OperatorValueFields
+                operator={c.operator}
+                value={c.value}
+                readOnly={readOnly}
+                testIds={{
+                  operator: `form-condition-operator-${i}`,
+                  value: `form-condition-value-${i}`,
+                  type: `form-condition-type-${i}`,
+                }}
+                onChange={({ operator, value }) => {
+                  const next: Comparison = { ...c, operator, value };
+                  if (value === undefined) delete next.value;
+                  update(i, next);
+                }}
+              />
               {readOnly ? null : (
                 <button
                   className="link"
@@ -149,7 +95,7 @@ function ConditionsForm({ data, onChange, readOnly }: FormProps) {
   );
 }
 
-export const conditionsSpec: EditorNodeSpec = {
+export const conditionsSpec: EditorNodeSpec<'conditions'> = {
   color: '#0d9488',
   icon: '∧',
   summary: (d) => {
@@ -158,4 +104,5 @@ export const conditionsSpec: EditorNodeSpec = {
     return named.length ? `${d.match === 'any' ? 'any of' : 'all of'} ${named.join(', ')}` : 'add conditions';
   },
   Form: ConditionsForm,
+  controls: { match: 'form-match', conditions: 'form-conditions' },
 };

@@ -1,4 +1,4 @@
-import { OPERATOR_LABELS } from '../../../../engine/nodes/lib/compare';
+import { OPERATOR_LABELS } from '../../../../engine';
 import { ComparisonForm } from '../lib/comparison-form';
 import type { EditorNodeSpec, FormProps } from '../spec';
 
@@ -11,15 +11,16 @@ export function describeComparison(data: Record<string, unknown>): string {
   return data.property ? `${data.property} ${op}${value}` : 'set a property';
 }
 
-export const jwtClaimSpec: EditorNodeSpec = {
+export const jwtClaimSpec: EditorNodeSpec<'jwtClaim'> = {
   color: '#7c3aed',
   icon: '▤',
   summary: describeComparison,
-  Form: (p: FormProps) => (
+  Form: (p: FormProps<'jwtClaim'>) => (
     <ComparisonForm
       {...p}
       propertyLabel="Property Name"
       propertyHint="a claim of the verified token; dots reach inside objects"
     />
   ),
+  controls: { property: 'form-property', operator: 'form-operator', value: 'form-value' },
 };

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Field, Text } from '../fields';
 import type { EditorNodeSpec, FormProps } from '../spec';
 
-function OutcomeForm({ data, onChange, decisions, readOnly }: FormProps) {
+function OutcomeForm({ data, onChange, decisions, readOnly }: FormProps<'outcome'>) {
   const [payloadText, setPayloadText] = useState(
     data.payload === undefined ? '' : JSON.stringify(data.payload, null, 2),
   );
@@ -52,9 +52,10 @@ function OutcomeForm({ data, onChange, decisions, readOnly }: FormProps) {
   );
 }
 
-export const outcomeSpec: EditorNodeSpec = {
+export const outcomeSpec: EditorNodeSpec<'outcome'> = {
   color: '#16a34a',
   icon: '■',
   summary: (d) => (d.decision ? String(d.decision) : 'name the decision'),
   Form: OutcomeForm,
+  controls: { decision: 'form-decision', payload: 'form-payload' },
 };

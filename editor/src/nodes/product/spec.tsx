@@ -1,7 +1,7 @@
 import { Field, Select } from '../fields';
 import type { EditorNodeSpec, FormProps } from '../spec';
 
-function ProductForm({ data, onChange, products, readOnly }: FormProps) {
+function ProductForm({ data, onChange, products, readOnly }: FormProps<'product'>) {
   const chosen = Array.isArray(data.products) ? (data.products as string[]) : [];
   const toggle = (id: string) =>
     onChange({ ...data, products: chosen.includes(id) ? chosen.filter((p) => p !== id) : [...chosen, id] });
@@ -47,7 +47,7 @@ function ProductForm({ data, onChange, products, readOnly }: FormProps) {
   );
 }
 
-export const productSpec: EditorNodeSpec = {
+export const productSpec: EditorNodeSpec<'product'> = {
   color: '#ca8a04',
   icon: '◆',
   summary: (d) => {
@@ -55,4 +55,5 @@ export const productSpec: EditorNodeSpec = {
     return list.length ? `${d.match === 'all' ? 'all of' : 'any of'} ${list.join(', ')}` : 'pick products';
   },
   Form: ProductForm,
+  controls: { products: 'form-products', match: 'form-match' },
 };

@@ -1,11 +1,11 @@
 /** Schedule form: date-time pickers on the node's own time zone, a time-zone picker, days (all by default). */
-import { WEEKDAYS } from '../../../../engine/nodes/lib/time-zone';
+import { WEEKDAYS } from '../../../../engine';
 import { Field } from '../fields';
 import { isoToZoned, localTimeZone, timeZones, zonedToIso } from '../lib/zoned-time';
 import type { EditorNodeSpec, FormProps } from '../spec';
 
-function ScheduleForm({ data, onChange, readOnly }: FormProps) {
-  const days = Array.isArray(data.days) ? (data.days as string[]) : [];
+function ScheduleForm({ data, onChange, readOnly }: FormProps<'schedule'>) {
+  const days: NonNullable<typeof data.days> = Array.isArray(data.days) ? data.days : [];
   const tz = typeof data.timeZone === 'string' && data.timeZone ? data.timeZone : 'UTC';
   const zones = timeZones();
   const setTime = (k: 'after' | 'before', local: string) => {
@@ -77,7 +77,7 @@ function ScheduleForm({ data, onChange, readOnly }: FormProps) {
   );
 }
 
-export const scheduleSpec: EditorNodeSpec = {
+export const scheduleSpec: EditorNodeSpec<'schedule'> = {
   color: '#059669',
   icon: '◷',
   summary: (d) => {
@@ -97,4 +97,5 @@ export const scheduleSpec: EditorNodeSpec = {
   /** Every day, on the author's clock: a new window never silently answers "no" at weekends. */
   defaultData: () => ({ timeZone: localTimeZone(), days: [...WEEKDAYS] }),
   Form: ScheduleForm,
+  controls: { timeZone: 'form-timezone', after: 'form-after', before: 'form-before', days: 'form-day-mon' },
 };

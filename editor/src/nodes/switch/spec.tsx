@@ -1,34 +1,12 @@
 /** Switch: one claim or request property, ordered cases (operator, values, branch label), then `default`. */
-import { OPERATOR_LABELS, OPERATORS, type Operator, operandKind } from '../../../../engine/nodes/lib/compare';
+import type { NodeData } from '../../../../engine';
 import { Field, Select, Text } from '../fields';
+import { OperatorValueFields } from '../lib/comparison-form';
 import type { EditorNodeSpec, FormProps } from '../spec';
 
-interface Case {
-  operator: Operator;
-  values: (string | number | boolean)[];
-  branch: string;
-}
+type Case = NodeData<'switch'>['cases'][number];
 
-type ValueType = 'text' | 'number' | 'boolean';
-
-function typeOf(values: unknown[]): ValueType {
-  const v = values[0];
-  return typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'text';
-}
-
-function parseValues(raw: string, type: ValueType): (string | number | boolean)[] {
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map((s) => {
-      if (type === 'number') return Number.isFinite(Number(s)) ? Number(s) : s;
-      if (type === 'boolean') return s.toLowerCase() === 'true';
-      return s;
-    });
-}
-
-function SwitchForm({ data, onChange, readOnly }: FormProps) {
+function SwitchForm({ data, onChange, readOnly }: FormProps<'switch'>) {
   const cases = (Array.isArray(data.cases) ? data.cases : []) as Case[];
   const update = (i: number, patch: Partial<Case>) =>
     onChange({ ...data, cases: cases.map((c, j) => (i === j ? { ...c, ...patch } : c)) });
@@ -57,50 +35,24 @@ function SwitchForm({ data, onChange, readOnly }: FormProps) {
       </Field>
       <div className="cases" data-testid="form-cases">
         {cases.map((c, i) => {
-          const kind = operandKind(c.operator);
-          const type = typeOf(c.values);
           return (
             <fieldset className="case" key={i} data-testid={`form-case-${i}`}>
               <legend>Case {i + 1}</legend>
-              <Field label="Condition">
-                <Select
-                  testId={`form-case-operator-${i}`}
-                  value={c.operator}
-                  readOnly={readOnly}
-                  options={OPERATORS.map((o) => ({ value: o, label: OPERATOR_LABELS[o] }))}
-                  onChange={(v) =>
-                    update(i, {
-                      operator: v as Operator,
-                      values: operandKind(v as Operator) === 'none' ? [] : c.values,
-                    })
-                  }
-                />
-              </Field>
-              {kind === 'none' ? null : (
-                <>
-                  <Field label="Values" hint="separate values with commas; any of them matches">
-                    <Text
-                      testId={`form-case-values-${i}`}
-                      value={c.values.join(', ')}
-                      readOnly={readOnly}
-                      onChange={(v) => update(i, { values: parseValues(v, type) })}
-                    />
-                  </Field>
-                  <Field label="Value type">
-                    <Select
-                      testId={`form-case-type-${i}`}
-                      value={type}
-                      readOnly={readOnly}
-                      options={[
-                        { value: 'text', label: 'Text' },
-                        { value: 'number', label: 'Number' },
-                        { value: 'boolean', label: 'True / false' },
-                      ]}
-                      onChange={(t) => update(i, { values: parseValues(c.values.join(','), t as ValueType) })}
-                    />
-                  </Field>
-                </>
-              )}
+              <OperatorValueFields
+                operator={c.operator}
+                value={c.values}
+                alwaysList
+                valueLabel="Values"
+                readOnly={readOnly}
+                testIds={{
+                  operator: `form-case-operator-${i}`,
+                  value: `form-case-values-${i}`,
+                  type: `form-case-type-${i}`,
+                }}
+                onChange={({ operator, value }) =>
+                  update(i, { operator, values: Array.isArray(value) ? value : value === undefined ? [] : [value] })
+                }
+              />
               <Field label="Branch label">
                 <Text
                   testId={`form-case-branch-${i}`}
@@ -140,7 +92,7 @@ function SwitchForm({ data, onChange, readOnly }: FormProps) {
   );
 }
 
-export const switchSpec: EditorNodeSpec = {
+export const switchSpec: EditorNodeSpec<'switch'> = {
   color: '#9333ea',
   icon: '≡',
   summary: (d) => {
@@ -150,4 +102,5 @@ export const switchSpec: EditorNodeSpec = {
       : 'set a property';
   },
   Form: SwitchForm,
+  controls: { source: 'form-source', property: 'form-property', cases: 'form-cases' },
 };

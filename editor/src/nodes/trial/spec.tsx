@@ -2,7 +2,7 @@ import { Field, Select, Text } from '../fields';
 import { timeZones } from '../lib/zoned-time';
 import type { EditorNodeSpec, FormProps } from '../spec';
 
-function TrialForm({ data, onChange, readOnly }: FormProps) {
+function TrialForm({ data, onChange, readOnly }: FormProps<'trial'>) {
   return (
     <>
       <Field label="Allowance" hint="uses per period">
@@ -68,9 +68,16 @@ function TrialForm({ data, onChange, readOnly }: FormProps) {
   );
 }
 
-export const trialSpec: EditorNodeSpec = {
+export const trialSpec: EditorNodeSpec<'trial'> = {
   color: '#ea580c',
   icon: '◔',
   summary: (d) => `${d.allowance ?? '?'} per ${d.period ?? '?'}${d.counting === 'pageViews' ? ' (views)' : ''}`,
   Form: TrialForm,
+  controls: {
+    allowance: 'form-allowance',
+    period: 'form-period',
+    counting: 'form-counting',
+    timeZone: 'form-timezone',
+    tracker: 'form-tracker',
+  },
 };

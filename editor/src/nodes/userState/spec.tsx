@@ -1,8 +1,9 @@
 import type { EditorNodeSpec } from '../spec';
 
-export const userStateSpec: EditorNodeSpec = {
+export const userStateSpec: EditorNodeSpec<'userState'> = {
   color: '#2563eb',
   icon: '◉',
   summary: () => 'anonymous · registered · customer',
   Form: null,
+  controls: {},
 };

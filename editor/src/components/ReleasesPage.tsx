@@ -1,0 +1,447 @@
+/**
+ * Releases: the environment switcher, the version live in each environment per feature (publish the draft to the
+ * chosen environment, promote into it), and change requests (list, detail with the diff against live, suite results,
+ * impact on recorded decisions and comments; approve, reject, withdraw, refresh). The server enforces roles and the
+ * approval rules (an author cannot approve their own request); the page shows what it answers.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { api, describeError, type FeatureSummary } from '../api/client';
+import { can, usePrincipal } from './session';
+import './releases.css';
+
+interface EnvironmentView {
+  name: string;
+  default: boolean;
+  requiresApproval: boolean;
+  approvalsNeeded: number;
+}
+interface Actor {
+  type: string;
+  id: string | null;
+  name: string;
+}
+interface ChangeRequest {
+  id: string;
+  featureId: string;
+  environment: string;
+  action: 'publish' | 'promote' | 'rollback';
+  status: string;
+  author: Actor;
+  baseVersion: number | null;
+  proposal: { version?: number; fromEnvironment?: string; note: string; authorLabel: string };
+  review: {
+    from: number | null;
+    diff: {
+      same: boolean;
+      nodes: {
+        added: { id: string; type: string }[];
+        removed: { id: string; type: string }[];
+        changed: { id: string; type: string; before: unknown; after: unknown }[];
+      };
+      edges: { added: string[]; removed: string[] };
+    };
+    suites: { suite: string; total: number; passed: number; failed: number; failing: { case: string }[] }[];
+    impact: {
+      total: number;
+      changed: number;
+      transitions: { from: string | null; to: string | null; count: number }[];
+    } | null;
+  };
+  approvalsNeeded: number;
+  approvals: number;
+  history: { at: string; actor: Actor; kind: string; text: string }[];
+  appliedVersion: number | null;
+  createdAt: string;
+}
+
+const ENV_KEY = 'claimflow.environment';
+
+export function ReleasesPage() {
+  const principal = usePrincipal();
+  const publisher = principal ? can(principal.role, 'publisher') : false;
+  const [envs, setEnvs] = useState<EnvironmentView[]>([]);
+  const [env, setEnv] = useState<string>(localStorage.getItem(ENV_KEY) ?? '');
+  const [rows, setRows] = useState<{ feature: FeatureSummary; live: Record<string, number | null> }[]>([]);
+  const [requests, setRequests] = useState<ChangeRequest[]>([]);
+  const [status, setStatus] = useState('open');
+  const [selected, setSelected] = useState<ChangeRequest | null>(null);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const [e, features, crs] = await Promise.all([
+        api<{ default: string; environments: EnvironmentView[] }>('GET', '/environments'),
+        api<FeatureSummary[]>('GET', '/features'),
+        api<ChangeRequest[]>('GET', `/change-requests${status ? `?status=${status}` : ''}`),
+      ]);
+      setEnvs(e.environments);
+      setEnv((current) => (e.environments.some((x) => x.name === current) ? current : e.default));
+      const live = await Promise.all(
+        features.map((f) =>
+          api<{ environments: { name: string; version: number | null }[] }>(
+            'GET',
+            `/features/${encodeURIComponent(f.id)}/environments`,
+          ),
+        ),
+      );
+      setRows(
+        features.map((f, i) => ({
+          feature: f,
+          live: Object.fromEntries(live[i].environments.map((x) => [x.name, x.version])),
+        })),
+      );
+      setRequests(crs);
+    } catch (err) {
+      setMessage({ kind: 'error', text: describeError(err) });
+    }
+  }, [status]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useEffect(() => {
+    if (env) localStorage.setItem(ENV_KEY, env);
+  }, [env]);
+
+  const current = envs.find((e) => e.name === env);
+  const others = envs.filter((e) => e.name !== env);
+
+  const act = async (what: () => Promise<unknown>, ok: (answer: never) => string) => {
+    setMessage(null);
+    try {
+      const answer = await what();
+      setMessage({ kind: 'ok', text: ok(answer as never) });
+      await load();
+      return answer;
+    } catch (err) {
+      setMessage({ kind: 'error', text: describeError(err) });
+      return null;
+    }
+  };
+  const releaseText = (a: { status: string; version?: number; environment: string; changeRequest?: ChangeRequest }) =>
+    a.status === 'live'
+      ? `Version ${a.version} is live in ${a.environment}.`
+      : `${a.environment} requires approval: change request opened for review.`;
+
+  const openRequest = async (id: string) => {
+    try {
+      setSelected(await api<ChangeRequest>('GET', `/change-requests/${id}`));
+    } catch (err) {
+      setMessage({ kind: 'error', text: describeError(err) });
+    }
+  };
+
+  return (
+    <div className="page releases">
+      <div className="releases-head">
+        <h2>Releases</h2>
+        <label className="env-switcher">
+          Environment{' '}
+          <select data-testid="env-switcher" value={env} onChange={(e) => setEnv(e.target.value)}>
+            {envs.map((e) => (
+              <option key={e.name} value={e.name}>
+                {e.name}
+                {e.default ? ' (default)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        {current ? (
+          <span className="muted" data-testid="env-approval">
+            {current.requiresApproval
+              ? `Changes need ${current.approvalsNeeded} approval${current.approvalsNeeded === 1 ? '' : 's'}`
+              : 'Changes go live at once'}
+          </span>
+        ) : null}
+      </div>
+      {message ? (
+        <p className={message.kind === 'error' ? 'error' : 'ok'} role="status" data-testid="release-message">
+          {message.text}
+        </p>
+      ) : null}
+
+      <table className="table" data-testid="env-table">
+        <thead>
+          <tr>
+            <th>Feature</th>
+            {envs.map((e) => (
+              <th key={e.name} className={e.name === env ? 'env-current' : ''}>
+                {e.name}
+              </th>
+            ))}
+            <th>
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ feature, live }) => (
+            <tr key={feature.id} data-testid={`env-row-${feature.id}`}>
+              <td>
+                <strong>{feature.name}</strong> <code>{feature.id}</code>
+              </td>
+              {envs.map((e) => (
+                <td
+                  key={e.name}
+                  className={e.name === env ? 'env-current' : ''}
+                  data-testid={`live-${feature.id}-${e.name}`}
+                >
+                  {live[e.name] == null ? (
+                    <span className="badge">none</span>
+                  ) : (
+                    <span className="badge live">v{live[e.name]}</span>
+                  )}
+                </td>
+              ))}
+              <td className="actions">
+                {publisher ? (
+                  <span className="inline">
+                    <button
+                      data-testid={`publish-to-${feature.id}`}
+                      onClick={() =>
+                        act(
+                          () =>
+                            api('POST', `/features/${encodeURIComponent(feature.id)}/environments/${env}/publish`, {
+                              note: `published to ${env} from the Releases page`,
+                            }),
+                          releaseText,
+                        )
+                      }
+                    >
+                      Publish draft to {env}
+                    </button>
+                    {others.map((o) => (
+                      <button
+                        key={o.name}
+                        disabled={live[o.name] == null}
+                        data-testid={`promote-${feature.id}-from-${o.name}`}
+                        onClick={() =>
+                          act(
+                            () =>
+                              api('POST', `/features/${encodeURIComponent(feature.id)}/environments/${env}/promote`, {
+                                from: o.name,
+                              }),
+                            releaseText,
+                          )
+                        }
+                      >
+                        Promote {o.name} → {env}
+                      </button>
+                    ))}
+                  </span>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <div className="releases-head">
+        <h3>Change requests</h3>
+        <label>
+          Status{' '}
+          <select data-testid="cr-status" value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="open">open</option>
+            <option value="">all</option>
+            <option value="applied">applied</option>
+            <option value="rejected">rejected</option>
+            <option value="withdrawn">withdrawn</option>
+          </select>
+        </label>
+      </div>
+      <table className="table" data-testid="cr-table">
+        <thead>
+          <tr>
+            <th>Feature</th>
+            <th>Environment</th>
+            <th>Change</th>
+            <th>Author</th>
+            <th>Approvals</th>
+            <th>Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {requests.length === 0 ? (
+            <tr>
+              <td colSpan={6} className="muted">
+                No change requests here.
+              </td>
+            </tr>
+          ) : null}
+          {requests.map((cr) => (
+            <tr key={cr.id} data-testid={`cr-row-${cr.featureId}`}>
+              <td>
+                <button className="link" data-testid={`cr-open-${cr.featureId}`} onClick={() => openRequest(cr.id)}>
+                  {cr.featureId}
+                </button>
+              </td>
+              <td>{cr.environment}</td>
+              <td>{describeChange(cr)}</td>
+              <td>{cr.author.name}</td>
+              <td>
+                {cr.approvals} / {cr.approvalsNeeded}
+              </td>
+              <td>
+                <span className={`badge ${cr.status === 'applied' ? 'live' : cr.status === 'open' ? 'info' : ''}`}>
+                  {cr.status}
+                </span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      {selected ? (
+        <ChangeRequestDetail
+          cr={selected}
+          canReview={publisher}
+          isAuthor={principal?.name === selected.author.name}
+          onAction={async (path, body, ok) => {
+            const answer = (await act(
+              () => api('POST', `/change-requests/${selected.id}/${path}`, body),
+              () => ok,
+            )) as ChangeRequest | { changeRequest: ChangeRequest } | null;
+            if (answer) setSelected('changeRequest' in answer ? answer.changeRequest : answer);
+          }}
+          onClose={() => setSelected(null)}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function describeChange(cr: ChangeRequest): string {
+  if (cr.action === 'promote') return `promote v${cr.proposal.version} from ${cr.proposal.fromEnvironment}`;
+  if (cr.action === 'rollback') return `roll back to v${cr.proposal.version}`;
+  return `publish the draft${cr.proposal.note ? `: ${cr.proposal.note}` : ''}`;
+}
+
+function ChangeRequestDetail({
+  cr,
+  canReview,
+  isAuthor,
+  onAction,
+  onClose,
+}: {
+  cr: ChangeRequest;
+  canReview: boolean;
+  /** The author withdraws; others approve or reject (the server checks both). */
+  isAuthor: boolean;
+  onAction(path: string, body: unknown, ok: string): Promise<void>;
+  onClose(): void;
+}) {
+  const [comment, setComment] = useState('');
+  const { diff, suites, impact } = cr.review;
+  const open = cr.status === 'open';
+  return (
+    <section className="card cr-detail" data-testid="cr-detail" aria-label="Change request">
+      <div className="releases-head">
+        <h3>
+          {cr.featureId} → {cr.environment}: {describeChange(cr)}
+        </h3>
+        <span className={`badge ${cr.status === 'applied' ? 'live' : 'info'}`} data-testid="cr-status-badge">
+          {cr.status}
+        </span>
+        <button className="link" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <p className="muted">
+        Opened by {cr.author.name} against version {cr.baseVersion ?? 'none'} live in {cr.environment}; {cr.approvals}{' '}
+        of {cr.approvalsNeeded} approval{cr.approvalsNeeded === 1 ? '' : 's'}
+        {cr.appliedVersion !== null ? `; version ${cr.appliedVersion} went live` : ''}.
+      </p>
+      <div className="cr-columns">
+        <div>
+          <h4>Diff against live</h4>
+          {diff.same ? <p className="muted">Same rule as live.</p> : null}
+          <ul className="cr-diff" data-testid="cr-diff">
+            {diff.nodes.added.map((n) => (
+              <li key={`a-${n.id}`} className="added">
+                + node <code>{n.id}</code> ({n.type})
+              </li>
+            ))}
+            {diff.nodes.removed.map((n) => (
+              <li key={`r-${n.id}`} className="removed">
+                − node <code>{n.id}</code> ({n.type})
+              </li>
+            ))}
+            {diff.nodes.changed.map((n) => (
+              <li key={`c-${n.id}`} className="changed">
+                ~ node <code>{n.id}</code>: <code>{JSON.stringify(n.before)}</code> →{' '}
+                <code>{JSON.stringify(n.after)}</code>
+              </li>
+            ))}
+            {diff.edges.added.map((e) => (
+              <li key={`ea-${e}`} className="added">
+                + edge {e}
+              </li>
+            ))}
+            {diff.edges.removed.map((e) => (
+              <li key={`er-${e}`} className="removed">
+                − edge {e}
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div>
+          <h4>Suite results</h4>
+          {suites.length === 0 ? <p className="muted">This feature has no suites.</p> : null}
+          <ul data-testid="cr-suites">
+            {suites.map((s) => (
+              <li key={s.suite}>
+                <strong>{s.suite}</strong>: {s.passed} of {s.total} pass
+                {s.failed > 0 ? <span className="badge warn"> {s.failed} failing</span> : null}
+              </li>
+            ))}
+          </ul>
+          <h4>Impact on recorded decisions</h4>
+          {impact === null ? (
+            <p className="muted">Nothing live here yet, or nothing recorded.</p>
+          ) : (
+            <p data-testid="cr-impact">
+              {impact.changed} of {impact.total} recorded decisions change
+              {impact.transitions.map((t) => ` · ${t.from ?? 'none'} → ${t.to ?? 'none'} (${t.count})`).join('')}
+            </p>
+          )}
+        </div>
+      </div>
+      <h4>Comments and history</h4>
+      <ol className="cr-history" data-testid="cr-history">
+        {cr.history.map((h, i) => (
+          <li key={i}>
+            <span className="muted">{new Date(h.at).toLocaleString()}</span> <strong>{h.actor.name}</strong> {h.kind}
+            {h.text ? `: ${h.text}` : ''}
+          </li>
+        ))}
+      </ol>
+      {open && canReview ? (
+        <div className="cr-actions">
+          <label className="cr-comment">
+            Comment
+            <textarea data-testid="cr-comment" value={comment} onChange={(e) => setComment(e.target.value)} rows={2} />
+          </label>
+          <span className="inline">
+            <button
+              className="primary"
+              data-testid="cr-approve"
+              onClick={() => onAction('approve', { comment }, 'Approved.')}
+            >
+              Approve
+            </button>
+            <button data-testid="cr-reject" onClick={() => onAction('reject', { comment }, 'Rejected.')}>
+              Reject
+            </button>
+            {isAuthor ? (
+              <button data-testid="cr-withdraw" onClick={() => onAction('withdraw', { comment }, 'Withdrawn.')}>
+                Withdraw
+              </button>
+            ) : null}
+            <button data-testid="cr-refresh" onClick={() => onAction('refresh', {}, 'Rebased on the live version.')}>
+              Refresh
+            </button>
+          </span>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,121 @@
+/**
+ * The Releases page in a real headless Chromium against the real service: the environment switcher and the version
+ * live in each environment, publishing the draft to staging, and a change request from opening to approval by two
+ * people (the author cannot approve it; a second publisher does, and the version goes live in production).
+ * Screenshots in test-artifacts/editor/releases-*.png.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  axeViolations,
+  type EditorSession,
+  example,
+  openFeature,
+  seedCatalogue,
+  seedFeature,
+  startEditorSession,
+} from './lib/editor-session';
+
+const PASSWORD = 'a release manager passphrase';
+let s: EditorSession;
+
+beforeAll(async () => {
+  s = await startEditorSession();
+  await seedCatalogue(s);
+  await seedFeature(s, 'article', example('zephr-tutorial'), { name: 'Article access' }); // v1 live in production
+  const graph = example('zephr-tutorial') as { nodes: Array<{ id: string; data: Record<string, unknown> }> };
+  const regwall = graph.nodes.find((n) => n.id === 'regwall');
+  if (regwall) regwall.data = { decision: 'softWall' };
+  await s.admin('PUT', '/features/article/draft', { graph });
+  await s.admin('PUT', '/environments/production', { requiresApproval: true, approvalsNeeded: 1 });
+  for (const [email, name] of [
+    ['alice@example.com', 'Alice'],
+    ['bob@example.com', 'Bob'],
+  ])
+    await s.admin('POST', '/users', { email, name, role: 'publisher', password: PASSWORD });
+}, 180_000);
+
+afterAll(async () => s?.stop());
+
+async function signInAs(email: string) {
+  const { page } = s;
+  await page.goto(s.base);
+  await page.getByTestId('signin-email').fill(email);
+  await page.getByTestId('signin-password').fill(PASSWORD);
+  await page.getByTestId('signin-password-submit').click();
+  await page.getByTestId('signed-in-as').waitFor();
+  await page.getByTestId('nav-releases').click();
+  await page.getByTestId('env-table').waitFor();
+}
+
+const text = (testId: string) => s.page.getByTestId(testId).textContent();
+
+describe('releases page', () => {
+  it('switches environments, shows the version live in each, and publishes the draft to staging', async () => {
+    await signInAs('alice@example.com');
+    await expect.poll(() => text('live-article-production')).toContain('v1');
+    expect(await text('live-article-staging')).toContain('none');
+    expect(await s.page.getByTestId('env-switcher').inputValue()).toBe('production');
+    expect(await text('env-approval')).toContain('1 approval');
+
+    await s.page.getByTestId('env-switcher').selectOption('staging');
+    expect(await text('env-approval')).toContain('at once');
+    await s.page.getByTestId('publish-to-article').click();
+    await expect.poll(() => text('release-message')).toContain('Version 2 is live in staging');
+    await expect.poll(() => text('live-article-staging')).toContain('v2');
+    expect(await text('live-article-production')).toContain('v1');
+    await s.shot('releases-01-staging-published');
+    expect(await axeViolations(s.page)).toEqual([]);
+  });
+
+  it('takes a change request from opening by its author to approval by a second publisher', async () => {
+    // the author promotes staging into production: production requires approval, so a request opens
+    await s.page.getByTestId('env-switcher').selectOption('production');
+    await s.page.getByTestId('promote-article-from-staging').click();
+    await expect.poll(() => text('release-message')).toContain('change request opened');
+    await s.page.getByTestId('cr-row-article').waitFor();
+    expect(await text('live-article-production')).toContain('v1');
+
+    // the author cannot approve their own request
+    await s.page.getByTestId('cr-open-article').click();
+    await s.page.getByTestId('cr-detail').waitFor();
+    await s.page.getByTestId('cr-approve').click();
+    await expect.poll(() => text('release-message')).toContain('author');
+    expect(await text('cr-status-badge')).toBe('open');
+    await s.page.getByTestId('sign-out').click();
+
+    // a second publisher reviews the diff, comments and approves
+    await signInAs('bob@example.com');
+    await s.page.getByTestId('cr-open-article').click();
+    await s.page.getByTestId('cr-detail').waitFor();
+    expect(await text('cr-diff')).toContain('regwall');
+    expect(await text('cr-diff')).toContain('softWall');
+    expect(await text('cr-history')).toContain('alice@example.com');
+    await s.shot('releases-02-change-request');
+    expect(await axeViolations(s.page)).toEqual([]);
+    await s.page.getByTestId('cr-comment').fill('Checked on the staging site, ship it');
+    await s.page.getByTestId('cr-approve').click();
+    await expect.poll(() => text('cr-status-badge')).toBe('applied');
+    expect(await text('cr-history')).toContain('Checked on the staging site');
+    await expect.poll(() => text('live-article-production')).toContain('v2');
+    await s.shot('releases-03-approved');
+
+    const decision = await fetch(`${s.base}/v1/decisions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ feature: 'article' }),
+    }).then((r) => r.json());
+    expect(decision).toMatchObject({ decision: 'softWall', version: 2 });
+  });
+
+  it("says so in the feature editor's publish dialog when the default environment requires approval", async () => {
+    await openFeature(s, 'article');
+    await s.page.getByTestId('publish').click();
+    await s.page.getByTestId('publish-dialog').waitFor();
+    await s.page.getByTestId('publish-note').fill('Republish for the newsroom');
+    await s.page.getByTestId('publish-author').fill('Bob');
+    await s.page.getByTestId('publish-confirm').click();
+    await expect.poll(() => text('publish-pending')).toContain('production requires approval');
+    expect(await s.page.getByTestId('publish-confirm').isDisabled()).toBe(true);
+    await s.shot('releases-04-publish-pending');
+  }, 120_000);
+});
