@@ -37,7 +37,7 @@ import { installRouteTable, type RouteTable } from './plugins/route-table';
 import { Environments } from './release/environments';
 import type { ReleaseContext } from './release/release-context';
 import { installSiteCors } from './release/site-access';
-import { type AccountOptions, accountRoutes } from './routes/admin/accounts';
+import { type AccountOptions, accountRoutes, sessionLifetime } from './routes/admin/accounts';
 import { catalogueRoutes } from './routes/admin/catalogue';
 import { changeRequestRoutes } from './routes/admin/change-requests';
 import { environmentRoutes } from './routes/admin/environments';
@@ -361,7 +361,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             });
       });
       admin.addHook('onRequest', adminAuthLimit);
-      admin.addHook('onRequest', authenticate(admin, ctx));
+      admin.addHook(
+        'onRequest',
+        authenticate(admin, ctx, {
+          lifetime: sessionLifetime(options.accounts ?? {}),
+          secureCookies: options.accounts?.secureCookies,
+        }),
+      );
       const oidc = options.oidc ? createOidc(options.oidc) : null;
       await accountRoutes(admin, ctx, { ...options.accounts, oidcLabel: oidc?.label ?? null });
       if (oidc) await oidcRoutes(admin, ctx, oidc, { ...options.accounts, publicUrl: options.publicUrl });

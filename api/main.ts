@@ -42,7 +42,7 @@ try {
     meterFailureMode: config.meterFailureMode,
     trustProxy: config.trustProxy,
     publicUrl: config.publicUrl,
-    accounts: { sessionTtlMs: config.sessionTtlHours * 3_600_000 },
+    accounts: { sessionTtlMs: config.sessionTtlHours * 3_600_000, sessionMaxMs: config.sessionMaxHours * 3_600_000 },
     oidc:
       config.oidcIssuer && config.oidcClientId && config.oidcClientSecret
         ? {

@@ -48,6 +48,11 @@ export const ConfigSchema = z
       .min(0.1)
       .max(24 * 30)
       .default(12),
+    sessionMaxHours: z.coerce
+      .number()
+      .min(0.1)
+      .max(24 * 365)
+      .default(24 * 7),
     trustProxy: z
       .union([z.boolean(), z.enum(['true', 'false'])])
       .transform((v) => v === true || v === 'true')
@@ -126,6 +131,7 @@ const ENV: Record<string, keyof Config> = {
   CLAIMFLOW_ADMIN_AUTH_MAX_FAILURES: 'adminAuthMaxFailures',
   CLAIMFLOW_ADMIN_AUTH_WINDOW_MS: 'adminAuthWindowMs',
   CLAIMFLOW_SESSION_TTL_HOURS: 'sessionTtlHours',
+  CLAIMFLOW_SESSION_MAX_HOURS: 'sessionMaxHours',
   CLAIMFLOW_TRUST_PROXY: 'trustProxy',
   CLAIMFLOW_PUBLIC_URL: 'publicUrl',
   CLAIMFLOW_OIDC_ISSUER: 'oidcIssuer',

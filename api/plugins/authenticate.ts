@@ -11,15 +11,26 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ClaimflowError } from '../../engine';
 import { ADMIN_KEY_PRINCIPAL, type Principal, tokenPrincipal, userPrincipal } from '../accounts/principal';
 import { sha256 } from '../accounts/secrets';
+import {
+  SESSION_COOKIE,
+  type SecureCookies,
+  type SessionLifetime,
+  setSessionCookie,
+  slidExpiry,
+} from '../accounts/session-cookie';
 import type { AppContext } from '../app-context';
 import { type Role, roleAtLeast } from '../contract/accounts';
+import type { Session } from '../store/store';
 import { ADMIN_KEY_HEADER, adminKeyOf, isAdminKey } from './admin-auth';
 
-export const SESSION_COOKIE = 'cf_session';
+export { SESSION_COOKIE };
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The caller of an admin request, or the error that refuses it. */
+/** The session a request's cookie named, as found while resolving its principal (for sliding it later). */
+const sessionOf = new WeakMap<FastifyRequest, Session>();
+
 export async function resolvePrincipal(request: FastifyRequest, ctx: AppContext): Promise<Principal> {
   const key = adminKeyOf(request);
   if (key !== undefined && key !== '') {
@@ -43,6 +54,7 @@ export async function resolvePrincipal(request: FastifyRequest, ctx: AppContext)
     const found = await ctx.store.getSession(idHash);
     if (!found)
       throw new ClaimflowError('CF_SESSION_INVALID', 'the session has ended: sign in again', { field: 'cookie' });
+    sessionOf.set(request, found.session);
     return userPrincipal(found.user, idHash);
   }
   throw new ClaimflowError(
@@ -63,12 +75,21 @@ function csrfHolds(app: FastifyInstance, request: FastifyRequest): Promise<boole
 }
 
 /** The onRequest hook of the admin plugin. */
-export function authenticate(app: FastifyInstance, ctx: AppContext) {
-  return async (request: FastifyRequest) => {
+export function authenticate(
+  app: FastifyInstance,
+  ctx: AppContext,
+  sessions: { lifetime: SessionLifetime; secureCookies?: SecureCookies },
+) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     const access = request.routeOptions.config;
     if (access.public === true) return;
     const principal = request.principal ?? (await resolvePrincipal(request, ctx));
     request.principal = principal;
+    // Sliding sessions: a session in use moves its expiry (store and cookie), bounded by the absolute maximum.
+    const used = sessionOf.get(request);
+    const until = used ? slidExpiry(used, Date.now(), sessions.lifetime) : null;
+    if (used && until && (await ctx.store.extendSession(used.idHash, until.toISOString())))
+      setSessionCookie(request, reply, request.cookies[SESSION_COOKIE] as string, until, sessions.secureCookies);
     if (principal.sessionHash !== null && !SAFE_METHODS.has(request.method) && !(await csrfHolds(app, request)))
       throw new ClaimflowError(
         'CF_CSRF_INVALID',

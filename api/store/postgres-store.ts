@@ -729,6 +729,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       );
       return row ? { session: toSession(row), user: toUser(row.u as Row) } : null;
     },
+    async extendSession(idHash, expiresAt, at = new Date()) {
+      const res = await pool.query(
+        'UPDATE sessions SET expires_at = $1 WHERE id_hash = $2 AND expires_at > $3 AND expires_at < $1',
+        [expiresAt, idHash, at],
+      );
+      return (res.rowCount ?? 0) > 0;
+    },
     async deleteSession(idHash, audit) {
       return run(
         audit,

@@ -206,6 +206,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     insSession: db.prepare('INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
     getSession: db.prepare('SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?'),
     delSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
+    extendSession: db.prepare(
+      'UPDATE sessions SET expires_at = ? WHERE id_hash = ? AND expires_at > ? AND expires_at < ?',
+    ),
     delUserSessions: db.prepare('DELETE FROM sessions WHERE user_id = ?'),
     delExpiredSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
     insToken: db.prepare(
@@ -673,6 +676,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     },
     async deleteSession(idHash, audit) {
       return audited(audit, () => q.delSession.run(idHash).changes > 0);
+    },
+    async extendSession(idHash, expiresAt, at = new Date()) {
+      const until = canonicalInstant(expiresAt);
+      return q.extendSession.run(until, idHash, at.toISOString(), until).changes > 0;
     },
     async createApiToken(t, audit) {
       return audited(audit, () => {

@@ -306,6 +306,11 @@ export interface Store {
   /** The session and its user, when the session exists and has not expired at `now`. */
   getSession(idHash: string, now?: Date): Promise<{ session: Session; user: User } | null>;
   deleteSession(idHash: string, audit?: AuditDraft<boolean>): Promise<boolean>;
+  /**
+   * Moves a live session's expiry later (sliding sessions); never earlier, never revives an ended session. True when
+   * it moved.
+   */
+  extendSession(idHash: string, expiresAt: string, now?: Date): Promise<boolean>;
 
   createApiToken(
     token: Omit<ApiToken, 'lastUsedAt' | 'revokedAt'> & { hash: string },

@@ -137,10 +137,14 @@ export function App() {
   if (principal === undefined) return null;
   if (principal === null)
     return (
-      <div className="signin-stack">
-        <AccountSignIn onSignedIn={setPrincipal} />
-        <SignIn onSignedIn={() => loadSession().then(setPrincipal)} />
-      </div>
+      <main className="signin">
+        <div className="card signin-card" data-testid="signin-page">
+          <h1>Claimflow</h1>
+          <p className="muted">Sign in to edit feature rules.</p>
+          <AccountSignIn onSignedIn={setPrincipal} />
+          <SignIn onSignedIn={() => loadSession().then(setPrincipal)} />
+        </div>
+      </main>
     );
   const role = principal.role;
   const visible = PAGES.filter((p) => p.role === null || can(role, p.role));

@@ -207,6 +207,34 @@ describe('features and versions', () => {
     const bad = await call('POST', '/admin/v1/features/article/test', { against: 1, token: 'x.y.z' });
     expect(bad.json()).toMatchObject({ decision: 'registrationWall', token: { status: 'invalid' } });
   });
+  it('tests a graph sent with the request in place of the draft, without saving it, and says which graph it tested', async () => {
+    const before = (await call('GET', '/admin/v1/features/article')).json().draft;
+    const graph = zephrGraph() as { nodes: { id: string; data: Record<string, unknown> }[] };
+    const offer = graph.nodes.find((n) => n.id === 'offer');
+    if (!offer) throw new Error('the Zephr graph has an offer outcome');
+    offer.data.decision = 'canvasOffer';
+    const res = await call('POST', '/admin/v1/features/article/test', {
+      claims: { sub: 'u', state: 'Alabama' },
+      graph,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ decision: 'canvasOffer', version: 'draft', tested: 'graph' });
+    // Nothing was saved: the stored draft still answers as before.
+    expect((await call('GET', '/admin/v1/features/article')).json().draft).toEqual(before);
+    const stored = await call('POST', '/admin/v1/features/article/test', { claims: { sub: 'u', state: 'Alabama' } });
+    expect(stored.json()).toMatchObject({ decision: 'regionalOffer', tested: 'draft' });
+    expect((await call('POST', '/admin/v1/features/article/test', { against: 1, claims: {} })).json().tested).toBe(1);
+
+    // A graph is validated like a draft: its problem names the node.
+    offer.data.decision = '';
+    const invalid = await call('POST', '/admin/v1/features/article/test', { claims: {}, graph });
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.json().error).toMatchObject({ code: 'CF_GRAPH_NOT_VALID', nodeId: 'offer' });
+    // A graph replaces the draft only: with a version it is refused, naming the field.
+    const mixed = await call('POST', '/admin/v1/features/article/test', { against: 1, claims: {}, graph });
+    expect(mixed.statusCode).toBe(400);
+    expect(mixed.json().error).toMatchObject({ code: 'CF_REQUEST_INVALID', field: 'body.against' });
+  });
 });
 
 describe('errors', () => {

@@ -10,7 +10,7 @@ import { SignJWT } from 'jose';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Service, startService } from '../helpers/service';
-import { buildEditor } from './lib/editor-session';
+import { buildEditor, connect as connectOn, dropNode as dropOn, submitAdminKey } from './lib/editor-session';
 
 const root = join(import.meta.dirname, '..', '..');
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
@@ -38,40 +38,9 @@ async function startServer(): Promise<string> {
 
 const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`) });
 const tid = (id: string) => page.getByTestId(id);
-
-async function dropNode(kind: string, x: number, y: number): Promise<void> {
-  const box = await tid('canvas').boundingBox();
-  if (!box) throw new Error('no canvas');
-  await tid(`palette-${kind}`).dragTo(tid('canvas'), { targetPosition: { x, y } });
-  void box;
-}
-
-async function connect(
-  sourceNode: string,
-  branch: string | null,
-  targetNode: string,
-  expectAdded = true,
-): Promise<void> {
-  const before = await page.locator('.react-flow__edge').count();
-  const source = branch
-    ? page.getByTestId(`handle-${sourceNode}-${branch}`)
-    : page.locator(`.react-flow__node[data-id="${sourceNode}"] .react-flow__handle.source`);
-  const target = page.locator(`.react-flow__node[data-id="${targetNode}"] .react-flow__handle.target`);
-  const s = await source.boundingBox();
-  const t = await target.boundingBox();
-  if (!s || !t) throw new Error(`handles not visible: ${sourceNode}/${branch} -> ${targetNode}`);
-  await page.mouse.move(s.x + s.width / 2, s.y + s.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((s.x + t.x) / 2, (s.y + t.y) / 2, { steps: 5 });
-  await page.mouse.move(t.x + t.width / 2, t.y + t.height / 2, { steps: 5 });
-  await page.mouse.up();
-  if (expectAdded)
-    await expect
-      .poll(() => page.locator('.react-flow__edge').count(), {
-        message: `edge ${sourceNode}/${branch} -> ${targetNode}`,
-      })
-      .toBe(before + 1);
-}
+const dropNode = (kind: string, x: number, y: number) => dropOn(page, kind, x, y);
+const connect = (sourceNode: string, branch: string | null, targetNode: string, expectAdded = true) =>
+  connectOn(page, sourceNode, branch, targetNode, expectAdded);
 
 async function select(nodeId: string): Promise<void> {
   await tid('tab-node').click();
@@ -109,12 +78,10 @@ afterAll(async () => {
 describe('rule editor, end to end', () => {
   it('draws, validates, publishes and tests the Zephr tutorial rule', async () => {
     await page.goto(base);
-    await tid('signin-key').fill('wrong-key-wrong-key');
-    await tid('signin-submit').click();
+    await submitAdminKey(page, 'wrong-key-wrong-key');
     await expect.poll(() => tid('signin-error').textContent()).toContain('not right');
     await shot('01-sign-in');
-    await tid('signin-key').fill(ADMIN_KEY);
-    await tid('signin-submit').click();
+    await submitAdminKey(page, ADMIN_KEY);
     await tid('features-table').waitFor();
 
     // JWT settings

@@ -5,7 +5,15 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, type EditorSession, SECRET, startEditorSession } from './lib/editor-session';
+import {
+  ADMIN_KEY,
+  connect as connectOn,
+  dropNode as dropOn,
+  type EditorSession,
+  SECRET,
+  startEditorSession,
+  submitAdminKey,
+} from './lib/editor-session';
 
 let session: EditorSession;
 let base: string;
@@ -14,44 +22,12 @@ let page: Page;
 const token = (claims: Record<string, unknown>) => session.token(claims);
 const shot = (name: string) => session.shot(`new-kinds-${name}`);
 const tid = (id: string) => page.getByTestId(id);
-
-async function dropNode(kind: string, x: number, y: number): Promise<void> {
-  const box = await tid('canvas').boundingBox();
-  if (!box) throw new Error('no canvas');
-  await tid(`palette-${kind}`).dragTo(tid('canvas'), { targetPosition: { x, y } });
-  void box;
-}
-
-async function connect(
-  sourceNode: string,
-  branch: string | null,
-  targetNode: string,
-  expectAdded = true,
-): Promise<void> {
-  const before = await page.locator('.react-flow__edge').count();
-  const source = branch
-    ? page.getByTestId(`handle-${sourceNode}-${branch}`)
-    : page.locator(`.react-flow__node[data-id="${sourceNode}"] .react-flow__handle.source`);
-  const target = page.locator(`.react-flow__node[data-id="${targetNode}"] .react-flow__handle.target`);
-  const s = await source.boundingBox();
-  const t = await target.boundingBox();
-  if (!s || !t) throw new Error(`handles not visible: ${sourceNode}/${branch} -> ${targetNode}`);
-  await page.mouse.move(s.x + s.width / 2, s.y + s.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((s.x + t.x) / 2, (s.y + t.y) / 2, { steps: 5 });
-  await page.mouse.move(t.x + t.width / 2, t.y + t.height / 2, { steps: 5 });
-  await page.mouse.up();
-  if (expectAdded)
-    await expect
-      .poll(() => page.locator('.react-flow__edge').count(), {
-        message: `edge ${sourceNode}/${branch} -> ${targetNode}`,
-      })
-      .toBe(before + 1)
-      .catch(async (error) => {
-        await shot(`fail-${sourceNode}-${branch}`);
-        throw error;
-      });
-}
+const dropNode = (kind: string, x: number, y: number) => dropOn(page, kind, x, y);
+const connect = (sourceNode: string, branch: string | null, targetNode: string, expectAdded = true) =>
+  connectOn(page, sourceNode, branch, targetNode, expectAdded).catch(async (error) => {
+    await shot(`fail-${sourceNode}-${branch}`);
+    throw error;
+  });
 
 async function select(nodeId: string): Promise<void> {
   await tid('tab-node').click();
@@ -73,8 +49,7 @@ afterAll(async () => {
 describe('switch and conditions nodes, end to end', () => {
   it('draws both from the palette, fills their forms, publishes and decides over HTTP', async () => {
     await page.goto(base);
-    await tid('signin-key').fill(ADMIN_KEY);
-    await tid('signin-submit').click();
+    await submitAdminKey(page, ADMIN_KEY);
     await tid('features-table').waitFor();
 
     await tid('nav-jwt').click();

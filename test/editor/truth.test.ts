@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   axeViolations,
+  connect as connectOn,
   type EditorSession,
   example,
   openFeature,
@@ -27,24 +28,14 @@ const onPath = () =>
 /** expect.poll with room for a machine shared by many test runs. */
 const poll = <T>(fn: () => T | Promise<T>, message?: string) => expect.poll(fn, { timeout: 15_000, message });
 const edgeCount = () => page.locator('.react-flow__edge').count();
+/** Draws an edge; the test checks the outcome itself (a refused connection adds none). */
+const connect = (sourceNode: string, branch: string, targetNode: string) =>
+  connectOn(page, sourceNode, branch, targetNode, false);
 
 async function select(nodeId: string): Promise<void> {
   await tid('tab-node').click();
   await tid('node-picker').selectOption(nodeId);
   await poll(() => tid('inspector').textContent()).toContain(nodeId);
-}
-
-async function connect(sourceNode: string, branch: string, targetNode: string): Promise<void> {
-  const source = tid(`handle-${sourceNode}-${branch}`);
-  const target = page.locator(`.react-flow__node[data-id="${targetNode}"] .react-flow__handle.target`);
-  const a = await source.boundingBox();
-  const b = await target.boundingBox();
-  if (!a || !b) throw new Error(`handles not visible: ${sourceNode}/${branch} -> ${targetNode}`);
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
-  await page.mouse.up();
 }
 
 async function runClaimsTest(claims: Record<string, unknown>): Promise<void> {
@@ -152,11 +143,18 @@ describe('what is shown is what is tested and published', () => {
     await tid('tab-test').click();
     await expect(tid('test-result').count()).resolves.toBe(0);
     await poll(onPath).toEqual([]);
-    // The test runs on the canvas (before: the saved draft answered "paywall").
+    // The test runs on the canvas (before: the saved draft answered "paywall"), sent with the request: nothing is
+    // saved (before: the unsaved edits were saved as the draft first), and the result says which graph it tested.
     await tid('test-run').click();
     await poll(() => tid('test-decision').textContent()).toBe('hardWall');
-    await poll(() => tid('test-tested').textContent()).toContain('the canvas');
+    await poll(() => tid('test-tested').textContent()).toBe('Tested the canvas, with its unsaved changes (not saved).');
     await poll(() => tid('test-path').textContent()).toContain("Outcome 'hardWall'");
+    await tid('unsaved').waitFor();
+    const feature = await s.admin<{ draft: { nodes: { id: string; data: { decision?: string } }[] } }>(
+      'GET',
+      '/features/article',
+    );
+    expect(feature.draft.nodes.find((n) => n.id === 'paywall')?.data.decision).toBe('paywall');
   }, 60_000);
 
   it('publishes through a dialog: required note, old → new values, suites against the draft, impact', async () => {
@@ -349,6 +347,65 @@ describe('rules of real size', () => {
     await tid('minimap-toggle').click();
   }, 90_000);
 
+  it('opens fitted (no unsaved changes), and Fit uses the canvas beside the minimap without covering it', async () => {
+    // Seven checks in a column: too tall to fit readably above the minimap, it fits beside it.
+    const nodes: unknown[] = [{ id: 'start', type: 'start', position: { x: 0, y: 0 }, data: {} }];
+    const edges: unknown[] = [];
+    for (let i = 1; i <= 6; i++) {
+      nodes.push({
+        id: `c${i}`,
+        type: 'jwtClaim',
+        position: { x: 0, y: i * 110 },
+        data: { name: `Check ${i}`, property: `p${i}`, operator: 'exists' },
+      });
+      edges.push({
+        id: `e${i}`,
+        source: i === 1 ? 'start' : `c${i - 1}`,
+        target: `c${i}`,
+        sourceHandle: i === 1 ? null : 'yes',
+      });
+    }
+    await seedFeature(s, 'tall', { nodes, edges }, { name: 'Tall', publish: false });
+    await openFeature(s, 'tall');
+    const geometry = () =>
+      page.evaluate(() => {
+        const box = (e: Element) => {
+          const r = e.getBoundingClientRect();
+          return { x: r.x, y: r.y, right: r.right, bottom: r.bottom };
+        };
+        const canvas = box(document.querySelector('[data-testid="canvas"]') as Element);
+        const map = document.querySelector('.react-flow__minimap');
+        return {
+          zoom: new DOMMatrix(getComputedStyle(document.querySelector('.react-flow__viewport') as Element).transform).a,
+          canvas,
+          map: map ? box(map) : null,
+          nodes: [...document.querySelectorAll('.react-flow__node')].map((e) => ({
+            id: (e as HTMLElement).dataset.id,
+            ...box(e),
+          })),
+        };
+      });
+    const opened = await geometry();
+    await s.shot('27-tall-rule-opened');
+    // A freshly opened rule has no unsaved changes (sizes measured by the canvas are not edits).
+    expect(await tid('unsaved').count()).toBe(0);
+    // Every node is on the canvas, readable, and none lies under the minimap.
+    expect(opened.zoom).toBeGreaterThanOrEqual(10 / 13);
+    const map = opened.map!;
+    for (const n of opened.nodes) {
+      expect(n.x >= opened.canvas.x && n.right <= opened.canvas.right, `${n.id} inside horizontally`).toBe(true);
+      expect(n.y >= opened.canvas.y && n.bottom <= opened.canvas.bottom, `${n.id} inside vertically`).toBe(true);
+      const under = n.x < map.right && map.x < n.right && n.y < map.bottom && map.y < n.bottom;
+      expect(under, `${n.id} under the minimap: ${JSON.stringify(opened)}`).toBe(false);
+    }
+    // The first Fit was applied: pressing Fit changes nothing.
+    await tid('fit').click();
+    await page.waitForTimeout(400);
+    const fitted = await geometry();
+    expect(fitted.zoom).toBeCloseTo(opened.zoom, 3);
+    expect(fitted.nodes.find((n) => n.id === 'start')!.x).toBeCloseTo(opened.nodes.find((n) => n.id === 'start')!.x, 0);
+  }, 60_000);
+
   it('the palette works from the keyboard and drops new nodes in free space', async () => {
     await openFeature(s, 'article');
     const before = await page.locator('.react-flow__node').count();
@@ -439,6 +496,28 @@ describe('forms', () => {
     await expect(tid('form-timezone').inputValue()).resolves.toBe('UTC');
   }, 60_000);
 
+  it('a template uses the switch node: plans branch by the org.plan claim, and every branch answers', async () => {
+    await tid('nav-features').click();
+    await tid('feature-new-id').fill('plans');
+    await tid('feature-new-name').fill('Plans');
+    await tid('feature-new-template').selectOption('switch-plans');
+    await tid('feature-create').click();
+    await page.locator('.react-flow__node[data-id="plan"]').waitFor();
+    for (const branch of ['premium', 'standard', 'none', 'default'])
+      await expect(tid(`handle-plan-${branch}`).count()).resolves.toBe(1);
+    for (const [claims, decision] of [
+      [{ sub: 'u', org: { plan: 'gold' } }, 'fullArticle'],
+      [{ sub: 'u', org: { plan: 'silver' } }, 'teaser'],
+      [{ sub: 'u' }, 'registrationWall'],
+      [{ sub: 'u', org: { plan: 'trial' } }, 'paywall'],
+    ] as const) {
+      await runClaimsTest(claims);
+      await poll(() => tid('test-decision').textContent()).toBe(decision);
+    }
+    expect(await onPath()).toEqual(expect.arrayContaining(['start', 'plan', 'pay']));
+    await s.shot('26-switch-template');
+  }, 60_000);
+
   it('settings errors stand beside their field in plain words; catalogue fields have labels', async () => {
     await tid('nav-jwt').click();
     await tid('jwt-key-kind').selectOption('secret');
@@ -452,6 +531,65 @@ describe('forms', () => {
     await page.getByLabel('Claim values (from the JWT)').waitFor();
     await poll(() => tid('product-row-gold').textContent()).toContain('Premium');
   }, 60_000);
+});
+
+/**
+ * Every visible select of the side panel, scrolled into view: its box and whether its text fits. The text needs its
+ * own width (measured with the select's font) plus padding, borders and the drop-down arrow (20 px).
+ */
+async function clippedSelects(): Promise<string[]> {
+  return page.$$eval('.side select', (els) =>
+    (els as HTMLSelectElement[])
+      .filter((el) => el.getClientRects().length > 0)
+      .flatMap((el) => {
+        el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+        const cs = getComputedStyle(el);
+        const ctx = document.createElement('canvas').getContext('2d') as CanvasRenderingContext2D;
+        ctx.font = cs.font;
+        const text = el.selectedOptions[0]?.text ?? '';
+        const px = (v: string) => Number.parseFloat(v) || 0;
+        const need =
+          ctx.measureText(text).width +
+          px(cs.paddingLeft) +
+          px(cs.paddingRight) +
+          px(cs.borderLeftWidth) +
+          px(cs.borderRightWidth) +
+          20;
+        const r = el.getBoundingClientRect();
+        const name = el.dataset.testid ?? el.id ?? el.name;
+        const faults: string[] = [];
+        if (r.width < need) faults.push(`${name}: "${text}" needs ${Math.ceil(need)} px, has ${Math.floor(r.width)}`);
+        if (r.left < 0 || r.right > innerWidth || r.top < 0 || r.bottom > innerHeight)
+          faults.push(`${name}: outside the viewport (${Math.round(r.left)}..${Math.round(r.right)} of ${innerWidth})`);
+        return faults;
+      }),
+  );
+}
+
+describe('selects', () => {
+  it('no select in the side panel is cut off: every kind in the inspector, the test, versions and replay tabs', async () => {
+    await s.admin('POST', '/features', { id: 'kinds', name: 'Every kind' });
+    await openFeature(s, 'kinds');
+    const kinds = await page.$$eval('[data-testid^="palette-"]', (els) =>
+      els.map((e) => (e as HTMLElement).dataset.testid?.slice('palette-'.length) ?? ''),
+    );
+    expect(kinds).toEqual(expect.arrayContaining(['switch', 'conditions', 'schedule', 'trial', 'bucket']));
+    const faults: string[] = [];
+    for (const kind of kinds) {
+      await tid(`palette-${kind}`).focus();
+      await page.keyboard.press('Enter');
+      await poll(() => tid('inspector').textContent()).toContain(`${kind}-1`);
+      faults.push(...(await clippedSelects()).map((f) => `${kind}: ${f}`));
+    }
+    await s.shot('25-inspector-selects');
+    await openFeature(s, 'article');
+    for (const t of ['test', 'versions', 'replay']) {
+      await tid(`tab-${t}`).click();
+      await page.waitForTimeout(300);
+      faults.push(...(await clippedSelects()).map((f) => `${t} tab: ${f}`));
+    }
+    expect(faults).toEqual([]);
+  }, 90_000);
 });
 
 describe('publishing refusals', () => {
@@ -470,7 +608,7 @@ describe('publishing refusals', () => {
     await tid('undo').click();
     await tid('undo').click();
     await tid('sign-out').click();
-    await tid('signin-key').waitFor();
+    await tid('signin-email').waitFor();
     expect(await axeViolations(page)).toEqual([]);
     await signIn(s);
   }, 60_000);

@@ -9,6 +9,14 @@ import { changedPaths } from '../../accounts/audit-diff';
 import { hashPassword, verifyPassword } from '../../accounts/password';
 import { auditOf, principalView, userPrincipal } from '../../accounts/principal';
 import { newApiToken, newId, newSessionId, sha256 } from '../../accounts/secrets';
+import {
+  DEFAULT_SESSION_LIFETIME,
+  expiryAt,
+  SESSION_COOKIE,
+  type SessionLifetime,
+  secureFor,
+  setSessionCookie,
+} from '../../accounts/session-cookie';
 import { createSignInLimiter, type SignInLimitOptions } from '../../accounts/sign-in-limit';
 import type { AppContext } from '../../app-context';
 import {
@@ -20,13 +28,13 @@ import {
   SignInBody,
 } from '../../contract/accounts';
 import { parse } from '../../lib/http-errors';
-import { SESSION_COOKIE } from '../../plugins/authenticate';
-import { normalizeEmail } from '../../store/lib/rows';
 import type { User } from '../../store/store';
 
 export interface AccountOptions {
-  /** Session lifetime in milliseconds (default 12 hours). */
+  /** Session idle lifetime in milliseconds: each use extends the session to this from now (default 12 hours). */
   sessionTtlMs?: number;
+  /** Absolute session lifetime from sign-in in milliseconds, however busy (default 7 days). */
+  sessionMaxMs?: number;
   /** `auto` (default): Secure cookies when the request came over HTTPS (honouring a trusted proxy); or always/never. */
   secureCookies?: 'auto' | 'always' | 'never';
   signInLimit?: SignInLimitOptions;
@@ -34,8 +42,13 @@ export interface AccountOptions {
   oidcLabel?: string | null;
 }
 
-export const secureFor = (request: FastifyRequest, mode: AccountOptions['secureCookies']): boolean =>
-  mode === 'always' ? true : mode === 'never' ? false : request.protocol === 'https';
+export { secureFor };
+
+/** The sliding lifetime of sessions for these options. */
+export function sessionLifetime(options: Pick<AccountOptions, 'sessionTtlMs' | 'sessionMaxMs'>): SessionLifetime {
+  const idleMs = options.sessionTtlMs ?? DEFAULT_SESSION_LIFETIME.idleMs;
+  return { idleMs, maxMs: Math.max(idleMs, options.sessionMaxMs ?? DEFAULT_SESSION_LIFETIME.maxMs) };
+}
 
 /**
  * Starts a session for `user`: a fresh random id (never one the request brought: no fixation), stored only as its
@@ -53,7 +66,7 @@ export async function startSession(
   const id = newSessionId();
   const idHash = sha256(id);
   const now = new Date();
-  const expiresAt = new Date(now.getTime() + (options.sessionTtlMs ?? 12 * 3_600_000));
+  const expiresAt = new Date(expiryAt(now.getTime(), now.getTime(), sessionLifetime(options)));
   await ctx.store.createSession({
     idHash,
     userId: user.id,
@@ -61,7 +74,7 @@ export async function startSession(
     expiresAt: expiresAt.toISOString(),
   });
   const secure = secureFor(request, options.secureCookies);
-  reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'lax', secure, expires: expiresAt });
+  setSessionCookie(request, reply, id, expiresAt, options.secureCookies);
   request.principal = userPrincipal(user, idHash);
   await ctx.store.appendAudit(
     auditOf(request, 'session.signin', `user:${user.id}`, { after: { address: request.ip } }),
@@ -75,7 +88,7 @@ export async function startSession(
 
 export async function accountRoutes(app: FastifyInstance, ctx: AppContext, options: AccountOptions): Promise<void> {
   const { store } = ctx;
-  const limiter = createSignInLimiter(app, options.signInLimit);
+  const limiter = createSignInLimiter(store, options.signInLimit);
   const tags = ['people'];
 
   // ---- session ----
@@ -97,13 +110,8 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext, optio
       const user = await store.getUserByEmail(body.email);
       const ok = await verifyPassword(body.password, user ? await store.getPasswordHash(user.id) : null);
       if (!user || !ok) {
+        // Recorded in the audit log of the shared store, which is also what the limits count.
         await limiter.fail(request, body.email);
-        await store.appendAudit({
-          actor: { type: 'system', id: null, name: 'sign-in' },
-          action: 'session.signin.failed',
-          target: `email:${normalizeEmail(body.email)}`,
-          after: { address: request.ip },
-        });
         throw new ClaimflowError('CF_SIGNIN_FAILED', 'the email or the password is wrong', { field: 'password' });
       }
       return startSession(ctx, request, reply, user, options);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   ClaimflowError,
+  compileGraph,
   GraphShapeSchema,
   prepareEvaluator,
   type ReplayCase,
@@ -10,6 +11,7 @@ import {
 } from '../../../engine';
 import { actorOf, auditOf, authorOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
+import { type Tested, TestGraphSchema } from '../../contract/feature-test';
 import {
   compiledFor,
   draftDiffers,
@@ -59,9 +61,14 @@ const TestBody = z
     now: z.iso.datetime({ offset: true }).optional(),
     visitorId: z.string().max(256).optional(),
     trials: z.record(z.string(), z.enum(['allowed', 'exhausted'])).optional(),
+    graph: TestGraphSchema.optional(),
   })
   .strict()
-  .refine((b) => !(b.claims && b.token), { message: 'give claims or a token, not both', path: ['token'] });
+  .refine((b) => !(b.claims && b.token), { message: 'give claims or a token, not both', path: ['token'] })
+  .refine((b) => b.graph === undefined || b.against === 'draft', {
+    message: 'a graph is tested in place of the draft: send against "draft" (or leave it out) with a graph',
+    path: ['against'],
+  });
 const versionParam = z.coerce.number().int().min(1);
 
 export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -269,7 +276,7 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
     '/features/:id/test',
     {
       config: { role: 'viewer' },
-      schema: { tags: ['features'], summary: 'Test a payload against the draft or a version' },
+      schema: { tags: ['features'], summary: 'Test a payload against a graph sent with it, the draft or a version' },
     },
     async (request) => {
       const body = parse(TestBody, request.body ?? {});
@@ -279,8 +286,15 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
           field: 'body.against',
         });
       const feature = await getFeatureOr404(store, request.params.id);
-      const { compiled, version } = await compiledFor(store, runtime, feature.id, against);
-      const { against: _against, ...input } = body;
+      // A graph sent with the request (the editor's canvas) is tested as a draft would be, and never saved.
+      const { compiled, version } = body.graph
+        ? {
+            compiled: compileGraph(body.graph, { mode: 'draft', catalogue: { productIds: runtime.productIds } }),
+            version: 'draft' as const,
+          }
+        : await compiledFor(store, runtime, feature.id, against);
+      const tested: Tested = body.graph ? 'graph' : version;
+      const { against: _against, graph: _graph, ...input } = body;
       const testCase: ReplayCase = { name: 'test-visitor', input, expect: { decision: null } };
       const target = await replayTarget(ctx, feature.id, { compiled, version });
       const verified = await verifyCaseTokens(target, [testCase]);
@@ -292,6 +306,7 @@ export async function featureRoutes(app: FastifyInstance, ctx: AppContext): Prom
       return {
         feature: feature.id,
         version,
+        tested,
         decision: d.decision,
         payload: d.payload ?? null,
         userState: facts.userState,

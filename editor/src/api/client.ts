@@ -132,5 +132,7 @@ export interface TestResult {
   /** Per node on the path: what it tested, the value it saw and the branch it took. */
   trace?: Record<string, { order: number; tested: string; value: unknown; branch: string | null }>;
   version: number | 'draft';
+  /** Which graph was evaluated: the one sent with the request (the canvas), the stored draft or a version. */
+  tested: 'graph' | 'draft' | number;
   token: { status: string; reason: string | null };
 }

@@ -33,9 +33,7 @@ export function AccountSignIn({ onSignedIn }: { onSignedIn(principal: Principal)
     }
   };
   return (
-    <form className="card signin-card" onSubmit={submit} data-testid="account-signin">
-      <h1>Claimflow</h1>
-      <p className="muted">Sign in with your account.</p>
+    <form onSubmit={submit} data-testid="account-signin">
       <label className="field">
         <span className="field-label">Email</span>
         <input
@@ -65,9 +63,12 @@ export function AccountSignIn({ onSignedIn }: { onSignedIn(principal: Principal)
         {busy ? 'Signing in…' : 'Sign in'}
       </button>
       {options?.oidc ? (
-        <a className="button" data-testid="signin-sso" href={options.oidc.start}>
-          {options.oidc.label}
-        </a>
+        <>
+          <p className="signin-or muted">or</p>
+          <a className="button signin-sso" data-testid="signin-sso" href={options.oidc.start}>
+            {options.oidc.label}
+          </a>
+        </>
       ) : null}
     </form>
   );

@@ -1,6 +1,7 @@
 /** The product catalogue (claim values, entitlements) and the entitlement tree. */
 import { useCallback, useEffect, useState } from 'react';
 import { api, describeError, type Entitlement, type Product } from '../api/client';
+import { can, usePrincipal } from './session';
 
 function tree(entitlements: Entitlement[]): Array<{ e: Entitlement; depth: number }> {
   const out: Array<{ e: Entitlement; depth: number }> = [];
@@ -15,6 +16,8 @@ function tree(entitlements: Entitlement[]): Array<{ e: Entitlement; depth: numbe
 }
 
 export function CataloguePage() {
+  // Catalogue writes need the admin role; others see the catalogue without its edit controls.
+  const isAdmin = can(usePrincipal()?.role, 'admin');
   const [products, setProducts] = useState<Product[]>([]);
   const [entitlements, setEntitlements] = useState<Entitlement[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -68,67 +71,71 @@ export function CataloguePage() {
             {tree(entitlements).map(({ e, depth }) => (
               <li key={e.id} style={{ paddingLeft: depth * 18 }}>
                 {e.name} <code>{e.id}</code>
-                <button
-                  className="link"
-                  onClick={() => act(() => api('DELETE', `/entitlements/${encodeURIComponent(e.id)}`))}
-                >
-                  delete
-                </button>
+                {isAdmin ? (
+                  <button
+                    className="link"
+                    onClick={() => act(() => api('DELETE', `/entitlements/${encodeURIComponent(e.id)}`))}
+                  >
+                    delete
+                  </button>
+                ) : null}
               </li>
             ))}
           </ul>
-          <form
-            className="form-row"
-            onSubmit={async (e) => {
-              e.preventDefault();
-              if (
-                await act(() =>
-                  api('PUT', `/entitlements/${encodeURIComponent(ent.id.trim())}`, {
-                    name: ent.name.trim() || ent.id.trim(),
-                    parentId: ent.parentId || null,
-                  }),
+          {isAdmin ? (
+            <form
+              className="form-row"
+              onSubmit={async (e) => {
+                e.preventDefault();
+                if (
+                  await act(() =>
+                    api('PUT', `/entitlements/${encodeURIComponent(ent.id.trim())}`, {
+                      name: ent.name.trim() || ent.id.trim(),
+                      parentId: ent.parentId || null,
+                    }),
+                  )
                 )
-              )
-                setEnt({ id: '', name: '', parentId: '' });
-            }}
-          >
-            <label className="field">
-              <span className="field-label">Id</span>
-              <input
-                data-testid="entitlement-id"
-                placeholder="id, e.g. premium"
-                value={ent.id}
-                onChange={(e) => setEnt({ ...ent, id: e.target.value })}
-              />
-            </label>
-            <label className="field">
-              <span className="field-label">Name</span>
-              <input
-                data-testid="entitlement-name"
-                placeholder="name"
-                value={ent.name}
-                onChange={(e) => setEnt({ ...ent, name: e.target.value })}
-              />
-            </label>
-            <label className="field">
-              <span className="field-label">Parent</span>
-              <select
-                data-testid="entitlement-parent"
-                value={ent.parentId}
-                onChange={(e) => setEnt({ ...ent, parentId: e.target.value })}
-              >
-                <option value="">(top level)</option>
-                {entitlements.map((x) => (
-                  <option key={x.id} value={x.id}>
-                    under {x.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button className="primary" data-testid="entitlement-save" disabled={!ent.id.trim()}>
-              Save entitlement
-            </button>
-          </form>
+                  setEnt({ id: '', name: '', parentId: '' });
+              }}
+            >
+              <label className="field">
+                <span className="field-label">Id</span>
+                <input
+                  data-testid="entitlement-id"
+                  placeholder="id, e.g. premium"
+                  value={ent.id}
+                  onChange={(e) => setEnt({ ...ent, id: e.target.value })}
+                />
+              </label>
+              <label className="field">
+                <span className="field-label">Name</span>
+                <input
+                  data-testid="entitlement-name"
+                  placeholder="name"
+                  value={ent.name}
+                  onChange={(e) => setEnt({ ...ent, name: e.target.value })}
+                />
+              </label>
+              <label className="field">
+                <span className="field-label">Parent</span>
+                <select
+                  data-testid="entitlement-parent"
+                  value={ent.parentId}
+                  onChange={(e) => setEnt({ ...ent, parentId: e.target.value })}
+                >
+                  <option value="">(top level)</option>
+                  {entitlements.map((x) => (
+                    <option key={x.id} value={x.id}>
+                      under {x.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button className="primary" data-testid="entitlement-save" disabled={!ent.id.trim()}>
+                Save entitlement
+              </button>
+            </form>
+          ) : null}
         </section>
         <section className="card">
           <h3>Products</h3>
@@ -152,99 +159,106 @@ export function CataloguePage() {
                   <td>{p.claimValues.join(', ')}</td>
                   <td>{p.entitlementIds.map((id) => entitlements.find((x) => x.id === id)?.name ?? id).join(', ')}</td>
                   <td>
-                    <button
-                      className="link"
-                      onClick={() =>
-                        setProd({
-                          id: p.id,
-                          name: p.name,
-                          claimValues: p.claimValues.join(', '),
-                          entitlementIds: p.entitlementIds,
-                        })
-                      }
-                    >
-                      edit
-                    </button>
-                    <button
-                      className="link"
-                      onClick={() => act(() => api('DELETE', `/products/${encodeURIComponent(p.id)}`))}
-                    >
-                      delete
-                    </button>
+                    {isAdmin ? (
+                      <>
+                        {' '}
+                        <button
+                          className="link"
+                          onClick={() =>
+                            setProd({
+                              id: p.id,
+                              name: p.name,
+                              claimValues: p.claimValues.join(', '),
+                              entitlementIds: p.entitlementIds,
+                            })
+                          }
+                        >
+                          edit
+                        </button>
+                        <button
+                          className="link"
+                          onClick={() => act(() => api('DELETE', `/products/${encodeURIComponent(p.id)}`))}
+                        >
+                          delete
+                        </button>
+                      </>
+                    ) : null}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <form
-            className="form-row"
-            onSubmit={async (e) => {
-              e.preventDefault();
-              const ok = await act(() =>
-                api('PUT', `/products/${encodeURIComponent(prod.id.trim())}`, {
-                  name: prod.name.trim() || prod.id.trim(),
-                  claimValues: prod.claimValues
-                    .split(',')
-                    .map((s) => s.trim())
-                    .filter(Boolean),
-                  entitlementIds: prod.entitlementIds,
-                }),
-              );
-              if (ok) setProd({ id: '', name: '', claimValues: '', entitlementIds: [] });
-            }}
-          >
-            <label className="field">
-              <span className="field-label">Id</span>
-              <input
-                data-testid="product-id"
-                placeholder="id, e.g. gold"
-                value={prod.id}
-                onChange={(e) => setProd({ ...prod, id: e.target.value })}
-              />
-            </label>
-            <label className="field">
-              <span className="field-label">Name</span>
-              <input
-                data-testid="product-name"
-                placeholder="name"
-                value={prod.name}
-                onChange={(e) => setProd({ ...prod, name: e.target.value })}
-              />
-            </label>
-            <label className="field">
-              <span className="field-label">Claim values (from the JWT)</span>
-              <input
-                data-testid="product-claim-values"
-                placeholder="claim values, comma separated"
-                value={prod.claimValues}
-                onChange={(e) => setProd({ ...prod, claimValues: e.target.value })}
-              />
-            </label>
-            <fieldset className="checks row">
-              <legend className="field-label">Entitlements it grants</legend>
-              {entitlements.map((x) => (
-                <label key={x.id} className="check">
-                  <input
-                    type="checkbox"
-                    data-testid={`product-entitlement-${x.id}`}
-                    checked={prod.entitlementIds.includes(x.id)}
-                    onChange={() =>
-                      setProd({
-                        ...prod,
-                        entitlementIds: prod.entitlementIds.includes(x.id)
-                          ? prod.entitlementIds.filter((y) => y !== x.id)
-                          : [...prod.entitlementIds, x.id],
-                      })
-                    }
-                  />
-                  {x.name}
-                </label>
-              ))}
-            </fieldset>
-            <button className="primary" data-testid="product-save" disabled={!prod.id.trim()}>
-              Save product
-            </button>
-          </form>
+          {isAdmin ? (
+            <form
+              className="form-row"
+              onSubmit={async (e) => {
+                e.preventDefault();
+                const ok = await act(() =>
+                  api('PUT', `/products/${encodeURIComponent(prod.id.trim())}`, {
+                    name: prod.name.trim() || prod.id.trim(),
+                    claimValues: prod.claimValues
+                      .split(',')
+                      .map((s) => s.trim())
+                      .filter(Boolean),
+                    entitlementIds: prod.entitlementIds,
+                  }),
+                );
+                if (ok) setProd({ id: '', name: '', claimValues: '', entitlementIds: [] });
+              }}
+            >
+              <label className="field">
+                <span className="field-label">Id</span>
+                <input
+                  data-testid="product-id"
+                  placeholder="id, e.g. gold"
+                  value={prod.id}
+                  onChange={(e) => setProd({ ...prod, id: e.target.value })}
+                />
+              </label>
+              <label className="field">
+                <span className="field-label">Name</span>
+                <input
+                  data-testid="product-name"
+                  placeholder="name"
+                  value={prod.name}
+                  onChange={(e) => setProd({ ...prod, name: e.target.value })}
+                />
+              </label>
+              <label className="field">
+                <span className="field-label">Claim values (from the JWT)</span>
+                <input
+                  data-testid="product-claim-values"
+                  placeholder="claim values, comma separated"
+                  value={prod.claimValues}
+                  onChange={(e) => setProd({ ...prod, claimValues: e.target.value })}
+                />
+              </label>
+              <fieldset className="checks row">
+                <legend className="field-label">Entitlements it grants</legend>
+                {entitlements.map((x) => (
+                  <label key={x.id} className="check">
+                    <input
+                      type="checkbox"
+                      data-testid={`product-entitlement-${x.id}`}
+                      checked={prod.entitlementIds.includes(x.id)}
+                      onChange={() =>
+                        setProd({
+                          ...prod,
+                          entitlementIds: prod.entitlementIds.includes(x.id)
+                            ? prod.entitlementIds.filter((y) => y !== x.id)
+                            : [...prod.entitlementIds, x.id],
+                        })
+                      }
+                    />
+                    {x.name}
+                  </label>
+                ))}
+              </fieldset>
+              <button className="primary" data-testid="product-save" disabled={!prod.id.trim()}>
+                Save product
+              </button>
+            </form>
+          ) : null}
         </section>
       </div>
     </div>

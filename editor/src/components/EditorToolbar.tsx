@@ -1,5 +1,9 @@
-/** The feature page's toolbar: where the draft stands against live, editing actions, publish. */
+/**
+ * The feature page's toolbar: where the draft stands against live, editing actions, publish. Editing actions show for
+ * editors and up, Publish for publishers and up (the server enforces the same roles).
+ */
 import type { CanvasMode } from '../hooks/useCanvasView';
+import { can, usePrincipal } from './session';
 
 export function EditorToolbar(props: {
   title: string;
@@ -24,6 +28,8 @@ export function EditorToolbar(props: {
   onToggleMinimap(): void;
 }) {
   const { mode } = props;
+  const role = usePrincipal()?.role;
+  const canEdit = can(role, 'editor');
   return (
     <div className="toolbar">
       <button className="link" onClick={props.onBack}>
@@ -63,29 +69,43 @@ export function EditorToolbar(props: {
         </>
       ) : (
         <>
-          <button data-testid="undo" disabled={!props.canUndo} onClick={props.onUndo} title="Undo (Ctrl+Z)">
-            ↶ Undo
-          </button>
-          <button data-testid="redo" disabled={!props.canRedo} onClick={props.onRedo} title="Redo (Ctrl+Shift+Z)">
-            ↷ Redo
-          </button>
+          {canEdit ? (
+            <>
+              <button data-testid="undo" disabled={!props.canUndo} onClick={props.onUndo} title="Undo (Ctrl+Z)">
+                ↶ Undo
+              </button>
+              <button data-testid="redo" disabled={!props.canRedo} onClick={props.onRedo} title="Redo (Ctrl+Shift+Z)">
+                ↷ Redo
+              </button>
+            </>
+          ) : (
+            <span className="badge" data-testid="read-only-role">
+              read-only ({role})
+            </span>
+          )}
           <button data-testid="search-open" onClick={props.onSearch} title="Search nodes (Ctrl+F or /)">
             Search
           </button>
-          <button data-testid="layout" onClick={props.onLayout}>
-            Auto-layout
-          </button>
-          <button data-testid="save-draft" onClick={props.onSave} title="Save (Ctrl+S)">
-            Save draft
-          </button>
-          <button
-            className="primary"
-            data-testid="publish"
-            onClick={props.onPublish}
-            title={props.ready ? 'review and publish the draft' : 'fix the problems first'}
-          >
-            Publish…
-          </button>
+          {canEdit ? (
+            <>
+              <button data-testid="layout" onClick={props.onLayout}>
+                Auto-layout
+              </button>
+              <button data-testid="save-draft" onClick={props.onSave} title="Save (Ctrl+S)">
+                Save draft
+              </button>
+            </>
+          ) : null}
+          {can(role, 'publisher') ? (
+            <button
+              className="primary"
+              data-testid="publish"
+              onClick={props.onPublish}
+              title={props.ready ? 'review and publish the draft' : 'fix the problems first'}
+            >
+              Publish…
+            </button>
+          ) : null}
         </>
       )}
       <button data-testid="fit" onClick={props.onFit}>

@@ -3,7 +3,7 @@
  * server holds, `useGraphHistory` for the canvas, `useCanvasView` for what the canvas shows, `useShortcuts`,
  * `useClipboard`); this component wires them to the toolbar, canvas and panels.
  */
-import { ReactFlowProvider } from '@xyflow/react';
+import { ReactFlowProvider, useNodesInitialized } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { validateGraph } from '../../../engine';
 import { api, describeError, type Graph, type Problem } from '../api/client';
@@ -31,6 +31,7 @@ import { PublishDialog } from './PublishDialog';
 import { ReplayPanel } from './ReplayPanel';
 import { SearchBox } from './SearchBox';
 import { ShortcutsHelp } from './ShortcutsHelp';
+import { can, usePrincipal } from './session';
 import { TestPanel } from './TestPanel';
 import { VersionsPanel } from './VersionsPanel';
 
@@ -59,6 +60,7 @@ function Editor({
   onDirtyChange(dirty: boolean): void;
   onBack(): void;
 }) {
+  const principal = usePrincipal();
   const history = useGraphHistory({ nodes: [], edges: [] });
   const { graph } = history;
   const server = useFeature(featureId);
@@ -76,12 +78,26 @@ function Editor({
 
   const fit = useReadableFit(canvasElement, minimap);
 
+  // The first Fit waits until React Flow has measured every node (a fixed delay sometimes fired before that).
+  const nodesMeasured = useNodesInitialized({ includeHiddenNodes: true });
+  const [fitPending, setFitPending] = useState(false);
+  const [fitTries, setFitTries] = useState(0);
   useEffect(() => {
     void server.reload().then((f) => {
       if (f?.draft) history.reset(toFlow(f.draft));
-      setTimeout(fit, 150);
+      setFitPending(true);
     });
-  }, [server.reload, history.reset, fit]);
+  }, [server.reload, history.reset]);
+  useEffect(() => {
+    if (!fitPending || !nodesMeasured) return;
+    const fitNow = fit;
+    if (fitNow({ animate: false })) setFitPending(false);
+    else if (fitTries < 20) {
+      // Not measured yet after all: look again shortly (bounded).
+      const retry = setTimeout(() => setFitTries((n) => n + 1), 100);
+      return () => clearTimeout(retry);
+    }
+  }, [fitPending, nodesMeasured, fit, fitTries]);
   useEffect(() => {
     if (server.error) setMessage({ kind: 'error', text: server.error });
   }, [server.error]);
@@ -125,6 +141,7 @@ function Editor({
     highlight: shownHighlight,
     problems,
     matches,
+    canEdit: can(principal?.role, 'editor'),
   });
   const { readOnly } = canvas;
   const selected = mode.kind === 'edit' ? (graph.nodes.find((n) => n.selected) ?? null) : null;
@@ -147,8 +164,8 @@ function Editor({
 
   const test = useTestRun({
     featureId,
+    canvas: stored,
     dirty: history.dirty,
-    saveDraft,
     onResult: useCallback(
       (r: TestRun) => {
         setHighlight({ path: r.path, trace: r.trace, from: 'test' });
@@ -184,7 +201,6 @@ function Editor({
     }
   };
 
-  /** Tests what is on the canvas: unsaved edits are saved as the draft first, so the draft tested is the canvas. */
   const clipboard = useClipboard(graph, history.set);
   const shortcuts: Shortcut[] = [
     { keys: 'mod+z', description: 'Undo', run: () => !readOnly && history.undo() },
@@ -273,7 +289,7 @@ function Editor({
               edges={canvas.edges}
               readOnly={readOnly}
               minimap={minimap}
-              onNodesChange={editing.onNodesChange}
+              onNodesChange={readOnly ? canvas.measure : editing.onNodesChange}
               onEdgesChange={editing.onEdgesChange}
               onConnect={editing.onConnect}
               isValidConnection={editing.isValidConnection}
@@ -346,7 +362,7 @@ function Editor({
                   versions={versions}
                   published={feature?.publishedVersion ?? null}
                   onOpen={openVersion}
-                  onRollback={versionsView.rollback}
+                  onRollback={can(principal?.role, 'publisher') ? versionsView.rollback : null}
                   onCompare={versionsView.compare}
                 />
               ) : null}
@@ -359,7 +375,7 @@ function Editor({
                   beforeRun={async () => {
                     if (history.dirty) await saveDraft();
                   }}
-                  currentCase={test.currentCase}
+                  currentCase={can(principal?.role, 'editor') ? test.currentCase : null}
                 />
               ) : null}
             </div>

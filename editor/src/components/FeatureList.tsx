@@ -3,8 +3,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, describeError, type Entitlement, type FeatureSummary } from '../api/client';
 import { TEMPLATES } from '../templates';
 import { EntitlementPicker } from './EntitlementPicker';
+import { can, usePrincipal } from './session';
 
 export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
+  const canEdit = can(usePrincipal()?.role, 'editor');
   const [features, setFeatures] = useState<FeatureSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [id, setId] = useState('');
@@ -88,7 +90,7 @@ export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
           {features?.length === 0 ? (
             <tr>
               <td colSpan={5} className="muted">
-                No features yet. Create the first one below.
+                {canEdit ? 'No features yet. Create the first one below.' : 'No features yet.'}
               </td>
             </tr>
           ) : null}
@@ -128,13 +130,15 @@ export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
                 )}
               </td>
               <td className="actions">
-                <button
-                  className="link"
-                  data-testid={`feature-rename-${f.id}`}
-                  onClick={() => setRenaming({ id: f.id, name: f.name })}
-                >
-                  Rename
-                </button>
+                {canEdit ? (
+                  <button
+                    className="link"
+                    data-testid={`feature-rename-${f.id}`}
+                    onClick={() => setRenaming({ id: f.id, name: f.name })}
+                  >
+                    Rename
+                  </button>
+                ) : null}
                 <button className="primary" data-testid={`feature-open-${f.id}`} onClick={() => onOpen(f.id)}>
                   Open
                 </button>
@@ -143,48 +147,50 @@ export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
           ))}
         </tbody>
       </table>
-      <form className="card form-row" onSubmit={create}>
-        <h3>New feature</h3>
-        <label className="field">
-          <span className="field-label">Id</span>
-          <input
-            data-testid="feature-new-id"
-            placeholder="article-access"
-            value={id}
-            onChange={(e) => setId(e.target.value)}
+      {canEdit ? (
+        <form className="card form-row" onSubmit={create}>
+          <h3>New feature</h3>
+          <label className="field">
+            <span className="field-label">Id</span>
+            <input
+              data-testid="feature-new-id"
+              placeholder="article-access"
+              value={id}
+              onChange={(e) => setId(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span className="field-label">Name</span>
+            <input
+              data-testid="feature-new-name"
+              placeholder="Article access"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span className="field-label">Start from</span>
+            <select data-testid="feature-new-template" value={template} onChange={(e) => setTemplate(e.target.value)}>
+              <option value="">an empty rule</option>
+              {TEMPLATES.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}: {t.description}
+                </option>
+              ))}
+            </select>
+          </label>
+          <EntitlementPicker
+            entitlements={catalogue}
+            value={entitlements}
+            onChange={setEntitlements}
+            legend="Customers hold one of these entitlements"
+            testId="feature-new-entitlements"
           />
-        </label>
-        <label className="field">
-          <span className="field-label">Name</span>
-          <input
-            data-testid="feature-new-name"
-            placeholder="Article access"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span className="field-label">Start from</span>
-          <select data-testid="feature-new-template" value={template} onChange={(e) => setTemplate(e.target.value)}>
-            <option value="">an empty rule</option>
-            {TEMPLATES.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}: {t.description}
-              </option>
-            ))}
-          </select>
-        </label>
-        <EntitlementPicker
-          entitlements={catalogue}
-          value={entitlements}
-          onChange={setEntitlements}
-          legend="Customers hold one of these entitlements"
-          testId="feature-new-entitlements"
-        />
-        <button className="primary" data-testid="feature-create" disabled={!id.trim()}>
-          Create and open
-        </button>
-      </form>
+          <button className="primary" data-testid="feature-create" disabled={!id.trim()}>
+            Create and open
+          </button>
+        </form>
+      ) : null}
     </div>
   );
 }

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { api, describeError } from '../api/client';
 import { type FieldError, fieldError } from '../lib/field-errors';
+import { can, usePrincipal } from './session';
 
 const KINDS = [
   { value: 'secret', label: 'Shared secret (HS256/384/512)' },
@@ -50,6 +51,8 @@ const unlist = (s: string) => {
 };
 
 export function JwtSettingsPage() {
+  // Changing the JWT settings needs the admin role; others read them.
+  const isAdmin = can(usePrincipal()?.role, 'admin');
   const [s, setS] = useState<Settings | null>(null);
   const [keyText, setKeyText] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -102,186 +105,195 @@ export function JwtSettingsPage() {
       <p className="muted">
         How visitor tokens are verified. Only verified claims reach the rules; a bad token makes the visitor anonymous.
       </p>
-      <section className="card">
-        <h3>Verification key</h3>
-        <label className="field">
-          <span className="field-label">Key type</span>
-          <select data-testid="jwt-key-kind" value={kind} onChange={(e) => set({ key: { kind: e.target.value } })}>
-            {KINDS.map((k) => (
-              <option key={k.value} value={k.value}>
-                {k.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        {kind === 'none' ? null : (
+      {isAdmin ? null : (
+        <p className="muted" data-testid="jwt-read-only">
+          Only an admin can change these settings.
+        </p>
+      )}
+      <fieldset className="plain" disabled={!isAdmin}>
+        <section className="card">
+          <h3>Verification key</h3>
           <label className="field">
-            <span className="field-label">
-              {kind === 'secret'
-                ? 'Secret'
-                : kind === 'jwksUrl'
-                  ? 'Keys endpoint URL'
-                  : kind === 'jwks'
-                    ? 'JWKS (JSON)'
-                    : 'PEM'}
-            </span>
-            {kind === 'secret' || kind === 'jwksUrl' ? (
-              <input
-                data-testid="jwt-key-value"
-                type={kind === 'secret' ? 'password' : 'url'}
-                placeholder={
-                  kind === 'secret'
-                    ? s.key.secretSet
-                      ? 'a secret is set (leave empty to keep it)'
-                      : 'at least 32 bytes'
-                    : String(s.key.url ?? 'https://idp.example.com/.well-known/jwks.json')
-                }
-                value={keyText}
-                onChange={(e) => setKeyText(e.target.value)}
-              />
-            ) : (
-              <textarea
-                data-testid="jwt-key-value"
-                rows={6}
-                placeholder={
-                  kind === 'jwks' ? JSON.stringify(s.key.jwks ?? { keys: [] }) : String(s.key.pem ?? '-----BEGIN ...')
-                }
-                value={keyText}
-                onChange={(e) => setKeyText(e.target.value)}
-              />
-            )}
-            <span className="field-hint">{kind === 'secret' ? 'never shown again after saving' : ''}</span>
-            {errAt('key')}
+            <span className="field-label">Key type</span>
+            <select data-testid="jwt-key-kind" value={kind} onChange={(e) => set({ key: { kind: e.target.value } })}>
+              {KINDS.map((k) => (
+                <option key={k.value} value={k.value}>
+                  {k.label}
+                </option>
+              ))}
+            </select>
           </label>
-        )}
-        <div className="field">
-          <span className="field-label">Allowed algorithms</span>
-          <div className="checks row">
-            {ALGS.map((a) => (
-              <label key={a} className="check">
+          {kind === 'none' ? null : (
+            <label className="field">
+              <span className="field-label">
+                {kind === 'secret'
+                  ? 'Secret'
+                  : kind === 'jwksUrl'
+                    ? 'Keys endpoint URL'
+                    : kind === 'jwks'
+                      ? 'JWKS (JSON)'
+                      : 'PEM'}
+              </span>
+              {kind === 'secret' || kind === 'jwksUrl' ? (
                 <input
-                  type="checkbox"
-                  data-testid={`jwt-alg-${a}`}
-                  checked={s.algorithms.includes(a)}
-                  onChange={() =>
-                    set({
-                      algorithms: s.algorithms.includes(a) ? s.algorithms.filter((x) => x !== a) : [...s.algorithms, a],
-                    })
+                  data-testid="jwt-key-value"
+                  type={kind === 'secret' ? 'password' : 'url'}
+                  placeholder={
+                    kind === 'secret'
+                      ? s.key.secretSet
+                        ? 'a secret is set (leave empty to keep it)'
+                        : 'at least 32 bytes'
+                      : String(s.key.url ?? 'https://idp.example.com/.well-known/jwks.json')
                   }
+                  value={keyText}
+                  onChange={(e) => setKeyText(e.target.value)}
                 />
-                {a}
-              </label>
-            ))}
+              ) : (
+                <textarea
+                  data-testid="jwt-key-value"
+                  rows={6}
+                  placeholder={
+                    kind === 'jwks' ? JSON.stringify(s.key.jwks ?? { keys: [] }) : String(s.key.pem ?? '-----BEGIN ...')
+                  }
+                  value={keyText}
+                  onChange={(e) => setKeyText(e.target.value)}
+                />
+              )}
+              <span className="field-hint">{kind === 'secret' ? 'never shown again after saving' : ''}</span>
+              {errAt('key')}
+            </label>
+          )}
+          <div className="field">
+            <span className="field-label">Allowed algorithms</span>
+            <div className="checks row">
+              {ALGS.map((a) => (
+                <label key={a} className="check">
+                  <input
+                    type="checkbox"
+                    data-testid={`jwt-alg-${a}`}
+                    checked={s.algorithms.includes(a)}
+                    onChange={() =>
+                      set({
+                        algorithms: s.algorithms.includes(a)
+                          ? s.algorithms.filter((x) => x !== a)
+                          : [...s.algorithms, a],
+                      })
+                    }
+                  />
+                  {a}
+                </label>
+              ))}
+            </div>
+            {errAt('algorithms')}
           </div>
-          {errAt('algorithms')}
-        </div>
-      </section>
-      <section className="card grid2">
-        <label className="field">
-          <span className="field-label">Issuer (iss)</span>
-          <input
-            data-testid="jwt-issuer"
-            value={list(s.issuer)}
-            onChange={(e) => set({ issuer: unlist(e.target.value) })}
-          />
-          {errAt('issuer')}
-        </label>
-        <label className="field">
-          <span className="field-label">Audience (aud)</span>
-          <input
-            data-testid="jwt-audience"
-            value={list(s.audience)}
-            onChange={(e) => set({ audience: unlist(e.target.value) })}
-          />
-          {errAt('audience')}
-        </label>
-        <label className="field">
-          <span className="field-label">Clock tolerance (seconds)</span>
-          <input
-            data-testid="jwt-tolerance"
-            type="number"
-            min={0}
-            max={300}
-            value={s.clockToleranceSec}
-            onChange={(e) => set({ clockToleranceSec: Number(e.target.value) })}
-          />
-          {errAt('clockToleranceSec')}
-        </label>
-        <label className="field">
-          <span className="field-label">When a token is invalid or expired</span>
-          <select
-            data-testid="jwt-invalid-mode"
-            value={s.invalidTokenMode}
-            onChange={(e) => set({ invalidTokenMode: e.target.value as Settings['invalidTokenMode'] })}
-          >
-            <option value="anonymous">treat the visitor as anonymous</option>
-            <option value="reject">answer 401</option>
-          </select>
-          {errAt('invalidTokenMode')}
-        </label>
-      </section>
-      <section className="card grid2">
-        <h3 className="span2">Where the token is read</h3>
-        <label className="field">
-          <span className="field-label">Cookie name</span>
-          <input
-            data-testid="jwt-cookie"
-            value={s.tokenSources.cookie ?? ''}
-            onChange={(e) => set({ tokenSources: { ...s.tokenSources, cookie: e.target.value || null } })}
-          />
-          {errAt('tokenSources.cookie')}
-        </label>
-        <label className="field">
-          <span className="field-label">Custom header</span>
-          <input
-            data-testid="jwt-header"
-            placeholder="x-custom-tkn"
-            value={s.tokenSources.header ?? ''}
-            onChange={(e) => set({ tokenSources: { ...s.tokenSources, header: e.target.value || null } })}
-          />
-          {errAt('tokenSources.header')}
-        </label>
-        <label className="check">
-          <input
-            type="checkbox"
-            data-testid="jwt-bearer"
-            checked={s.tokenSources.bearer}
-            onChange={(e) => set({ tokenSources: { ...s.tokenSources, bearer: e.target.checked } })}
-          />
-          Authorization: Bearer
-        </label>
-      </section>
-      <section className="card grid2">
-        <h3 className="span2">Products and users</h3>
-        <label className="field">
-          <span className="field-label">Products claim</span>
-          <input
-            data-testid="jwt-products-claim"
-            value={s.productsClaim}
-            onChange={(e) => set({ productsClaim: e.target.value })}
-          />
-          <span className="field-hint">a claim holding a product value or a list of them, e.g. prodsub</span>
-          {errAt('productsClaim')}
-        </label>
-        <label className="field">
-          <span className="field-label">Foreign user id property</span>
-          <input
-            data-testid="jwt-user-id"
-            value={s.foreignUserIdProperty}
-            onChange={(e) => set({ foreignUserIdProperty: e.target.value })}
-          />
-          {errAt('foreignUserIdProperty')}
-        </label>
-        <label className="field">
-          <span className="field-label">Foreign key system</span>
-          <input
-            data-testid="jwt-key-system"
-            value={s.foreignKeySystem}
-            onChange={(e) => set({ foreignKeySystem: e.target.value })}
-          />
-          {errAt('foreignKeySystem')}
-        </label>
-      </section>
+        </section>
+        <section className="card grid2">
+          <label className="field">
+            <span className="field-label">Issuer (iss)</span>
+            <input
+              data-testid="jwt-issuer"
+              value={list(s.issuer)}
+              onChange={(e) => set({ issuer: unlist(e.target.value) })}
+            />
+            {errAt('issuer')}
+          </label>
+          <label className="field">
+            <span className="field-label">Audience (aud)</span>
+            <input
+              data-testid="jwt-audience"
+              value={list(s.audience)}
+              onChange={(e) => set({ audience: unlist(e.target.value) })}
+            />
+            {errAt('audience')}
+          </label>
+          <label className="field">
+            <span className="field-label">Clock tolerance (seconds)</span>
+            <input
+              data-testid="jwt-tolerance"
+              type="number"
+              min={0}
+              max={300}
+              value={s.clockToleranceSec}
+              onChange={(e) => set({ clockToleranceSec: Number(e.target.value) })}
+            />
+            {errAt('clockToleranceSec')}
+          </label>
+          <label className="field">
+            <span className="field-label">When a token is invalid or expired</span>
+            <select
+              data-testid="jwt-invalid-mode"
+              value={s.invalidTokenMode}
+              onChange={(e) => set({ invalidTokenMode: e.target.value as Settings['invalidTokenMode'] })}
+            >
+              <option value="anonymous">treat the visitor as anonymous</option>
+              <option value="reject">answer 401</option>
+            </select>
+            {errAt('invalidTokenMode')}
+          </label>
+        </section>
+        <section className="card grid2">
+          <h3 className="span2">Where the token is read</h3>
+          <label className="field">
+            <span className="field-label">Cookie name</span>
+            <input
+              data-testid="jwt-cookie"
+              value={s.tokenSources.cookie ?? ''}
+              onChange={(e) => set({ tokenSources: { ...s.tokenSources, cookie: e.target.value || null } })}
+            />
+            {errAt('tokenSources.cookie')}
+          </label>
+          <label className="field">
+            <span className="field-label">Custom header</span>
+            <input
+              data-testid="jwt-header"
+              placeholder="x-custom-tkn"
+              value={s.tokenSources.header ?? ''}
+              onChange={(e) => set({ tokenSources: { ...s.tokenSources, header: e.target.value || null } })}
+            />
+            {errAt('tokenSources.header')}
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              data-testid="jwt-bearer"
+              checked={s.tokenSources.bearer}
+              onChange={(e) => set({ tokenSources: { ...s.tokenSources, bearer: e.target.checked } })}
+            />
+            Authorization: Bearer
+          </label>
+        </section>
+        <section className="card grid2">
+          <h3 className="span2">Products and users</h3>
+          <label className="field">
+            <span className="field-label">Products claim</span>
+            <input
+              data-testid="jwt-products-claim"
+              value={s.productsClaim}
+              onChange={(e) => set({ productsClaim: e.target.value })}
+            />
+            <span className="field-hint">a claim holding a product value or a list of them, e.g. prodsub</span>
+            {errAt('productsClaim')}
+          </label>
+          <label className="field">
+            <span className="field-label">Foreign user id property</span>
+            <input
+              data-testid="jwt-user-id"
+              value={s.foreignUserIdProperty}
+              onChange={(e) => set({ foreignUserIdProperty: e.target.value })}
+            />
+            {errAt('foreignUserIdProperty')}
+          </label>
+          <label className="field">
+            <span className="field-label">Foreign key system</span>
+            <input
+              data-testid="jwt-key-system"
+              value={s.foreignKeySystem}
+              onChange={(e) => set({ foreignKeySystem: e.target.value })}
+            />
+            {errAt('foreignKeySystem')}
+          </label>
+        </section>
+      </fieldset>
       {error ? (
         <p className="error" role="alert" data-testid="jwt-error">
           {error}
@@ -292,9 +304,11 @@ export function JwtSettingsPage() {
           Saved.
         </p>
       ) : null}
-      <button className="primary" data-testid="jwt-save">
-        Save settings
-      </button>
+      {isAdmin ? (
+        <button className="primary" data-testid="jwt-save">
+          Save settings
+        </button>
+      ) : null}
     </form>
   );
 }

@@ -7,7 +7,8 @@ export const DRAG_TYPE = 'application/claimflow-node';
 
 export function Palette({ disabled, onAdd }: { disabled: boolean; onAdd(kind: NodeKind): void }) {
   return (
-    <aside className="palette" aria-label="Node palette">
+    // While read-only the items are disabled, so the scrollable palette itself takes focus (keyboard scrolling).
+    <aside className="palette" aria-label="Node palette" tabIndex={disabled ? 0 : undefined}>
       <h4>Nodes</h4>
       {NODE_KINDS.filter((k) => !isEntryKind(k)).map((kind) => (
         <button

@@ -59,15 +59,21 @@ export function UsersPage() {
   return (
     <section className="page" data-testid="users-page">
       <h2>Users</h2>
-      {error ? <p className="error">{error}</p> : null}
-      <table>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <table className="table" data-testid="users-table">
         <thead>
           <tr>
             <th>Email</th>
             <th>Name</th>
             <th>Role</th>
             <th>Sign-in</th>
-            <th />
+            <th>
+              <span className="sr-only">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -77,6 +83,7 @@ export function UsersPage() {
               <td>{u.name}</td>
               <td>
                 <select
+                  aria-label={`Role of ${u.email}`}
                   value={u.role}
                   onChange={(e) => act(() => api('PATCH', `/users/${u.id}`, { role: e.target.value }))}
                 >
@@ -86,8 +93,12 @@ export function UsersPage() {
                 </select>
               </td>
               <td>{u.subject ? 'single sign-on' : u.hasPassword ? 'password' : '—'}</td>
-              <td>
-                <button className="link" onClick={() => act(() => api('DELETE', `/users/${u.id}`))}>
+              <td className="actions">
+                <button
+                  className="link"
+                  aria-label={`Delete ${u.email}`}
+                  onClick={() => act(() => api('DELETE', `/users/${u.id}`))}
+                >
                   Delete
                 </button>
               </td>
@@ -95,28 +106,61 @@ export function UsersPage() {
           ))}
         </tbody>
       </table>
-      <form className="card" onSubmit={create}>
+      <form className="card form-row" onSubmit={create} data-testid="new-user-form">
         <h3>Add a user</h3>
-        <input
-          placeholder="email"
-          data-testid="new-user-email"
-          value={form.email}
-          onChange={(e) => setForm({ ...form, email: e.target.value })}
-        />
-        <input placeholder="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
-        <select value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
-          {ROLE_OPTIONS.map((r) => (
-            <option key={r}>{r}</option>
-          ))}
-        </select>
-        <input
-          placeholder="password (12+ characters; empty for single sign-on only)"
-          type="password"
-          value={form.password}
-          onChange={(e) => setForm({ ...form, password: e.target.value })}
-        />
+        <label className="field">
+          <span className="field-label">Email</span>
+          <input
+            type="email"
+            placeholder="pat@example.com"
+            data-testid="new-user-email"
+            value={form.email}
+            onChange={(e) => setForm({ ...form, email: e.target.value })}
+          />
+        </label>
+        <label className="field">
+          <span className="field-label">Name</span>
+          <input
+            placeholder="Pat (the email when empty)"
+            data-testid="new-user-name"
+            value={form.name}
+            onChange={(e) => setForm({ ...form, name: e.target.value })}
+          />
+        </label>
+        <div className="field">
+          <label className="field-label" htmlFor="new-user-role">
+            Role
+          </label>
+          <select
+            id="new-user-role"
+            data-testid="new-user-role"
+            value={form.role}
+            onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
+          >
+            {ROLE_OPTIONS.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor="new-user-password">
+            Password
+          </label>
+          <input
+            id="new-user-password"
+            type="password"
+            autoComplete="new-password"
+            data-testid="new-user-password"
+            aria-describedby="new-user-password-help"
+            value={form.password}
+            onChange={(e) => setForm({ ...form, password: e.target.value })}
+          />
+          <span className="muted small" id="new-user-password-help">
+            12 characters or more; leave empty for single sign-on only
+          </span>
+        </div>
         <button className="primary" data-testid="new-user-submit">
-          Add
+          Add user
         </button>
       </form>
     </section>
@@ -151,7 +195,7 @@ export function TokensPage() {
           Copy this token now; it is not shown again: <code>{secret}</code>
         </p>
       ) : null}
-      <table>
+      <table className="table" data-testid="tokens-table">
         <thead>
           <tr>
             <th>Name</th>
@@ -186,24 +230,33 @@ export function TokensPage() {
           ))}
         </tbody>
       </table>
-      <form className="card" onSubmit={create}>
+      <form className="card form-row" onSubmit={create}>
         <h3>New token</h3>
-        <input
-          placeholder="name (e.g. ci)"
-          data-testid="new-token-name"
-          value={form.name}
-          onChange={(e) => setForm({ ...form, name: e.target.value })}
-        />
-        <select value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
-          {ROLE_OPTIONS.map((r) => (
-            <option key={r}>{r}</option>
-          ))}
-        </select>
-        <input
-          type="datetime-local"
-          value={form.expiresAt}
-          onChange={(e) => setForm({ ...form, expiresAt: e.target.value })}
-        />
+        <label className="field">
+          <span className="field-label">Name</span>
+          <input
+            placeholder="ci"
+            data-testid="new-token-name"
+            value={form.name}
+            onChange={(e) => setForm({ ...form, name: e.target.value })}
+          />
+        </label>
+        <label className="field">
+          <span className="field-label">Role</span>
+          <select value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+            {ROLE_OPTIONS.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span className="field-label">Expires (optional)</span>
+          <input
+            type="datetime-local"
+            value={form.expiresAt}
+            onChange={(e) => setForm({ ...form, expiresAt: e.target.value })}
+          />
+        </label>
         <button className="primary" data-testid="new-token-submit">
           Create
         </button>

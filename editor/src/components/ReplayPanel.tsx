@@ -131,18 +131,20 @@ export function ReplayPanel(props: {
           Replay
         </button>
       </div>
-      <div className="inline">
-        <input
-          data-testid="replay-case-name"
-          aria-label="Name of the new case"
-          placeholder="case name"
-          value={caseName}
-          onChange={(e) => setCaseName(e.target.value)}
-        />
-        <button data-testid="replay-add-case" onClick={addCase}>
-          Add current test input as a case
-        </button>
-      </div>
+      {props.currentCase ? (
+        <div className="inline">
+          <input
+            data-testid="replay-case-name"
+            aria-label="Name of the new case"
+            placeholder="case name"
+            value={caseName}
+            onChange={(e) => setCaseName(e.target.value)}
+          />
+          <button data-testid="replay-add-case" onClick={addCase}>
+            Add current test input as a case
+          </button>
+        </div>
+      ) : null}
       {error ? (
         <p className="error" role="alert">
           {error}

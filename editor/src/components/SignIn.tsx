@@ -1,4 +1,7 @@
-/** Sign in with the admin key; a wrong key says so in plain words. */
+/**
+ * Break-glass sign-in with the admin key, folded away under the account sign-in (the key is the owner credential of
+ * last resort, printed at first start); a wrong key says so in plain words.
+ */
 import { useState } from 'react';
 import { api, describeError, setKey } from '../api/client';
 
@@ -21,32 +24,26 @@ export function SignIn({ onSignedIn }: { onSignedIn(): void }) {
     }
   };
   return (
-    <div className="signin">
-      <form className="card signin-card" onSubmit={submit}>
-        <h1>Claimflow</h1>
-        <p className="muted">Feature rules over verified JWT claims. Sign in with the admin key of this service.</p>
+    <details className="break-glass" data-testid="signin-break-glass">
+      <summary data-testid="signin-break-glass-open">Break-glass: sign in with the admin key</summary>
+      <form onSubmit={submit}>
+        <p className="muted small">
+          For recovery when no account can sign in. The key was printed when the service first started, or set with
+          CLAIMFLOW_ADMIN_KEY; it acts as an admin.
+        </p>
         <label className="field">
           <span className="field-label">Admin key</span>
-          <input
-            data-testid="signin-key"
-            type="password"
-            autoFocus
-            value={key}
-            onChange={(e) => setValue(e.target.value)}
-          />
+          <input data-testid="signin-key" type="password" value={key} onChange={(e) => setValue(e.target.value)} />
         </label>
         {error ? (
           <p className="error" data-testid="signin-error" role="alert">
             {error}
           </p>
         ) : null}
-        <button className="primary" data-testid="signin-submit" disabled={busy || key.trim() === ''}>
-          {busy ? 'Checking…' : 'Sign in'}
+        <button data-testid="signin-submit" disabled={busy || key.trim() === ''}>
+          {busy ? 'Checking…' : 'Sign in with the admin key'}
         </button>
-        <p className="muted small">
-          The key was printed when the service first started, or set with CLAIMFLOW_ADMIN_KEY.
-        </p>
       </form>
-    </div>
+    </details>
   );
 }

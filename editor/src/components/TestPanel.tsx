@@ -86,7 +86,7 @@ export function TestPanel(props: {
   input: TestInput;
   onInput(input: TestInput): void;
   onRun(input: TestInput, against: string): Promise<void>;
-  result: (TestResult & { tested: string }) | null;
+  result: (Omit<TestResult, 'tested'> & { tested: string }) | null;
 }) {
   const { input, graph } = props;
   const set = (patch: Partial<TestInput>) => props.onInput({ ...input, ...patch });

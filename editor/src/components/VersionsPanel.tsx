@@ -6,7 +6,8 @@ export function VersionsPanel(props: {
   versions: VersionSummary[];
   published: number | null;
   onOpen(version: number): void;
-  onRollback(version: number): void;
+  /** null when the signed-in role cannot publish (no rollback buttons). */
+  onRollback: ((version: number) => void) | null;
   onCompare(a: string, b: string): void;
 }) {
   const latest = props.versions[0]?.version;
@@ -60,11 +61,11 @@ export function VersionsPanel(props: {
               >
                 Open
               </button>
-              {v.version !== latest ? (
+              {v.version !== latest && props.onRollback ? (
                 <button
                   className="link"
                   data-testid={`version-rollback-${v.version}`}
-                  onClick={() => props.onRollback(v.version)}
+                  onClick={() => props.onRollback?.(v.version)}
                 >
                   Roll back to this
                 </button>

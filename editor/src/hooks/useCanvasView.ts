@@ -2,8 +2,8 @@
  * What the canvas shows: the draft, a version or a comparison, with the tested path, problems, diff and search
  * matches written to the canvas view store (keyed by node id), never into node data.
  */
-import type { Edge } from '@xyflow/react';
-import { useEffect, useMemo } from 'react';
+import type { Edge, NodeChange } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { NodeKind } from '../../../engine';
 import type { Graph, Problem } from '../api/client';
 import type { GraphDiff } from '../lib/graph-diff';
@@ -39,9 +39,11 @@ export function useCanvasView(args: {
   highlight: Highlight | null;
   problems: Problem[];
   matches: ReadonlySet<string>;
+  /** The signed-in role may edit drafts (viewers see the canvas read-only). */
+  canEdit: boolean;
 }) {
-  const { store, graph, mode, highlight, problems, matches } = args;
-  const readOnly = mode.kind !== 'edit';
+  const { store, graph, mode, highlight, problems, matches, canEdit } = args;
+  const readOnly = mode.kind !== 'edit' || !canEdit;
   const source = useMemo(
     () => (mode.kind === 'edit' ? graph : mode.kind === 'version' ? toFlow(mode.graph) : toFlow(mode.diff.merged)),
     [graph, mode],
@@ -77,14 +79,23 @@ export function useCanvasView(args: {
 
   useEffect(() => store.set(view), [store, view]);
 
+  // A read-only canvas (a version, a comparison, a viewer) takes no edits, but React Flow still measures its nodes:
+  // the sizes are kept here, or the minimap stays empty and Fit finds nothing to fit.
+  const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
+  const measure = useCallback((changes: NodeChange<FlowNode>[]) => {
+    const measured = changes.flatMap((c) => (c.type === 'dimensions' && c.dimensions ? [[c.id, c.dimensions]] : []));
+    if (measured.length) setSizes((prev) => ({ ...prev, ...Object.fromEntries(measured) }));
+  }, []);
+
   const nodes = useMemo(
     () =>
       source.nodes.map((n) => ({
         ...n,
+        ...(readOnly && sizes[n.id] ? { measured: sizes[n.id] } : {}),
         deletable: !isEntryKind(n.type) && !readOnly,
         draggable: !readOnly,
       })),
-    [source, readOnly],
+    [source, readOnly, sizes],
   );
 
   const edges = useMemo(() => {
@@ -117,5 +128,5 @@ export function useCanvasView(args: {
     });
   }, [source, mode, highlight, problems, readOnly]);
 
-  return { nodes, edges, readOnly };
+  return { nodes, edges, readOnly, measure };
 }

@@ -1,6 +1,10 @@
-/** The graph being edited, with undo/redo history (snapshots of nodes and edges). */
+/**
+ * The graph being edited, with undo/redo history (snapshots of nodes and edges). "Unsaved" compares the stored shape
+ * with the last one loaded or saved, so view changes (sizes measured, selection) never count as edits, and undoing
+ * back to the saved graph is not an unsaved change.
+ */
 import type { Edge, Node } from '@xyflow/react';
-import { useCallback, useReducer } from 'react';
+import { useCallback, useMemo, useReducer } from 'react';
 import type { Graph } from '../api/client';
 
 export type FlowNode = Node<Record<string, unknown>>;
@@ -13,9 +17,11 @@ interface State {
   past: FlowGraph[];
   present: FlowGraph;
   future: FlowGraph[];
-  /** Changes since the last save. */
-  dirty: boolean;
+  /** The stored shape (`fromFlow`, as JSON) last loaded or saved. */
+  saved: string;
 }
+
+const storedKey = (graph: FlowGraph) => JSON.stringify(fromFlow(graph));
 
 type Action =
   | { type: 'set'; graph: FlowGraph; record: boolean }
@@ -31,37 +37,34 @@ function reducer(state: State, action: Action): State {
   switch (action.type) {
     case 'set':
       return action.record
-        ? { past: [...state.past, state.present].slice(-LIMIT), present: action.graph, future: [], dirty: true }
-        : { ...state, present: action.graph, dirty: state.dirty || action.graph !== state.present };
+        ? { ...state, past: [...state.past, state.present].slice(-LIMIT), present: action.graph, future: [] }
+        : { ...state, present: action.graph };
     case 'snapshot':
       return { ...state, past: [...state.past, state.present].slice(-LIMIT), future: [] };
     case 'undo': {
       if (state.past.length === 0) return state;
       const previous = state.past[state.past.length - 1];
-      return {
-        past: state.past.slice(0, -1),
-        present: previous,
-        future: [state.present, ...state.future],
-        dirty: true,
-      };
+      return { ...state, past: state.past.slice(0, -1), present: previous, future: [state.present, ...state.future] };
     }
     case 'redo': {
       if (state.future.length === 0) return state;
       const [next, ...rest] = state.future;
-      return { past: [...state.past, state.present], present: next, future: rest, dirty: true };
+      return { ...state, past: [...state.past, state.present], present: next, future: rest };
     }
     case 'reset':
-      return { past: [], present: action.graph, future: [], dirty: false };
+      return { past: [], present: action.graph, future: [], saved: storedKey(action.graph) };
     case 'saved':
-      return { ...state, dirty: false };
+      return { ...state, saved: storedKey(state.present) };
   }
 }
 
 export function useGraphHistory(initial: FlowGraph) {
-  const [state, dispatch] = useReducer(reducer, { past: [], present: initial, future: [], dirty: false });
+  const [state, dispatch] = useReducer(reducer, { past: [], present: initial, future: [], saved: storedKey(initial) });
+  const dirty = useMemo(() => storedKey(state.present) !== state.saved, [state.present, state.saved]);
   return {
     graph: state.present,
-    dirty: state.dirty,
+    /** The graph differs from the one last loaded or saved. */
+    dirty,
     canUndo: state.past.length > 0,
     canRedo: state.future.length > 0,
     set: useCallback((graph: FlowGraph, record = true) => dispatch({ type: 'set', graph, record }), []),

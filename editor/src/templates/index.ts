@@ -1,6 +1,7 @@
 /** Rules a new feature can start from: the engine's worked examples, shipped with the editor. */
 import meteredTrial from '../../../engine/examples/metered-trial.json';
 import splitTest from '../../../engine/examples/split-test.json';
+import switchPlans from '../../../engine/examples/switch-plans.json';
 import zephrTutorial from '../../../engine/examples/zephr-tutorial.json';
 import type { Graph } from '../api/client';
 
@@ -29,5 +30,12 @@ export const TEMPLATES: readonly Template[] = [
     name: 'Split test',
     description: 'registered readers split between three paywall copies',
     graph: splitTest as Graph,
+  },
+  {
+    id: 'switch-plans',
+    name: 'Plans (switch)',
+    description:
+      'one switch on the org.plan claim: gold or platinum read in full, silver or bronze get a teaser, no plan → registration wall, any other plan → paywall',
+    graph: switchPlans as Graph,
   },
 ];

@@ -1,7 +1,8 @@
 /**
  * Three real API processes on one real PostgreSQL: the first owner is created with the real command line
  * (`claimflow users create`), a session and an API token work on every instance, and a sign-out or a revocation on
- * one instance is refused at once by the other two (sessions and tokens are checked in the store on every request).
+ * one instance is refused at once by the other two (sessions and tokens are checked in the store on every request);
+ * failed sign-ins spread over the instances count together.
  */
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -97,5 +98,29 @@ describe('people on three instances', () => {
       'user.create',
     ]);
     expect(audit.body.entries[4].actor).toEqual({ type: 'system', id: null, name: 'cli' });
+  }, 60_000);
+
+  it('counts failed sign-ins across instances: failures spread over them still reach the limit', async () => {
+    const [a, b, c] = services;
+    const key = { 'x-claimflow-admin-key': ADMIN_KEY };
+    const made = await call(a, 'POST', '/admin/v1/users', key, {
+      email: 'limit@example.com',
+      name: 'Limit',
+      role: 'viewer',
+      password: PASSWORD,
+    });
+    expect(made.status).toBe(201);
+    const attempt = (s: Service, password: string) =>
+      call(s, 'POST', '/admin/v1/session', {}, { email: 'limit@example.com', password });
+    // Five failures (the per-account limit), spread over the instances: no instance saw more than two.
+    for (const s of [a, b, c, a, b]) expect((await attempt(s, 'a wrong guess')).status).toBe(401);
+    // The right password on the third instance is refused until the window passes.
+    const limited = await attempt(c, PASSWORD);
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('CF_SIGNIN_RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await attempt(a, PASSWORD)).status).toBe(429);
+    const failures = await call(b, 'GET', '/admin/v1/audit?action=session.signin.failed', key);
+    expect(failures.body.entries).toHaveLength(5);
   }, 60_000);
 });

@@ -613,6 +613,35 @@ function runStoreContract(name: string, make: () => Promise<Harness>) {
         });
       });
 
+      it('extends a live session only later, never an ended one (sliding sessions)', async () => {
+        const now = Date.now();
+        const at = (ms: number) => new Date(now + ms).toISOString();
+        await store.createUser({
+          id: 'u-slide',
+          email: 'slide@example.com',
+          name: 'Slide',
+          role: 'viewer',
+          passwordHash: null,
+          subject: null,
+        });
+        await store.createSession({ idHash: 's-slide', userId: 'u-slide', createdAt: at(0), expiresAt: at(60_000) });
+        expect(await store.extendSession('s-slide', at(120_000))).toBe(true);
+        expect((await store.getSession('s-slide'))?.session.expiresAt).toBe(at(120_000));
+        // Never earlier.
+        expect(await store.extendSession('s-slide', at(90_000))).toBe(false);
+        expect((await store.getSession('s-slide'))?.session.expiresAt).toBe(at(120_000));
+        // An ended session stays ended.
+        await store.createSession({
+          idHash: 's-ended',
+          userId: 'u-slide',
+          createdAt: at(-5_000),
+          expiresAt: at(-1_000),
+        });
+        expect(await store.extendSession('s-ended', at(60_000))).toBe(false);
+        expect(await store.getSession('s-ended')).toBeNull();
+        expect(await store.extendSession('s-unknown', at(60_000))).toBe(false);
+      });
+
       it('finds live sessions only, and ends them on sign-out, password change and user deletion', async () => {
         const in1h = new Date(Date.now() + 3_600_000).toISOString();
         const past = new Date(Date.now() - 1000).toISOString();

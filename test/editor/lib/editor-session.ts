@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { type Service, startService } from '../../helpers/service';
 
 export const root = join(import.meta.dirname, '..', '..', '..');
@@ -155,18 +156,78 @@ export async function seedFeature(
   if (options.publish !== false) await s.admin('POST', `/features/${id}/publish`, { note: 'seed', author: 'seed' });
 }
 
+/** Fills the break-glass admin key form (folded away under the account sign-in) and submits it. */
+export async function submitAdminKey(page: Page, key: string): Promise<void> {
+  await page.getByTestId('signin-page').waitFor();
+  if (!(await page.getByTestId('signin-key').isVisible())) await page.getByTestId('signin-break-glass-open').click();
+  await page.getByTestId('signin-key').fill(key);
+  await page.getByTestId('signin-submit').click();
+}
+
+/** Signs in with the admin key. */
 export async function signIn(s: EditorSession): Promise<void> {
   await s.page.goto(s.base);
-  await s.page.getByTestId('signin-key').fill(ADMIN_KEY);
-  await s.page.getByTestId('signin-submit').click();
+  await submitAdminKey(s.page, ADMIN_KEY);
   await s.page.getByTestId('features-table').waitFor();
+}
+
+/** Signs in with an account's email and password. */
+export async function signInAs(s: EditorSession, email: string, password: string): Promise<void> {
+  await s.page.goto(s.base);
+  await s.page.getByTestId('signin-email').fill(email);
+  await s.page.getByTestId('signin-password').fill(password);
+  await s.page.getByTestId('signin-password-submit').click();
+  await s.page.getByTestId('signed-in-as').waitFor();
+}
+
+/** Drags a kind from the palette onto the canvas at (x, y) inside it. */
+export async function dropNode(page: Page, kind: string, x: number, y: number): Promise<void> {
+  await page.getByTestId(`palette-${kind}`).dragTo(page.getByTestId('canvas'), { targetPosition: { x, y } });
+}
+
+/**
+ * Draws an edge with the mouse from a node's branch handle (or its only source handle when `branch` is null) to
+ * another node's target handle; unless `expectAdded` is false, waits until the canvas has one edge more.
+ */
+export async function connect(
+  page: Page,
+  sourceNode: string,
+  branch: string | null,
+  targetNode: string,
+  expectAdded = true,
+): Promise<void> {
+  const before = await page.locator('.react-flow__edge').count();
+  const source = branch
+    ? page.getByTestId(`handle-${sourceNode}-${branch}`)
+    : page.locator(`.react-flow__node[data-id="${sourceNode}"] .react-flow__handle.source`);
+  const target = page.locator(`.react-flow__node[data-id="${targetNode}"] .react-flow__handle.target`);
+  const a = await source.boundingBox();
+  const b = await target.boundingBox();
+  if (!a || !b) throw new Error(`handles not visible: ${sourceNode}/${branch} -> ${targetNode}`);
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+  await page.mouse.up();
+  if (expectAdded)
+    await expect
+      .poll(() => page.locator('.react-flow__edge').count(), {
+        message: `edge ${sourceNode}/${branch} -> ${targetNode}`,
+      })
+      .toBe(before + 1);
 }
 
 /** Opens a feature's editor from the address bar and waits for its nodes. */
 export async function openFeature(s: EditorSession, id: string): Promise<void> {
   await s.page.goto(`${s.base}/#/features/${encodeURIComponent(id)}`);
   await s.page.reload();
-  await s.page.locator('.react-flow__node[data-id="start"]').waitFor({ timeout: 60_000 });
+  await s.page
+    .locator('.react-flow__node[data-id="start"]')
+    .waitFor({ timeout: 60_000 })
+    .catch(async (error) => {
+      await s.shot(`fail-open-${id}`);
+      throw error;
+    });
   await s.page.waitForTimeout(300);
 }
 
