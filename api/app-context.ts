@@ -12,4 +12,6 @@ export interface AppContext {
   decideDeps: DecideDeps;
   /** Every admin route with the role it declares (filled as the admin plugin registers them). */
   adminRoutes: Array<{ method: string; url: string; role: string | null; public: boolean }>;
+  /** Responses are compared with their schemas (tests): see `api/plugins/contract.ts`. */
+  checkResponses: boolean;
 }

@@ -15,6 +15,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../engine';
 import { createOidc, type OidcOptions } from './accounts/oidc';
 import type { AppContext } from './app-context';
@@ -28,6 +29,9 @@ import { REDACTED_HEADERS, serializeRequest } from './lib/log-redact';
 import { adminKeyOf, isAdminKey } from './plugins/admin-auth';
 import { authRateLimit } from './plugins/auth-rate-limit';
 import { authenticate, resolvePrincipal } from './plugins/authenticate';
+import { SECURITY_SCHEMES } from './contract/common';
+import { serviceRoutesContract } from './contract/service';
+import { installContract } from './plugins/contract';
 import { installErrorHandler } from './plugins/error-handler';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors';
 import { installJsonBodyParser } from './plugins/json-body';
@@ -92,6 +96,11 @@ export interface AppOptions {
   publicUrl?: string;
   /** Trust X-Forwarded-* from a reverse proxy (so `Secure` cookies follow the client's HTTPS). */
   trustProxy?: boolean;
+  /**
+   * Compare every response with its declared schema and answer 500 naming any undeclared field (tests); otherwise
+   * responses are serialized through their schema (undeclared fields dropped) except the warm decision routes.
+   */
+  checkResponses?: boolean;
 }
 
 export { REDACTED_HEADERS };
@@ -126,6 +135,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))),
     },
   });
+  const checkResponses = options.checkResponses ?? false;
+  installContract(app, { checkResponses });
   const routeTable = installRouteTable(app);
   app.decorate('routeTable', routeTable);
   installJsonBodyParser(app, { maxDepth: options.jsonMaxDepth ?? DEFAULT_JSON_MAX_DEPTH });
@@ -188,7 +199,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }),
     loadPreview: (featureId, against) => compiledFor(store, runtime, featureId, against),
   };
-  const ctx: AppContext = { store, runtime, metrics, adminKey: options.adminKey, decideDeps, adminRoutes: [] };
+  const ctx: AppContext = {
+    store,
+    runtime,
+    metrics,
+    adminKey: options.adminKey,
+    decideDeps,
+    adminRoutes: [],
+    checkResponses,
+  };
   app.decorate('claimflow', ctx);
 
   installErrorHandler(app);
@@ -233,27 +252,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   await app.register(swagger, {
     openapi: {
+      openapi: '3.1.0',
       info: {
         title: 'Claimflow API',
         version: '1.0.0',
-        description: 'Decisions over verified JWT claims; admin API for features, versions and replay.',
+        description:
+          'Decisions over verified JWT claims; admin API for features, versions and replay. The guide is docs/API.md; ' +
+          'this document is generated from the schemas the service validates and serializes with (api/contract/).',
       },
-      components: {
-        securitySchemes: { adminKey: { type: 'apiKey', in: 'header', name: 'x-claimflow-admin-key' } },
-      },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/healthz', { schema: { tags: ['service'], summary: 'The process is up' } }, async () => ({ ok: true }));
-  app.get(
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  typed.get('/healthz', { schema: serviceRoutesContract.health }, async () => ({ ok: true as const }));
+  typed.get(
     '/readyz',
-    {
-      schema: {
-        tags: ['service'],
-        summary: 'Ready to serve: the store schema answers a real query and the key set is usable',
-      },
-    },
+    { schema: serviceRoutesContract.ready },
     async (_request, reply) => {
       const [storeCheck, keySet] = await Promise.all([storeReadiness(store), keySetReadiness(runtime)]);
       const ready = storeCheck.ok && keySet.ok;
@@ -262,7 +280,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         .send({ ready, store: store.kind, features: runtime.features.size, checks: { store: storeCheck, keySet } });
     },
   );
-  app.get('/metrics', { schema: { tags: ['service'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+  typed.get('/metrics', { schema: serviceRoutesContract.metrics }, async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });

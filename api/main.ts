@@ -60,6 +60,8 @@ try {
     meterPruneIntervalMs: config.meterPruneIntervalMs,
     siteKeyHeader: config.siteKeyHeader,
     logger: { level: config.logLevel },
+    // tests: compare every response with its declared schema (api/plugins/contract.ts)
+    checkResponses: process.env.CLAIMFLOW_CHECK_RESPONSES === '1',
   });
   stage = 'listen';
   await app.listen({ port: config.port, host: config.host });

@@ -1,37 +1,19 @@
 /** Public decision routes for sites: POST /v1/decisions (one or a batch) and GET /v1/decisions/:feature. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import { ClaimflowError, RequestContextSchema } from '../../../engine';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ClaimflowError } from '../../../engine';
 import type { AppContext } from '../../app-context';
 import { readToken } from '../../auth';
-import { type DecideInput, decide } from '../../decisions/decide';
-import { parse } from '../../lib/http-errors';
+import { type DecideInput, type DecisionAnswer, decide } from '../../decisions/decide';
+import { decisionRoutesContract } from '../../contract/decisions';
 import { adminKeyOf, isAdminKey } from '../../plugins/admin-auth';
+import { hotSerializer } from '../../plugins/contract';
 import { parseAgainst } from '../../replay/replay-service';
 
 export const VISITOR_COOKIE = 'cf_vid';
 export const PREVIEW_HEADER = 'x-claimflow-preview';
-const featureId = z.string().min(1).max(128);
-
-const DecisionBodySchema = z
-  .object({
-    feature: featureId.optional(),
-    features: z.array(featureId).min(1).max(50).optional(),
-    context: RequestContextSchema.default({}),
-    dryRun: z.boolean().default(false),
-  })
-  .strict()
-  .refine((b) => b.feature !== undefined || b.features !== undefined, {
-    message: 'give "feature" (one feature id) or "features" (a batch of ids)',
-    path: ['feature'],
-  })
-  .refine((b) => b.feature === undefined || b.features === undefined, {
-    message: 'give "feature" (one) or "features" (a batch), not both',
-    path: ['features'],
-  });
-
 /** The body must be a JSON object; anything else (null, an array, a string, no body) is named as such. */
-function decisionBody(body: unknown) {
+function requireObjectBody(body: unknown): void {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     const got =
       body === undefined ? 'no body' : body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body;
@@ -41,22 +23,12 @@ function decisionBody(body: unknown) {
       { field: 'body' },
     );
   }
-  return parse(DecisionBodySchema, body);
 }
 
-/** The GET form takes the scalar context fields as query parameters. */
-const GetQuerySchema = RequestContextSchema.pick({
-  url: true,
-  path: true,
-  referrer: true,
-  device: true,
-  country: true,
-  contentId: true,
-})
-  .extend({ dryRun: z.enum(['true', 'false']).optional() })
-  .strict();
-
-export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  // answers are serialized with plain JSON.stringify on this warm path (checked against the schema in tests)
+  const serializerCompiler = hotSerializer(ctx.checkResponses);
   const run = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -91,9 +63,13 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   app.post(
     '/decisions',
-    { schema: { tags: ['decisions'], summary: 'Decide for one feature or a batch' } },
+    {
+      schema: decisionRoutesContract.post,
+      serializerCompiler,
+      preValidation: async (request) => requireObjectBody(request.body),
+    },
     async (request, reply) => {
-      const body = decisionBody(request.body);
+      const body = request.body;
       const batch = body.features !== undefined;
       return run(request, reply, batch ? (body.features as string[]) : [body.feature as string], batch, {
         context: body.context,
@@ -103,17 +79,18 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Pro
     },
   );
 
-  app.get<{ Params: { feature: string } }>(
+  app.get(
     '/decisions/:feature',
-    { schema: { tags: ['decisions'], summary: 'Decide for one feature (for sites and edge caches that cannot POST)' } },
+    { schema: decisionRoutesContract.get, serializerCompiler },
     async (request, reply) => {
-      const feature = parse(featureId, request.params.feature, 'params.feature');
-      const { dryRun, ...context } = parse(GetQuerySchema, request.query ?? {}, 'query');
-      return run(request, reply, [feature], false, {
+      const feature = request.params.feature;
+      const { dryRun, ...context } = request.query;
+      const answer = await run(request, reply, [feature], false, {
         context,
         dryRun: dryRun === 'true',
         userAgent: request.headers['user-agent'],
       });
+      return answer as DecisionAnswer;
     },
   );
 }

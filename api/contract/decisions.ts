@@ -1,0 +1,118 @@
+/**
+ * The public decision routes: `POST /v1/decisions` (one feature or a batch) and `GET /v1/decisions/:feature`.
+ * Pure zod: the service validates requests with these schemas, the OpenAPI document and the editor use them too.
+ */
+import { z } from 'zod';
+import { TOKEN_STATUSES } from '../../engine/facts/facts';
+import { RequestContextSchema } from '../../engine/facts/request-context';
+import { USER_STATES } from '../../engine/nodes/kinds';
+import { route } from './common';
+import { DecisionMetersSchema } from './meters';
+
+export const DecisionFeatureIdSchema = z.string().min(1).max(128);
+
+export const RequestContextBodySchema = RequestContextSchema.meta({
+  id: 'RequestContext',
+  description:
+    'What the site knows about the request. `url` fills `path` and `query` when they are not given; `custom.<name>` ' +
+    'is read by request nodes as `custom.<name>`; `userAgent` defaults to the User-Agent header.',
+});
+
+export const DecisionBodySchema = z
+  .object({
+    feature: DecisionFeatureIdSchema.optional().describe('one feature id'),
+    features: z.array(DecisionFeatureIdSchema).min(1).max(50).optional().describe('a batch of feature ids'),
+    context: RequestContextBodySchema.default({}),
+    dryRun: z.boolean().default(false).describe('decide without counting trial meters or recording'),
+  })
+  .strict()
+  .refine((b) => b.feature !== undefined || b.features !== undefined, {
+    message: 'give "feature" (one feature id) or "features" (a batch of ids)',
+    path: ['feature'],
+  })
+  .refine((b) => b.feature === undefined || b.features === undefined, {
+    message: 'give "feature" (one) or "features" (a batch), not both',
+    path: ['features'],
+  })
+  .meta({ id: 'DecisionRequest', examples: [{ feature: 'article', context: { url: '/news/1?utm_source=mail' } }] });
+export type DecisionRequest = z.input<typeof DecisionBodySchema>;
+
+/** The GET form takes the scalar context fields as query parameters. */
+export const DecisionQuerySchema = RequestContextSchema.pick({
+  url: true,
+  path: true,
+  referrer: true,
+  device: true,
+  country: true,
+  contentId: true,
+})
+  .extend({ dryRun: z.enum(['true', 'false']).optional() })
+  .strict();
+
+export const TokenOutcomeSchema = z.object({
+  status: z.enum(TOKEN_STATUSES),
+  reason: z.string().nullable().describe('why the token is not valid (code: reason), null when valid or missing'),
+});
+
+export const DecisionAnswerSchema = z
+  .object({
+    feature: z.string(),
+    decision: z.string().nullable().describe('the outcome reached; null when the graph reached none'),
+    payload: z.unknown().describe("the outcome's payload (null when it has none)"),
+    userState: z.enum(USER_STATES),
+    products: z.array(z.string()).describe('product ids the token maps to'),
+    entitlements: z.array(z.string()).describe('entitlement ids those products grant (with their ancestors)'),
+    path: z.array(z.string()).describe('node ids from start to the outcome'),
+    version: z.union([z.number().int(), z.literal('draft')]).describe('the version decided with ("draft" in preview)'),
+    token: TokenOutcomeSchema,
+    meters: DecisionMetersSchema.optional(),
+  })
+  .meta({
+    id: 'Decision',
+    examples: [
+      {
+        feature: 'article',
+        decision: 'show',
+        payload: null,
+        userState: 'customer',
+        products: ['gold'],
+        entitlements: ['premium'],
+        path: ['start', 'state', 'premium', 'show'],
+        version: 3,
+        token: { status: 'valid', reason: null },
+      },
+    ],
+  });
+export type DecisionAnswer = z.infer<typeof DecisionAnswerSchema>;
+
+export const DecisionBatchSchema = z
+  .object({ decisions: z.array(DecisionAnswerSchema), token: TokenOutcomeSchema.optional() })
+  .meta({ id: 'DecisionBatch' });
+export type DecisionBatch = z.infer<typeof DecisionBatchSchema>;
+
+const tags = ['decisions'];
+
+export const decisionRoutesContract = {
+  post: route({
+    operationId: 'decide',
+    summary: 'Decide for one feature or a batch',
+    description:
+      'Give `feature` for one decision (answers a Decision) or `features` for a batch (answers a DecisionBatch). ' +
+      'The visitor token is read from the configured sources (header, Bearer, cookie).',
+    tags,
+    access: 'public',
+    body: DecisionBodySchema,
+    ok: { 200: z.union([DecisionAnswerSchema, DecisionBatchSchema]) },
+    errors: [401, 403, 404, 409],
+  }),
+  get: route({
+    operationId: 'decideGet',
+    summary: 'Decide for one feature (for sites and edge caches that cannot POST)',
+    tags,
+    access: 'public',
+    params: z.object({ feature: DecisionFeatureIdSchema }).strict(),
+    querystring: DecisionQuerySchema,
+    ok: { 200: DecisionAnswerSchema },
+    errors: [401, 403, 404, 409],
+  }),
+};
