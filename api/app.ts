@@ -19,6 +19,8 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } 
 import { ClaimflowError } from '../engine';
 import { createOidc, type OidcOptions } from './accounts/oidc';
 import type { AppContext } from './app-context';
+import { SECURITY_SCHEMES } from './contract/common';
+import { serviceRoutesContract } from './contract/service';
 import type { DecideDeps } from './decisions/decide';
 import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
 import { createMetrics } from './decisions/metrics';
@@ -29,8 +31,6 @@ import { REDACTED_HEADERS, serializeRequest } from './lib/log-redact';
 import { adminKeyOf, isAdminKey } from './plugins/admin-auth';
 import { authRateLimit } from './plugins/auth-rate-limit';
 import { authenticate, resolvePrincipal } from './plugins/authenticate';
-import { SECURITY_SCHEMES } from './contract/common';
-import { serviceRoutesContract } from './contract/service';
 import { installContract } from './plugins/contract';
 import { installErrorHandler } from './plugins/error-handler';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors';
@@ -269,17 +269,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/healthz', { schema: serviceRoutesContract.health }, async () => ({ ok: true as const }));
-  typed.get(
-    '/readyz',
-    { schema: serviceRoutesContract.ready },
-    async (_request, reply) => {
-      const [storeCheck, keySet] = await Promise.all([storeReadiness(store), keySetReadiness(runtime)]);
-      const ready = storeCheck.ok && keySet.ok;
-      return reply
-        .status(ready ? 200 : 503)
-        .send({ ready, store: store.kind, features: runtime.features.size, checks: { store: storeCheck, keySet } });
-    },
-  );
+  typed.get('/readyz', { schema: serviceRoutesContract.ready }, async (_request, reply) => {
+    const [storeCheck, keySet] = await Promise.all([storeReadiness(store), keySetReadiness(runtime)]);
+    const ready = storeCheck.ok && keySet.ok;
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ ready, store: store.kind, features: runtime.features.size, checks: { store: storeCheck, keySet } });
+  });
   typed.get('/metrics', { schema: serviceRoutesContract.metrics }, async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();

@@ -20,11 +20,16 @@ export const ErrorBodySchema = z
       problems: z.unknown().optional().describe('every problem found, when there are several'),
     }),
   })
-  .meta({ id: 'Error', description: 'Every error the service answers (except OFREP endpoints, which use OFREP shapes)' });
+  .meta({
+    id: 'Error',
+    description: 'Every error the service answers (except OFREP endpoints, which use OFREP shapes)',
+  });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 /** Ids of features, suites, entitlements and products. */
-export const IdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'ids use letters, digits and _ . : - (at most 128)');
+export const IdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'ids use letters, digits and _ . : - (at most 128)');
 
 /** `draft`, `published` or a version number. */
 export const AgainstSchema = z

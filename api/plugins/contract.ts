@@ -10,7 +10,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifySerializerCompiler } from 'fastify/types/schema';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ClaimflowError, type ErrorCode } from '../../engine';
 
 /** A request part that does not match its schema (turned into the error shape by the error handler). */
@@ -27,7 +27,7 @@ const PART_NAMES: Record<string, string> = { body: 'body', params: 'params', que
 
 /** The coded error for a validation failure, with the code the route asks for. */
 export function validationErrorOf(error: ContractValidationError, request: FastifyRequest): ClaimflowError {
-  const code = (request.routeOptions.config as { invalidCode?: ErrorCode }).invalidCode ?? 'CF_REQUEST_INVALID';
+  const code = request.routeOptions.config.invalidCode ?? 'CF_REQUEST_INVALID';
   const issues = error.issues.map((i) => ({ field: [error.part, ...i.path].join('.'), message: i.message }));
   const first = issues[0] ?? { field: error.part, message: 'not valid' };
   return new ClaimflowError(code, `${first.field}: ${first.message}`, { field: first.field }, issues);
@@ -79,4 +79,11 @@ export function installContract(app: FastifyInstance, options: { checkResponses:
 /** A checking serializer for the decision routes when responses are checked (tests); plain otherwise. */
 export function hotSerializer(checkResponses: boolean): FastifySerializerCompiler<unknown> {
   return (checkResponses ? serializerCompiler(true) : plainSerializer) as FastifySerializerCompiler<unknown>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The code a request failing its schema answers with (default CF_REQUEST_INVALID). */
+    invalidCode?: ErrorCode;
+  }
 }

@@ -33,14 +33,21 @@ export function installErrorHandler(app: FastifyInstance): void {
       const coded = validationErrorOf(error, request);
       return reply.status(coded.statusCode).send(errorBody(coded));
     }
-    if (error instanceof ResponseContractError || (error as { cause?: unknown }).cause instanceof ResponseContractError) {
+    if (
+      error instanceof ResponseContractError ||
+      (error as { cause?: unknown }).cause instanceof ResponseContractError
+    ) {
       const cause = error instanceof ResponseContractError ? error : ((error as { cause: Error }).cause as Error);
       request.log.error({ err: cause }, cause.message);
       // the error body itself must not go through the failing schema again
       return reply
         .status(500)
         .serializer(JSON.stringify)
-        .send(errorBody(new ClaimflowError('CF_INTERNAL', `response contract broken (request ${request.id}): ${cause.message}`)));
+        .send(
+          errorBody(
+            new ClaimflowError('CF_INTERNAL', `response contract broken (request ${request.id}): ${cause.message}`),
+          ),
+        );
     }
     if (isClaimflowError(error)) {
       if (error.statusCode >= 500) request.log.error({ err: error }, error.message);

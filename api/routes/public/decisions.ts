@@ -4,8 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import type { AppContext } from '../../app-context';
 import { readToken } from '../../auth';
-import { type DecideInput, type DecisionAnswer, decide } from '../../decisions/decide';
 import { decisionRoutesContract } from '../../contract/decisions';
+import { type DecideInput, type DecisionAnswer, decide } from '../../decisions/decide';
 import { adminKeyOf, isAdminKey } from '../../plugins/admin-auth';
 import { hotSerializer } from '../../plugins/contract';
 import { parseAgainst } from '../../replay/replay-service';
@@ -79,20 +79,16 @@ export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Pr
     },
   );
 
-  app.get(
-    '/decisions/:feature',
-    { schema: decisionRoutesContract.get, serializerCompiler },
-    async (request, reply) => {
-      const feature = request.params.feature;
-      const { dryRun, ...context } = request.query;
-      const answer = await run(request, reply, [feature], false, {
-        context,
-        dryRun: dryRun === 'true',
-        userAgent: request.headers['user-agent'],
-      });
-      return answer as DecisionAnswer;
-    },
-  );
+  app.get('/decisions/:feature', { schema: decisionRoutesContract.get, serializerCompiler }, async (request, reply) => {
+    const feature = request.params.feature;
+    const { dryRun, ...context } = request.query;
+    const answer = await run(request, reply, [feature], false, {
+      context,
+      dryRun: dryRun === 'true',
+      userAgent: request.headers['user-agent'],
+    });
+    return answer as DecisionAnswer;
+  });
 }
 
 /** A preview header is honoured only with the admin key; it makes the request a dry run against that version. */
