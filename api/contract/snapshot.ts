@@ -72,3 +72,26 @@ export type Snapshot = z.infer<typeof SnapshotSchema>;
 /** `data` of a stream event `change` (also sent once on connect as `hello`): the snapshot's new ETag. */
 export const SnapshotChangeEventSchema = z.object({ etag: z.string() });
 export type SnapshotChangeEvent = z.infer<typeof SnapshotChangeEventSchema>;
+
+/** The snapshot routes: public, like decisions (site keys do not exist yet). */
+export const snapshotRoutesContract = {
+  snapshot: {
+    operationId: 'getSnapshot',
+    summary: 'Published compiled features, catalogue and public JWT settings for local evaluation (ETag)',
+    tags: ['sdk'],
+    security: [],
+    response: {
+      200: SnapshotSchema,
+      304: z.null().describe('Not modified: the If-None-Match ETag is current'),
+    },
+  },
+  stream: {
+    operationId: 'streamSnapshotChanges',
+    summary: 'Server-sent events: `hello` with the snapshot ETag on connect, `change` with the new one on every change',
+    tags: ['sdk'],
+    security: [],
+    response: {
+      200: z.string().describe('text/event-stream: `event: hello|change` with `data: {"etag": "..."}`'),
+    },
+  },
+};
