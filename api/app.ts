@@ -19,7 +19,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } 
 import { ClaimflowError } from '../engine';
 import { createOidc, type OidcOptions } from './accounts/oidc';
 import type { AppContext } from './app-context';
-import { SECURITY_SCHEMES } from './contract/common';
+import { describeResponses, SECURITY_SCHEMES } from './contract/common';
 import { serviceRoutesContract } from './contract/service';
 import type { DecideDeps } from './decisions/decide';
 import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
@@ -263,7 +263,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       components: { securitySchemes: SECURITY_SCHEMES },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (documentObject) => describeResponses(jsonSchemaTransformObject(documentObject)),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

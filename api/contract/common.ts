@@ -93,3 +93,34 @@ export function route<S extends RouteSpec>(
 
 export const NoContent = z.null().describe('No content');
 export const IdParams = z.object({ id: IdSchema.describe('feature id') }).strict();
+
+const STATUS_TEXT: Record<string, string> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'No content',
+  302: 'Redirect',
+  304: 'Not modified: the If-None-Match ETag is current',
+  400: 'Malformed request (bad JSON, bad URL)',
+  401: 'No valid credential (or sign-in failed)',
+  403: 'The credential lacks the role this route needs (or a CSRF token is missing)',
+  404: 'Not found',
+  409: 'Conflicts with the current state (in use, exists, unpublished, suites failing)',
+  413: 'Too large',
+  415: 'Unsupported media type',
+  422: 'Well-formed but not valid: the error names the field',
+  429: 'Too many failed authentications or sign-ins',
+  500: 'Unexpected error (the message has the request id)',
+  503: 'Not ready, shutting down, or a store is unreachable',
+};
+
+/** Replaces @fastify/swagger's "Default Response" by what each status means. */
+export function describeResponses<T>(document: T): T {
+  const paths =
+    (document as { paths?: Record<string, Record<string, { responses?: Record<string, { description?: string }> }>> })
+      .paths ?? {};
+  for (const operations of Object.values(paths))
+    for (const operation of Object.values(operations))
+      for (const [status, response] of Object.entries(operation.responses ?? {}))
+        if (response.description === 'Default Response') response.description = STATUS_TEXT[status] ?? 'Response';
+  return document;
+}

@@ -34,7 +34,13 @@ export const DecisionBodySchema = z
     message: 'give "feature" (one) or "features" (a batch), not both',
     path: ['features'],
   })
-  .meta({ id: 'DecisionRequest', examples: [{ feature: 'article', context: { url: '/news/1?utm_source=mail' } }] });
+  .meta({
+    id: 'DecisionRequest',
+    examples: [
+      { feature: 'article', context: { url: '/news/1?utm_source=mail', device: 'mobile' } },
+      { features: ['article', 'paywall-banner'], context: { path: '/news/1' }, dryRun: true },
+    ],
+  });
 export type DecisionRequest = z.input<typeof DecisionBodySchema>;
 
 /** The GET form takes the scalar context fields as query parameters. */

@@ -78,10 +78,8 @@ export const KeySettingsSchema = z.discriminatedUnion('kind', [
 ]);
 
 const stringOrList = z.union([z.string().min(1).max(1024), z.array(z.string().min(1).max(1024)).min(1).max(20)]);
-const headerName = z
-  .string()
-  .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name uses letters, digits and -')
-  .transform((h) => h.toLowerCase());
+/** Header names are matched case-insensitively (the service lower-cases them when it reads a request). */
+const headerName = z.string().regex(/^[a-z0-9-]{1,64}$/i, 'a header name uses letters, digits and -');
 export const TOKEN_SOURCES = ['header', 'bearer', 'cookie'] as const;
 
 export const TokenSourcesSchema = z.object({

@@ -218,7 +218,7 @@ export const ofrepRoutesContract = {
     summary: 'OFREP: provider configuration (string flags, polling)',
     tags: ofrepTags,
     security: [],
-    response: { 200: OfrepConfigurationSchema, 304: notModified },
+    response: { 200: OfrepConfigurationSchema, 304: notModified, 500: OfrepBulkEvaluationFailureSchema },
   },
   evaluateFlag: {
     operationId: 'ofrepEvaluateFlag',

@@ -43,6 +43,11 @@ export const serviceRoutesContract = {
     summary: 'Prometheus metrics (text exposition format)',
     tags,
     access: 'public',
-    ok: { 200: z.string().describe('Prometheus text format') },
+    ok: {
+      200: {
+        description: 'Prometheus text exposition format',
+        content: { 'text/plain': { schema: z.string() } },
+      } as unknown as z.ZodString,
+    },
   }),
 };

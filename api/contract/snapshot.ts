@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CompiledFeatureSchema } from '../../engine/compile/compiled-feature';
+import { ErrorBodySchema } from './common';
 
 export const SNAPSHOT_FORMAT = 'claimflow.snapshot/1';
 
@@ -83,6 +84,8 @@ export const snapshotRoutesContract = {
     response: {
       200: SnapshotSchema,
       304: z.null().describe('Not modified: the If-None-Match ETag is current'),
+      500: ErrorBodySchema,
+      503: ErrorBodySchema,
     },
   },
   stream: {
@@ -91,7 +94,16 @@ export const snapshotRoutesContract = {
     tags: ['sdk'],
     security: [],
     response: {
-      200: z.string().describe('text/event-stream: `event: hello|change` with `data: {"etag": "..."}`'),
+      200: {
+        description: 'A stream of server-sent events',
+        content: {
+          'text/event-stream': {
+            schema: z.string().describe('`event: hello|change` lines with `data: {"etag": "..."}`'),
+          },
+        },
+      },
+      500: ErrorBodySchema,
+      503: ErrorBodySchema,
     },
   },
 };

@@ -74,6 +74,15 @@ export function installContract(app: FastifyInstance, options: { checkResponses:
     };
   });
   app.setSerializerCompiler(serializerCompiler(options.checkResponses));
+  if (options.checkResponses)
+    // a status the route does not declare is as much a drift as an undeclared field
+    app.addHook('onSend', async (request, reply, payload) => {
+      const declared = (request.routeOptions.schema as { response?: Record<string, unknown> } | undefined)?.response;
+      if (!declared || reply.statusCode >= 500 || String(reply.statusCode) in declared) return payload;
+      throw new ResponseContractError(
+        `${request.method} ${request.routeOptions.url} answered ${reply.statusCode}, which its schema does not declare`,
+      );
+    });
 }
 
 /** A checking serializer for the decision routes when responses are checked (tests); plain otherwise. */
