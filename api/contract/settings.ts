@@ -18,8 +18,7 @@ export const NodeTypeSchema = z
     defaultData: z.unknown().describe('the data of a new node of this kind'),
     branches: z
       .array(z.string())
-      .nullable()
-      .describe('the branches (edge handles) of a node with the default data, e.g. yes/no'),
+      .describe('the branches (edge handles) of a new node of this kind, e.g. yes/no; none for outcomes'),
   })
   .meta({ id: 'NodeType' });
 export type NodeType = z.infer<typeof NodeTypeSchema>;

@@ -91,4 +91,20 @@ describe('request validation through the route schemas', () => {
     expect(res.statusCode).toBe(422);
     expect(res.json().error).toMatchObject({ code: 'CF_SETTINGS_INVALID', field: 'body.sampleRate' });
   });
+
+  it('lists the branches of every node kind, yes/no included (also for kinds whose new node is not yet valid)', async () => {
+    const types = (await app.inject({ method: 'GET', url: '/admin/v1/node-types', headers: admin })).json() as Array<{
+      kind: string;
+      terminal: boolean;
+      branches: string[];
+    }>;
+    const byKind = Object.fromEntries(types.map((t) => [t.kind, t]));
+    expect(byKind.jwtClaim.branches).toEqual(['yes', 'no']);
+    expect(byKind.product.branches).toEqual(['yes', 'no']);
+    expect(byKind.request.branches).toEqual(['yes', 'no']);
+    expect(byKind.conditions.branches).toEqual(expect.arrayContaining(['yes', 'no']));
+    expect(byKind.switch.branches.length).toBeGreaterThan(0);
+    expect(byKind.outcome).toMatchObject({ terminal: true, branches: [] });
+    for (const t of types) if (!t.terminal) expect(t.branches.length, t.kind).toBeGreaterThan(0);
+  });
 });

@@ -9,7 +9,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { apply as applyMergePatch } from 'json-merge-patch';
-import type { z } from 'zod';
 import { ClaimflowError, NODE_KINDS, NODE_REGISTRY } from '../../../engine';
 import { auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
@@ -32,14 +31,14 @@ export async function settingsRoutes(base: FastifyInstance, ctx: AppContext): Pr
     NODE_KINDS.map((kind) => {
       const def = NODE_REGISTRY[kind];
       const data = def.defaultData();
-      const parsed = (def.dataSchema as z.ZodType).safeParse(data);
       return {
         kind,
         label: def.label,
         description: def.description,
         terminal: def.terminal,
         defaultData: data,
-        branches: parsed.success ? [...def.branches(parsed.data as never)] : null,
+        // from the default data as it is: a new node's fields are still empty, so it would not pass its schema
+        branches: def.terminal ? [] : [...def.branches(data as never)],
       };
     }),
   );
