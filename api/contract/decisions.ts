@@ -91,8 +91,27 @@ export const DecisionAnswerSchema = z
   });
 export type DecisionAnswer = z.infer<typeof DecisionAnswerSchema>;
 
+export const DecisionFailureSchema = z
+  .object({
+    feature: z.string(),
+    error: z.object({
+      code: z.enum(['CF_FEATURE_NOT_FOUND', 'CF_FEATURE_NOT_PUBLISHED', 'CF_VERSION_NOT_FOUND']),
+      message: z.string(),
+    }),
+  })
+  .meta({
+    id: 'DecisionFailure',
+    description: 'A feature of a batch that could not be decided: its entry carries the error in place of a decision',
+  });
+export type DecisionFailure = z.infer<typeof DecisionFailureSchema>;
+
 export const DecisionBatchSchema = z
-  .object({ decisions: z.array(DecisionAnswerSchema), token: TokenOutcomeSchema.optional() })
+  .object({
+    decisions: z
+      .array(z.union([DecisionAnswerSchema, DecisionFailureSchema]))
+      .describe('one entry per requested feature, in request order'),
+    token: TokenOutcomeSchema.describe('the visitor token, verified once for the whole batch'),
+  })
   .meta({ id: 'DecisionBatch' });
 export type DecisionBatch = z.infer<typeof DecisionBatchSchema>;
 

@@ -11,7 +11,9 @@ import {
   ClaimflowError,
   type CompiledFeature,
   decisionFacts,
+  type ErrorCode,
   type Facts,
+  isClaimflowError,
   meterWindowStart,
   type RequestContext,
   requestFacts,
@@ -22,6 +24,7 @@ import {
   visitorKey,
 } from '../../engine';
 import type { TokenFound } from '../auth';
+import type { DecisionFailure } from '../contract/decisions';
 import type { MeterRemaining } from '../contract/meters';
 import type { LiveFeature, Runtime } from '../runtime/runtime';
 import { meterExpiry } from '../store/meters/expiry';
@@ -60,13 +63,24 @@ export interface DecideInput {
   userAgent?: string;
   /** Preview (admin only): evaluate against this version of every feature instead of the published one. */
   preview?: 'draft' | number;
+  /** A batch: an unknown or unpublished feature becomes an entry with its error instead of failing every feature. */
+  partial?: boolean;
 }
+
+/** The codes a batch answers per feature (anything else still fails the whole request). */
+const PER_FEATURE_CODES: ReadonlySet<ErrorCode> = new Set<DecisionFailure['error']['code']>([
+  'CF_FEATURE_NOT_FOUND',
+  'CF_FEATURE_NOT_PUBLISHED',
+  'CF_VERSION_NOT_FOUND',
+]);
 
 export interface DecideOutput {
   answers: DecisionAnswer[];
   token: TokenOutcome;
   /** A new anonymous visitor id to set as a cookie (never on dry runs). */
   setVisitorId: string | null;
+  /** With `partial`: every feature in request order, answered or failed. */
+  entries?: Array<DecisionAnswer | DecisionFailure>;
 }
 
 export interface DecideDeps {
@@ -139,10 +153,20 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
   const now = Date.now();
 
   const answers: DecisionAnswer[] = [];
+  const entries: Array<DecisionAnswer | DecisionFailure> | undefined = input.partial ? [] : undefined;
   for (const featureId of input.features) {
-    const live = runtime.features.get(featureId);
-    if (!live) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${featureId}"`, { field: 'feature' });
-    const target = await targetOf(deps, featureId, live, input.preview);
+    let live: LiveFeature | undefined;
+    let target: { compiled: CompiledFeature; version: number | 'draft' };
+    try {
+      live = runtime.features.get(featureId);
+      if (!live) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${featureId}"`, { field: 'feature' });
+      target = await targetOf(deps, featureId, live, input.preview);
+    } catch (error) {
+      if (!entries || !isClaimflowError(error) || !PER_FEATURE_CODES.has(error.code)) throw error;
+      const code = error.code as DecisionFailure['error']['code'];
+      entries.push({ feature: featureId, error: { code, message: error.message } });
+      continue;
+    }
     const compiled = target.compiled;
     const facts = decisionFacts({
       visitor,
@@ -165,7 +189,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
     );
     metrics.decisions.inc({ feature: featureId, decision: decision.decision ?? 'none', mode: decisionMode(input) });
     if (counting) deps.shadow?.maybeCheck(featureId, target.version, compiled, facts, decision);
-    answers.push({
+    const answer: DecisionAnswer = {
       feature: featureId,
       decision: decision.decision,
       payload: decision.payload ?? null,
@@ -176,7 +200,9 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       version: target.version,
       token: { status: outcome.status, reason: outcome.reason },
       ...(meters.length > 0 ? { meters } : {}),
-    });
+    };
+    answers.push(answer);
+    entries?.push(answer);
     if (counting && typeof target.version === 'number') {
       recordSample(
         deps,
@@ -187,7 +213,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       );
     }
   }
-  return { answers, token: outcome, setVisitorId };
+  return { answers, token: outcome, setVisitorId, ...(entries ? { entries } : {}) };
 }
 
 async function targetOf(

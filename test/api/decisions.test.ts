@@ -101,6 +101,25 @@ describe('POST /v1/decisions', () => {
     ]);
   });
 
+  it('answers every feature of a batch it can: unknown and unpublished ones get their error code in place', async () => {
+    await app.inject({
+      method: 'POST',
+      url: '/admin/v1/features',
+      headers: admin,
+      payload: { id: 'draft-only', name: 'x' },
+    });
+    const res = await decide({}, { features: ['nope', 'article', 'draft-only'] });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      decisions: [
+        { feature: 'nope', error: { code: 'CF_FEATURE_NOT_FOUND' } },
+        { feature: 'article', decision: 'registrationWall' },
+        { feature: 'draft-only', error: { code: 'CF_FEATURE_NOT_PUBLISHED' } },
+      ],
+      token: { status: 'missing', reason: null },
+    });
+  });
+
   it('has a GET form, 404 for unknown features, 409 for unpublished ones, 400 naming the field', async () => {
     const get = await app.inject({ method: 'GET', url: '/v1/decisions/article?device=mobile' });
     expect(get.json().decision).toBe('registrationWall');

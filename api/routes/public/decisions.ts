@@ -48,6 +48,7 @@ export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Pr
       preview,
       ...rest,
       dryRun: rest.dryRun || preview !== undefined,
+      partial: batch,
     });
     if (out.setVisitorId)
       reply.setCookie(VISITOR_COOKIE, out.setVisitorId, {
@@ -58,7 +59,9 @@ export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Pr
       });
     reply.header('cache-control', 'private, no-store');
     ctx.metrics.latency.observe({ route: batch ? 'batch' : 'single' }, (performance.now() - started) / 1000);
-    return batch ? { decisions: out.answers, token: out.answers[0]?.token } : out.answers[0];
+    return batch
+      ? { decisions: out.entries ?? out.answers, token: { status: out.token.status, reason: out.token.reason } }
+      : out.answers[0];
   };
 
   app.post(
