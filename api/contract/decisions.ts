@@ -43,7 +43,23 @@ export const DecisionBodySchema = z
   });
 export type DecisionRequest = z.input<typeof DecisionBodySchema>;
 
-/** The GET form takes the scalar context fields as query parameters. */
+const DECISION_QUERY_NAMES = new Set([
+  'url',
+  'path',
+  'referrer',
+  'device',
+  'country',
+  'contentId',
+  'userAgent',
+  'dryRun',
+]);
+const queryValue = z.union([z.string().max(2048), z.array(z.string().max(2048)).max(20)]);
+
+/**
+ * The GET form takes the whole request context as query parameters: the context fields by name, `query.<name>` for
+ * a query parameter of the page (repeat it for several values), `custom.<name>` for a custom fact (a string) and
+ * `dryRun=true`. Any other parameter is refused (400 naming it), so a misspelt name never passes silently.
+ */
 export const DecisionQuerySchema = RequestContextSchema.pick({
   url: true,
   path: true,
@@ -51,9 +67,41 @@ export const DecisionQuerySchema = RequestContextSchema.pick({
   device: true,
   country: true,
   contentId: true,
+  userAgent: true,
 })
   .extend({ dryRun: z.enum(['true', 'false']).optional() })
-  .strict();
+  .catchall(queryValue.describe('query.<name> (a query parameter of the page) or custom.<name> (a custom fact)'))
+  .superRefine((q, ctx) => {
+    for (const [name, value] of Object.entries(q)) {
+      if (DECISION_QUERY_NAMES.has(name)) continue;
+      const m = /^(query|custom)\.(.{1,128})$/.exec(name);
+      if (!m)
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'unknown parameter: give a context field, query.<name>, custom.<name> or dryRun',
+        });
+      else if (m[1] === 'custom' && Array.isArray(value))
+        ctx.addIssue({ code: 'custom', path: [name], message: 'give a custom fact once' });
+    }
+  });
+export type DecisionQuery = z.infer<typeof DecisionQuerySchema>;
+
+/** The request context a GET decision's query parameters stand for. */
+export function contextOfQuery(q: DecisionQuery): z.infer<typeof RequestContextSchema> {
+  const context: Record<string, unknown> = {};
+  const query: Record<string, string | string[]> = {};
+  const custom: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(q)) {
+    if (name === 'dryRun' || value === undefined) continue;
+    if (name.startsWith('query.')) query[name.slice(6)] = value;
+    else if (name.startsWith('custom.')) custom[name.slice(7)] = value;
+    else context[name] = value;
+  }
+  if (Object.keys(query).length > 0) context.query = query;
+  if (Object.keys(custom).length > 0) context.custom = custom;
+  return context as z.infer<typeof RequestContextSchema>;
+}
 
 export const TokenOutcomeSchema = z.object({
   status: z.enum(TOKEN_STATUSES),

@@ -120,6 +120,54 @@ describe('POST /v1/decisions', () => {
     });
   });
 
+  it('GET takes the whole request context: query.<name>, custom.<name>, userAgent, dryRun; refuses unknown names', async () => {
+    const node = (id: string, type: string, data: Record<string, unknown>) => ({
+      id,
+      type,
+      position: { x: 0, y: 0 },
+      data,
+    });
+    const graph = {
+      nodes: [
+        node('start', 'start', {}),
+        node('utm', 'request', { property: 'query.utm_source', operator: 'equals', value: 'mail' }),
+        node('plan', 'request', { property: 'custom.plan', operator: 'equals', value: 'gold' }),
+        node('campaign', 'outcome', { decision: 'campaign' }),
+        node('gold', 'outcome', { decision: 'gold' }),
+        node('none', 'outcome', { decision: 'none' }),
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'utm', sourceHandle: 'out' },
+        { id: 'e2', source: 'utm', target: 'campaign', sourceHandle: 'yes' },
+        { id: 'e3', source: 'utm', target: 'plan', sourceHandle: 'no' },
+        { id: 'e4', source: 'plan', target: 'gold', sourceHandle: 'yes' },
+        { id: 'e5', source: 'plan', target: 'none', sourceHandle: 'no' },
+      ],
+    };
+    for (const [method, url, payload] of [
+      ['POST', '/admin/v1/features', { id: 'ctx', name: 'context' }],
+      ['PUT', '/admin/v1/features/ctx/draft', { graph }],
+      ['POST', '/admin/v1/features/ctx/publish', {}],
+    ] as const) {
+      const res = await app.inject({ method, url, headers: admin, payload });
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
+    }
+    const get = (qs: string) => app.inject({ method: 'GET', url: `/v1/decisions/ctx?${qs}` });
+    const campaign = await get('query.utm_source=mail&dryRun=true');
+    expect(campaign.json().decision).toBe('campaign');
+    expect(campaign.headers['set-cookie']).toBeUndefined();
+    expect((await get('query.utm_source=web&custom.plan=gold')).json().decision).toBe('gold');
+    expect((await get('url=%2Fnews%3Futm_source%3Dmail')).json().decision).toBe('campaign');
+    const post = await decide(
+      {},
+      { feature: 'ctx', context: { query: { utm_source: 'web' }, custom: { plan: 'gold' } } },
+    );
+    expect(post.json().decision).toBe('gold');
+    const unknown = await get('utm_source=mail');
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error).toMatchObject({ code: 'CF_REQUEST_INVALID', field: 'query.utm_source' });
+  });
+
   it('has a GET form, 404 for unknown features, 409 for unpublished ones, 400 naming the field', async () => {
     const get = await app.inject({ method: 'GET', url: '/v1/decisions/article?device=mobile' });
     expect(get.json().decision).toBe('registrationWall');

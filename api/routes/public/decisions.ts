@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import type { AppContext } from '../../app-context';
 import { readToken } from '../../auth';
-import { decisionRoutesContract } from '../../contract/decisions';
+import { contextOfQuery, decisionRoutesContract } from '../../contract/decisions';
 import { type DecideInput, type DecisionAnswer, decide } from '../../decisions/decide';
 import { adminKeyOf, isAdminKey } from '../../plugins/admin-auth';
 import { hotSerializer } from '../../plugins/contract';
@@ -84,10 +84,9 @@ export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Pr
 
   app.get('/decisions/:feature', { schema: decisionRoutesContract.get, serializerCompiler }, async (request, reply) => {
     const feature = request.params.feature;
-    const { dryRun, ...context } = request.query;
     const answer = await run(request, reply, [feature], false, {
-      context,
-      dryRun: dryRun === 'true',
+      context: contextOfQuery(request.query),
+      dryRun: request.query.dryRun === 'true',
       userAgent: request.headers['user-agent'],
     });
     return answer as DecisionAnswer;
