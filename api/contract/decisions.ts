@@ -181,11 +181,18 @@ export const decisionRoutesContract = {
   get: route({
     operationId: 'decideGet',
     summary: 'Decide for one feature (for sites and edge caches that cannot POST)',
+    description:
+      'Without a token or visitor cookie, on a feature without split tests or trial meters, the answer is the same for ' +
+      'everyone: `Cache-Control: public, max-age=<feature setting cacheMaxAgeSec, default 0>`, an `ETag` (304 on ' +
+      '`If-None-Match`) and `Vary` on every header that can change it. Every other answer is `private, no-store`.',
     tags,
     access: 'public',
     params: z.object({ feature: DecisionFeatureIdSchema }).strict(),
     querystring: DecisionQuerySchema,
-    ok: { 200: DecisionAnswerSchema },
+    ok: {
+      200: DecisionAnswerSchema,
+      304: z.null().describe('Not modified: a shared (public) answer whose ETag the client or CDN holds'),
+    },
     errors: [401, 403, 404, 409],
   }),
 };

@@ -46,6 +46,7 @@ export type GraphView = z.infer<typeof GraphSchema>;
 
 export const FeatureSettingsSchema = z.looseObject({
   requireSuite: z.boolean().optional().describe('publishing and rollback need every suite of the feature to pass'),
+  cacheMaxAgeSec: z.number().int().optional().describe('max-age of shared GET decisions (default 0)'),
 });
 
 export const FeatureListItemSchema = z
@@ -77,7 +78,13 @@ export const PatchFeatureBody = z
   .object({
     name: z.string().min(1).max(200).optional(),
     customerEntitlements: entitlementList.optional(),
-    settings: z.object({ requireSuite: z.boolean().optional() }).strict().optional(),
+    settings: z
+      .object({
+        requireSuite: z.boolean().optional(),
+        cacheMaxAgeSec: z.number().int().min(0).max(86_400).optional().describe('max-age of shared GET decisions'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -168,6 +168,38 @@ describe('POST /v1/decisions', () => {
     expect(unknown.json().error).toMatchObject({ code: 'CF_REQUEST_INVALID', field: 'query.utm_source' });
   });
 
+  it('lets a CDN share GET answers that are the same for everyone, and only those', async () => {
+    const get = (headers: Record<string, string> = {}) =>
+      app.inject({ method: 'GET', url: '/v1/decisions/article?device=mobile', headers });
+    const shared = await get();
+    expect(shared.statusCode).toBe(200);
+    expect(shared.headers['cache-control']).toBe('public, max-age=0');
+    expect(shared.headers['set-cookie']).toBeUndefined();
+    expect(shared.headers.etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(String(shared.headers.vary).split(', ')).toEqual(
+      expect.arrayContaining(['Cookie', 'Authorization', 'User-Agent', 'x-claimflow-preview']),
+    );
+    const again = await get({ 'if-none-match': String(shared.headers.etag) });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+
+    await app.inject({
+      method: 'PATCH',
+      url: '/admin/v1/features/article',
+      headers: admin,
+      payload: { settings: { cacheMaxAgeSec: 60 } },
+    });
+    expect((await get()).headers['cache-control']).toBe('public, max-age=60');
+
+    const withToken = await get({ authorization: `Bearer ${await hs256({ sub: 'u1' })}` });
+    expect(withToken.headers['cache-control']).toBe('private, no-store');
+    expect(withToken.headers.etag).toBeUndefined();
+    const withCookie = await get({ cookie: 'cf_vid=0123456789abcdef' });
+    expect(withCookie.headers['cache-control']).toBe('private, no-store');
+    const posted = await decide({}, { feature: 'article' });
+    expect(posted.headers['cache-control']).toBe('private, no-store');
+  });
+
   it('has a GET form, 404 for unknown features, 409 for unpublished ones, 400 naming the field', async () => {
     const get = await app.inject({ method: 'GET', url: '/v1/decisions/article?device=mobile' });
     expect(get.json().decision).toBe('registrationWall');

@@ -1,10 +1,12 @@
 /** Public decision routes for sites: POST /v1/decisions (one or a batch) and GET /v1/decisions/:feature. */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import type { AppContext } from '../../app-context';
 import { readToken } from '../../auth';
 import { contextOfQuery, decisionRoutesContract } from '../../contract/decisions';
+import { needsVisitorId } from '../../contract/ofrep';
 import { type DecideInput, type DecisionAnswer, decide } from '../../decisions/decide';
 import { adminKeyOf, isAdminKey } from '../../plugins/admin-auth';
 import { hotSerializer } from '../../plugins/contract';
@@ -35,21 +37,42 @@ export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Pr
     features: string[],
     batch: boolean,
     rest: Omit<DecideInput, 'features' | 'token' | 'visitorCookie' | 'preview'>,
+    /** GET: the answer may be shared by a CDN when nothing in the request can make it differ between visitors. */
+    shareable = false,
   ) => {
     const started = performance.now();
     const token = readToken({ headers: request.headers, cookies: request.cookies }, ctx.runtime.settings.tokenSources);
     if (token.conflict)
       request.log.info({ source: token.source }, 'token sources disagree; using the precedence winner');
     const preview = previewOf(request, ctx.adminKey);
+    const visitorCookie = request.cookies?.[VISITOR_COOKIE];
+    const live = shareable ? ctx.runtime.features.get(features[0]) : undefined;
+    // no token, no visitor cookie, no preview, a feature with neither split tests nor meters: the same for everyone
+    const publicCache =
+      live?.published && token.token === null && visitorCookie === undefined && preview === undefined
+        ? needsVisitorId(live.published.compiled)
+          ? null
+          : { maxAgeSec: Number(live.feature.settings.cacheMaxAgeSec ?? 0) }
+        : null;
     const out = await decide(ctx.decideDeps, {
       features,
       token,
-      visitorCookie: request.cookies?.[VISITOR_COOKIE],
+      visitorCookie,
       preview,
       ...rest,
       dryRun: rest.dryRun || preview !== undefined,
       partial: batch,
     });
+    if (shareable) reply.header('vary', varyOf(ctx));
+    if (publicCache) {
+      // no visitor id cookie either: this feature never uses one, and a shared answer must not carry one
+      const json = JSON.stringify(out.answers[0]);
+      const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
+      reply.header('cache-control', `public, max-age=${publicCache.maxAgeSec}`).header('etag', etag);
+      ctx.metrics.latency.observe({ route: 'single' }, (performance.now() - started) / 1000);
+      if (etagMatches(request.headers['if-none-match'], etag)) return reply.status(304).send(null);
+      return out.answers[0];
+    }
     if (out.setVisitorId)
       reply.setCookie(VISITOR_COOKIE, out.setVisitorId, {
         path: '/',
@@ -84,13 +107,30 @@ export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Pr
 
   app.get('/decisions/:feature', { schema: decisionRoutesContract.get, serializerCompiler }, async (request, reply) => {
     const feature = request.params.feature;
-    const answer = await run(request, reply, [feature], false, {
-      context: contextOfQuery(request.query),
-      dryRun: request.query.dryRun === 'true',
-      userAgent: request.headers['user-agent'],
-    });
+    const answer = await run(
+      request,
+      reply,
+      [feature],
+      false,
+      {
+        context: contextOfQuery(request.query),
+        dryRun: request.query.dryRun === 'true',
+        userAgent: request.headers['user-agent'],
+      },
+      true,
+    );
     return answer as DecisionAnswer;
   });
+}
+
+/** Every request header that can change a decision: a CDN keeps one copy per combination. */
+function varyOf(ctx: AppContext): string {
+  const custom = ctx.runtime.settings.tokenSources.header;
+  return ['Cookie', 'Authorization', 'User-Agent', PREVIEW_HEADER, ...(custom ? [custom] : [])].join(', ');
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  return header !== undefined && header.split(',').some((t) => ['*', etag].includes(t.trim().replace(/^W\//, '')));
 }
 
 /** A preview header is honoured only with the admin key; it makes the request a dry run against that version. */
