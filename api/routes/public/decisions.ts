@@ -130,7 +130,7 @@ function varyOf(ctx: AppContext): string {
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
-  return header !== undefined && header.split(',').some((t) => ['*', etag].includes(t.trim().replace(/^W\//, '')));
+  return header?.split(',').some((t) => ['*', etag].includes(t.trim().replace(/^W\//, ''))) ?? false;
 }
 
 /** A preview header is honoured only with the admin key; it makes the request a dry run against that version. */
