@@ -176,7 +176,7 @@ export const decisionRoutesContract = {
     access: 'public',
     body: DecisionBodySchema,
     ok: { 200: z.union([DecisionAnswerSchema, DecisionBatchSchema]) },
-    errors: [401, 403, 404, 409],
+    errors: [401, 403, 404, 409, 429],
   }),
   get: route({
     operationId: 'decideGet',
@@ -193,6 +193,6 @@ export const decisionRoutesContract = {
       200: DecisionAnswerSchema,
       304: z.null().describe('Not modified: a shared (public) answer whose ETag the client or CDN holds'),
     },
-    errors: [401, 403, 404, 409],
+    errors: [401, 403, 404, 409, 429],
   }),
 };

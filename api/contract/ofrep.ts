@@ -229,9 +229,10 @@ export const ofrepRoutesContract = {
     body: OfrepEvaluationRequestSchema,
     response: {
       200: OfrepServerEvaluationSuccessSchema,
-      400: OfrepEvaluationFailureSchema,
+      // without a flag key in the path (an empty key), a failure names no key
+      400: z.union([OfrepEvaluationFailureSchema, OfrepBulkEvaluationFailureSchema]),
       404: OfrepEvaluationFailureSchema,
-      500: OfrepEvaluationFailureSchema,
+      500: z.union([OfrepEvaluationFailureSchema, OfrepBulkEvaluationFailureSchema]),
     },
   },
   evaluateFlags: {

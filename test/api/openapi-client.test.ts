@@ -33,7 +33,10 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
 export async function decide(): Promise<string | null> {
   const request: Body<'/v1/decisions', 'post'> = { feature: 'article', context: { url: '/news/1', query: { a: 'b' } } };
   const answer = await call<Ok<'/v1/decisions', 'post', 200>>('POST', '/v1/decisions', request);
-  if ('decisions' in answer) return answer.decisions[0].decision;
+  if ('decisions' in answer) {
+    const entry = answer.decisions[0];
+    return 'error' in entry ? entry.error.code : entry.decision;
+  }
   const status: 'valid' | 'missing' | 'invalid' | 'expired' = answer.token.status;
   const version: number | 'draft' = answer.version;
   void status;
