@@ -20,4 +20,6 @@ export interface AppContext {
   adminRoutes: Array<{ method: string; url: string; role: string | null; public: boolean }>;
   /** Announces release events (publish, promotion, rollback, schedules, change requests) to webhooks. */
   events: EventEmitter;
+  /** Responses are compared with their schemas (tests): see `api/plugins/contract.ts`. */
+  checkResponses: boolean;
 }

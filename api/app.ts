@@ -15,10 +15,13 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../engine';
 import { createOidc, type OidcOptions } from './accounts/oidc';
 import type { AppContext } from './app-context';
+import { describeResponses, SECURITY_SCHEMES } from './contract/common';
 import { SITE_KEY_HEADER } from './contract/release';
+import { serviceRoutesContract } from './contract/service';
 import type { DecideDeps } from './decisions/decide';
 import { createDecisionEvaluator, createShadowChecker, type EvaluatorMode } from './decisions/evaluators';
 import { createMetrics } from './decisions/metrics';
@@ -30,6 +33,7 @@ import { REDACTED_HEADERS, serializeRequest } from './lib/log-redact';
 import { adminKeyOf, isAdminKey } from './plugins/admin-auth';
 import { authRateLimit } from './plugins/auth-rate-limit';
 import { authenticate, resolvePrincipal } from './plugins/authenticate';
+import { installContract } from './plugins/contract';
 import { installErrorHandler } from './plugins/error-handler';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors';
 import { installJsonBodyParser } from './plugins/json-body';
@@ -113,6 +117,11 @@ export interface AppOptions {
   webhooks?: DeliveryOptions;
   /** Scheduled changes: polling, claim lease, lateness threshold. */
   schedules?: SchedulerOptions;
+  /**
+   * Compare every response with its declared schema and answer 500 naming any undeclared field (tests); otherwise
+   * responses are serialized through their schema (undeclared fields dropped) except the warm decision routes.
+   */
+  checkResponses?: boolean;
 }
 
 export { REDACTED_HEADERS };
@@ -158,6 +167,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))),
     },
   });
+  const checkResponses = options.checkResponses ?? false;
+  installContract(app, { checkResponses });
   const routeTable = installRouteTable(app);
   app.decorate('routeTable', routeTable);
   installJsonBodyParser(app, { maxDepth: options.jsonMaxDepth ?? DEFAULT_JSON_MAX_DEPTH });
@@ -245,6 +256,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     decideDeps,
     adminRoutes: [],
     events,
+    checkResponses,
   };
   const releaseCtx: ReleaseContext = { release, events, self };
   const scheduler = startScheduler({ ctx, release, events, log: app.log }, options.schedules);
@@ -283,36 +295,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   await app.register(swagger, {
     openapi: {
+      openapi: '3.1.0',
       info: {
         title: 'Claimflow API',
         version: '1.0.0',
-        description: 'Decisions over verified JWT claims; admin API for features, versions and replay.',
+        description:
+          'Decisions over verified JWT claims; admin API for features, versions and replay. The guide is docs/API.md; ' +
+          'this document is generated from the schemas the service validates and serializes with (api/contract/).',
       },
-      components: {
-        securitySchemes: { adminKey: { type: 'apiKey', in: 'header', name: 'x-claimflow-admin-key' } },
-      },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
+    transform: jsonSchemaTransform,
+    transformObject: (documentObject) => describeResponses(jsonSchemaTransformObject(documentObject)),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/healthz', { schema: { tags: ['service'], summary: 'The process is up' } }, async () => ({ ok: true }));
-  app.get(
-    '/readyz',
-    {
-      schema: {
-        tags: ['service'],
-        summary: 'Ready to serve: the store schema answers a real query and the key set is usable',
-      },
-    },
-    async (_request, reply) => {
-      const [storeCheck, keySet] = await Promise.all([storeReadiness(store), keySetReadiness(runtime)]);
-      const ready = storeCheck.ok && keySet.ok;
-      return reply
-        .status(ready ? 200 : 503)
-        .send({ ready, store: store.kind, features: runtime.features.size, checks: { store: storeCheck, keySet } });
-    },
-  );
-  app.get('/metrics', { schema: { tags: ['service'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  typed.get('/healthz', { schema: serviceRoutesContract.health }, async () => ({ ok: true as const }));
+  typed.get('/readyz', { schema: serviceRoutesContract.ready }, async (_request, reply) => {
+    const [storeCheck, keySet] = await Promise.all([storeReadiness(store), keySetReadiness(runtime)]);
+    const ready = storeCheck.ok && keySet.ok;
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ ready, store: store.kind, features: runtime.features.size, checks: { store: storeCheck, keySet } });
+  });
+  typed.get('/metrics', { schema: serviceRoutesContract.metrics }, async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -73,6 +73,8 @@ try {
     environments: config.environments,
     defaultEnvironment: config.defaultEnvironment,
     logger: { level: config.logLevel },
+    // tests: compare every response with its declared schema (api/plugins/contract.ts)
+    checkResponses: process.env.CLAIMFLOW_CHECK_RESPONSES === '1',
   });
   stage = 'listen';
   await app.listen({ port: config.port, host: config.host });

@@ -1,23 +1,18 @@
 /** JWT integration settings (key, algorithms, iss, aud, tolerance, token sources, claim mapping) and their schema. */
 import { createPublicKey, type JsonWebKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { z } from 'zod';
-import { jwksProblems } from './lib/jwks-policy';
+import type { z } from 'zod';
+import {
+  ALGORITHMS,
+  type Algorithm,
+  ASYMMETRIC_ALGORITHMS,
+  HMAC_ALGORITHMS,
+  JwtSettingsShape,
+  KeySettingsSchema,
+  TokenSourcesSchema,
+} from '../contract/jwt-settings';
 
-export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
-export const ASYMMETRIC_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-] as const;
-export const ALGORITHMS = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS] as const;
-export type Algorithm = (typeof ALGORITHMS)[number];
+export type { Algorithm };
+export { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, KeySettingsSchema, TokenSourcesSchema };
 
 /** The public key inside a PEM public key or certificate, or null when it does not parse. */
 export function publicKeyOfPem(kind: 'spki' | 'x509', pem: string): KeyObject | null {
@@ -27,17 +22,6 @@ export function publicKeyOfPem(kind: 'spki' | 'x509', pem: string): KeyObject | 
     return null;
   }
 }
-
-const pem = (kind: 'spki' | 'x509', label: string) =>
-  z
-    .string()
-    .max(16_384)
-    .superRefine((s, ctx) => {
-      if (!s.includes(`-----BEGIN ${label}-----`))
-        ctx.addIssue({ code: 'custom', message: `pem must be a PEM block starting with -----BEGIN ${label}-----` });
-      else if (!publicKeyOfPem(kind, s))
-        ctx.addIssue({ code: 'custom', message: `pem: the ${label.toLowerCase()} does not parse` });
-    });
 
 /**
  * Why an inline JWK cannot verify anything, or null: it must import as a public key (e.g. an RSA key needs n and e)
@@ -72,123 +56,41 @@ export function algorithmsForKey(key: KeyObject): readonly string[] | null {
   return null;
 }
 
-export const KeySettingsSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('none') }),
-  z.object({
-    kind: z.literal('secret'),
-    secret: z
-      .string()
-      .refine(
-        (s) => Buffer.byteLength(s, 'utf8') >= 32,
-        'secret: the HMAC secret must be at least 32 bytes (256 bits) of UTF-8',
-      )
-      .refine((s) => Buffer.byteLength(s, 'utf8') <= 1024, 'secret: the HMAC secret is longer than 1024 bytes'),
-  }),
-  z.object({ kind: z.literal('spki'), pem: pem('spki', 'PUBLIC KEY') }),
-  z.object({ kind: z.literal('x509'), pem: pem('x509', 'CERTIFICATE') }),
-  z.object({
-    kind: z.literal('jwks'),
-    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).superRefine((jwks, ctx) => {
-      for (const p of jwksProblems(jwks))
-        ctx.addIssue({
-          code: 'custom',
-          path: p.index === undefined ? ['keys'] : ['keys', p.index],
-          message: `jwks: ${p.message}`,
-        });
-    }),
-  }),
-  z.object({
-    kind: z.literal('jwksUrl'),
-    url: z
-      .url()
-      .max(2048)
-      .refine((u) => /^https?:\/\//.test(u), 'the JWKS URL must use http or https'),
-    timeoutMs: z.number().int().min(100).max(30_000).default(3_000),
-    cooldownMs: z.number().int().min(0).max(3_600_000).default(5_000),
-    cacheMaxAgeMs: z.number().int().min(1_000).max(86_400_000).default(600_000),
-  }),
-]);
+const PEM_LABELS = { spki: 'public key', x509: 'certificate' } as const;
 
-const stringOrList = z.union([z.string().min(1).max(1024), z.array(z.string().min(1).max(1024)).min(1).max(20)]);
-const headerName = z
-  .string()
-  .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name uses letters, digits and -')
-  .transform((h) => h.toLowerCase());
-const SOURCES = ['header', 'bearer', 'cookie'] as const;
-
-export const TokenSourcesSchema = z.object({
-  cookie: z
-    .string()
-    .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/, 'not a valid cookie name')
-    .nullable()
-    .default('blaize_jwt'),
-  bearer: z.boolean().default(true),
-  header: headerName.nullable().default(null),
-  precedence: z
-    .array(z.enum(SOURCES))
-    .min(1)
-    .max(3)
-    .refine((l) => new Set(l).size === l.length, 'each source at most once')
-    .default(['header', 'bearer', 'cookie']),
-});
-
-export const JwtSettingsSchema = z
-  .object({
-    key: KeySettingsSchema.default({ kind: 'none' }),
-    algorithms: z
-      .array(
-        z.enum(ALGORITHMS, {
-          message: `algorithms: unknown or forbidden algorithm (one of ${ALGORITHMS.join(', ')}; "none" is never allowed)`,
-        }),
-      )
-      .min(1, 'algorithms: list at least one algorithm')
-      .default(['HS256']),
-    issuer: stringOrList.optional(),
-    audience: stringOrList.optional(),
-    clockToleranceSec: z.number().int().min(0).max(300).default(30),
-    requireExp: z.boolean().default(true),
-    tokenSources: TokenSourcesSchema.default({
-      cookie: 'blaize_jwt',
-      bearer: true,
-      header: null,
-      precedence: ['header', 'bearer', 'cookie'],
-    }),
-    productsClaim: z.string().min(1).max(256).default('prodsub'),
-    foreignUserIdProperty: z.string().min(1).max(256).default('sub'),
-    foreignKeySystem: z.string().max(128).default(''),
-    invalidTokenMode: z.enum(['anonymous', 'reject']).default('anonymous'),
-  })
-  .superRefine((s, ctx) => {
-    if (s.key.kind === 'none') return;
-    const hmac = s.key.kind === 'secret';
-    const key = s.key.kind === 'spki' || s.key.kind === 'x509' ? publicKeyOfPem(s.key.kind, s.key.pem) : null;
-    const usable = key ? algorithmsForKey(key) : null;
-    if (key && !usable)
+/** The settings with every check: the pure shape (api/contract/jwt-settings.ts) and the ones that need node:crypto. */
+export const JwtSettingsSchema = JwtSettingsShape.superRefine((s, ctx) => {
+  if (s.key.kind !== 'spki' && s.key.kind !== 'x509') return;
+  // the shape already named a PEM block of the wrong kind
+  if (!s.key.pem.includes(`-----BEGIN ${PEM_LABELS[s.key.kind].toUpperCase()}-----`)) return;
+  const key = publicKeyOfPem(s.key.kind, s.key.pem);
+  if (!key) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['key', 'pem'],
+      message: `pem: the ${PEM_LABELS[s.key.kind]} does not parse`,
+    });
+    return;
+  }
+  const usable = algorithmsForKey(key);
+  if (!usable)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['key', 'pem'],
+      message: `pem: a ${key.asymmetricKeyType} key cannot verify any JOSE algorithm`,
+    });
+  if (key.asymmetricKeyType?.startsWith('rsa') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+    ctx.addIssue({ code: 'custom', path: ['key', 'pem'], message: 'pem: RSA keys must be at least 2048 bits' });
+  s.algorithms.forEach((alg, i) => {
+    const isHmac = (HMAC_ALGORITHMS as readonly string[]).includes(alg);
+    if (!isHmac && usable && !usable.includes(alg))
       ctx.addIssue({
         code: 'custom',
-        path: ['key', 'pem'],
-        message: `pem: a ${key.asymmetricKeyType} key cannot verify any JOSE algorithm`,
+        path: ['algorithms', i],
+        message: `algorithms: ${alg} cannot be verified with the configured ${key.asymmetricKeyType} key (it verifies ${usable.join(', ')})`,
       });
-    if (key?.asymmetricKeyType?.startsWith('rsa') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
-      ctx.addIssue({ code: 'custom', path: ['key', 'pem'], message: 'pem: RSA keys must be at least 2048 bits' });
-    s.algorithms.forEach((alg, i) => {
-      const isHmac = (HMAC_ALGORITHMS as readonly string[]).includes(alg);
-      if (isHmac !== hmac)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['algorithms', i],
-          message: hmac
-            ? `algorithms: ${alg} needs a public key; an HMAC secret only verifies HS256/HS384/HS512`
-            : `algorithms: ${alg} is an HMAC algorithm; it cannot be used with a ${s.key.kind} key`,
-        });
-      else if (usable && !usable.includes(alg))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['algorithms', i],
-          message: `algorithms: ${alg} cannot be verified with the configured ${key?.asymmetricKeyType} key (it verifies ${usable.join(', ')})`,
-        });
-    });
   });
+});
 
 /**
  * The settings as they may be saved: stricter than what is loaded from storage (so settings stored by an older

@@ -1,11 +1,11 @@
 /**
  * `claimflow` command line:
- *   claimflow replay <suite.json> --feature <id> --against draft|published|<n> [--server URL | --data DIR]
+ *   claimflow replay <suite.json> [--feature <id>] --against draft|published|<n> [--server URL | --data DIR]
  *     [--token TOKEN | --admin-key KEY] [--junit FILE] [--progress]
  *   claimflow users create --email ADDRESS --role ROLE [--name NAME] [--data DIR] [--password-stdin]
  * Exit codes: 0 every case passed, 1 a case failed, 2 bad usage or an unusable suite / server / data folder.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseSuite, type SuiteRun } from '../../engine';
 import { junitXml } from '../replay/junit';
@@ -16,14 +16,20 @@ import { replayOffline } from './replay-offline';
 import { replayOnServer } from './replay-server';
 import { USERS_USAGE, usersCommand } from './users';
 
-const USAGE = `usage: claimflow replay <suite.json> --feature <id> --against draft|published|<n> [--server URL | --data DIR]
+const REPLAY_USAGE = `usage: claimflow replay <suite.json> [--feature <id>] --against draft|published|<n> [--server URL | --data DIR]
                         [--token TOKEN | --admin-key KEY] [--junit FILE] [--progress]
+  --feature ID   the feature to replay on (default: the suite's own "feature")
+  --against V    draft, published (default) or a version number
   --server URL   replay on a running Claimflow service, authorized by an API token (--token or CLAIMFLOW_TOKEN,
                  role viewer is enough) or the admin key (--admin-key or CLAIMFLOW_ADMIN_KEY)
   --data DIR     replay offline on a data folder (embedded SQLite; or DATABASE_URL for PostgreSQL)
   --junit FILE   also write JUnit XML for CI systems
-exit code: 0 all passed, 1 some case failed, 2 usage or input error
+  --progress     show a progress bar on stderr
+exit code: 0 all passed, 1 some case failed, 2 usage or input error`;
+const USAGE = `claimflow: replay QA suites and manage users of a Claimflow service (--help after a command for its options)
+${REPLAY_USAGE}
 ${USERS_USAGE}`;
+const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
 
 export type { CliIo } from './io';
 
@@ -34,7 +40,25 @@ const defaultIo: CliIo = {
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === 'users') return usersCommand(rest, io);
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    if (command === undefined) {
+      io.err(USAGE);
+      return 2;
+    }
+    io.out(USAGE);
+    return 0;
+  }
+  if (command === 'users') {
+    if (wantsHelp(rest)) {
+      io.out(USERS_USAGE);
+      return 0;
+    }
+    return usersCommand(rest, io);
+  }
+  if (command === 'replay' && wantsHelp(rest)) {
+    io.out(REPLAY_USAGE);
+    return 0;
+  }
   if (command !== 'replay') {
     io.err(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
     return 2;
@@ -47,18 +71,20 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return 2;
   }
   const file = args.positionals[0];
-  const { feature, server, data, junit } = args.values;
+  const { server, data, junit } = args.values;
   const against = parseAgainst(args.values.against ?? 'published');
-  if (!file || !feature || against === null || (server && data) || (!server && !data)) {
+  if (!file || against === null || (server && data) || (!server && !data)) {
     io.err(
       !file
-        ? `missing the suite file\n${USAGE}`
-        : !feature
-          ? `missing --feature\n${USAGE}`
-          : against === null
-            ? `--against must be draft, published or a version number\n${USAGE}`
-            : `give exactly one of --server or --data\n${USAGE}`,
+        ? `missing the suite file\n${REPLAY_USAGE}`
+        : against === null
+          ? `--against must be draft, published or a version number\n${REPLAY_USAGE}`
+          : `give exactly one of --server or --data\n${REPLAY_USAGE}`,
     );
+    return 2;
+  }
+  if (data && !existsSync(data)) {
+    io.err(`the data folder ${data} does not exist`);
     return 2;
   }
 
@@ -77,6 +103,11 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return 2;
   }
   const suite = parsed.suite;
+  const feature = args.values.feature ?? suite.feature;
+  if (!feature) {
+    io.err(`missing --feature (the suite names no "feature")\n${REPLAY_USAGE}`);
+    return 2;
+  }
   const bar = progressBar(process.stderr, args.values.progress === true);
   const started = performance.now();
   let run: SuiteRun;

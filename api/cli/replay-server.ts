@@ -25,6 +25,9 @@ export async function replayOnServer(args: {
         ...(args.token ? { authorization: `Bearer ${args.token}` } : { 'x-claimflow-admin-key': args.adminKey }),
       },
       body: JSON.stringify({ against: args.against, cases: args.cases.slice(i, i + CHUNK) }),
+    }).catch((error: Error & { cause?: { code?: string; message?: string } }) => {
+      const why = error.cause?.code ?? error.cause?.message ?? error.message;
+      throw new Error(`cannot reach the Claimflow service at ${url.origin} (${why})`);
     });
     const body = (await res.json().catch(() => null)) as {
       run?: SuiteRun;

@@ -3,6 +3,7 @@
  * schemas: no Node built-ins, so the editor and the OpenAPI generator can import them too. Handlers parse with them.
  */
 import { z } from 'zod';
+import { NoContent, route } from './common';
 
 /** Roles in increasing power: each one can do everything the ones before it can. */
 export const ROLES = ['viewer', 'editor', 'publisher', 'admin'] as const;
@@ -111,3 +112,139 @@ export const AuditEntrySchema = z.object({
   changed: z.array(z.string()),
 });
 export const AuditPage = z.object({ entries: z.array(AuditEntrySchema), next: z.number().nullable() });
+
+const tags = ['people'];
+const UserParams = z.object({ id: z.string().min(1).max(128) });
+
+export const accountRoutesContract = {
+  signInOptions: route({
+    operationId: 'signInOptions',
+    summary: 'How to sign in (password, single sign-on)',
+    tags,
+    access: 'public',
+    ok: { 200: SignInOptionsResponse },
+  }),
+  signIn: route({
+    operationId: 'signIn',
+    summary: 'Sign in with email and password (sets the session cookie)',
+    tags,
+    access: 'public',
+    body: SignInBody,
+    ok: { 200: SessionResponse },
+    errors: [401, 429],
+  }),
+  session: route({
+    operationId: 'getSession',
+    summary: 'Who is signed in (and the CSRF token of the session)',
+    tags,
+    access: 'admin',
+    ok: { 200: SessionResponse.extend({ ok: z.literal(true) }) },
+  }),
+  signOut: route({
+    operationId: 'signOut',
+    summary: 'Sign out: the session ends on every instance at once',
+    tags,
+    access: 'admin',
+    ok: { 204: NoContent },
+  }),
+  changePassword: route({
+    operationId: 'changePassword',
+    summary: 'Change your password (ends all your sessions, starts a new one)',
+    tags,
+    access: 'admin',
+    body: ChangePasswordBody,
+    ok: { 200: SessionResponse },
+  }),
+  listUsers: route({
+    operationId: 'listUsers',
+    summary: 'Users',
+    tags,
+    access: 'admin',
+    ok: { 200: z.array(UserSchema) },
+  }),
+  createUser: route({
+    operationId: 'createUser',
+    summary: 'Create a user',
+    tags,
+    access: 'admin',
+    body: CreateUserBody,
+    ok: { 201: UserSchema },
+    errors: [409],
+  }),
+  getUser: route({
+    operationId: 'getUser',
+    summary: 'A user',
+    tags,
+    access: 'admin',
+    params: UserParams,
+    ok: { 200: UserSchema },
+    errors: [404],
+  }),
+  patchUser: route({
+    operationId: 'updateUser',
+    summary: 'Change a user (a new password ends their sessions)',
+    tags,
+    access: 'admin',
+    params: UserParams,
+    body: PatchUserBody,
+    ok: { 200: UserSchema },
+    errors: [404, 409],
+  }),
+  deleteUser: route({
+    operationId: 'deleteUser',
+    summary: 'Delete a user (ends their sessions)',
+    tags,
+    access: 'admin',
+    params: UserParams,
+    ok: { 204: NoContent },
+    errors: [404, 409],
+  }),
+  listTokens: route({
+    operationId: 'listApiTokens',
+    summary: 'API tokens (never their secrets)',
+    tags,
+    access: 'admin',
+    ok: { 200: z.array(ApiTokenSchema) },
+  }),
+  createToken: route({
+    operationId: 'createApiToken',
+    summary: 'Create an API token (the secret is shown this once)',
+    tags,
+    access: 'admin',
+    body: CreateTokenBody,
+    ok: { 201: CreatedTokenResponse },
+  }),
+  revokeToken: route({
+    operationId: 'revokeApiToken',
+    summary: 'Revoke an API token (refused at once everywhere)',
+    tags,
+    access: 'admin',
+    params: UserParams,
+    ok: { 204: NoContent },
+    errors: [404],
+  }),
+  audit: route({
+    operationId: 'listAudit',
+    summary: 'The audit log, newest first; filters actor, target (prefix*), action, from, to',
+    tags,
+    access: 'admin',
+    querystring: AuditQuerystring,
+    ok: { 200: AuditPage },
+  }),
+  oidcStart: route({
+    operationId: 'oidcStart',
+    summary: 'Sign in with the OpenID provider (redirects the browser there)',
+    tags,
+    access: 'public',
+    ok: { 302: z.null().describe('redirect to the provider') },
+    errors: [401],
+  }),
+  oidcCallback: route({
+    operationId: 'oidcCallback',
+    summary: 'Where the OpenID provider sends the browser back (redirects to the editor)',
+    tags,
+    access: 'public',
+    ok: { 302: z.null().describe('redirect to the editor') },
+    errors: [401, 403],
+  }),
+};

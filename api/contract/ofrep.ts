@@ -214,3 +214,44 @@ export function ofrepSuccess(
 export function ofrepFailure(key: string, errorCode: OfrepErrorCode, errorDetails: string): OfrepEvaluationFailure {
   return { key, errorCode, errorDetails, reason: 'ERROR' };
 }
+
+const ofrepTags = ['openfeature'];
+const notModified = z.null().describe('Not modified: the If-None-Match ETag is current');
+/** OFREP routes answer OFREP's own shapes (never the Claimflow error shape), and need no credential. */
+export const ofrepRoutesContract = {
+  configuration: {
+    operationId: 'ofrepConfiguration',
+    summary: 'OFREP: provider configuration (string flags, polling)',
+    tags: ofrepTags,
+    security: [],
+    response: { 200: OfrepConfigurationSchema, 304: notModified, 500: OfrepBulkEvaluationFailureSchema },
+  },
+  evaluateFlag: {
+    operationId: 'ofrepEvaluateFlag',
+    summary: 'OFREP: evaluate one flag (flag key = feature id); trial meters count',
+    tags: ofrepTags,
+    security: [],
+    params: z.object({ key: z.string().describe('feature id') }),
+    body: OfrepEvaluationRequestSchema,
+    response: {
+      200: OfrepServerEvaluationSuccessSchema,
+      // without a flag key in the path (an empty key), a failure names no key
+      400: z.union([OfrepEvaluationFailureSchema, OfrepBulkEvaluationFailureSchema]),
+      404: OfrepEvaluationFailureSchema,
+      500: z.union([OfrepEvaluationFailureSchema, OfrepBulkEvaluationFailureSchema]),
+    },
+  },
+  evaluateFlags: {
+    operationId: 'ofrepEvaluateFlags',
+    summary: 'OFREP: evaluate every published flag (dry run; ETag)',
+    tags: ofrepTags,
+    security: [],
+    body: OfrepEvaluationRequestSchema,
+    response: {
+      200: OfrepBulkEvaluationSuccessSchema,
+      304: notModified,
+      400: OfrepBulkEvaluationFailureSchema,
+      500: OfrepBulkEvaluationFailureSchema,
+    },
+  },
+};

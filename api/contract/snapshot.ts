@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CompiledFeatureSchema } from '../../engine/compile/compiled-feature';
+import { ErrorBodySchema } from './common';
 
 export const SNAPSHOT_FORMAT = 'claimflow.snapshot/1';
 
@@ -72,3 +73,37 @@ export type Snapshot = z.infer<typeof SnapshotSchema>;
 /** `data` of a stream event `change` (also sent once on connect as `hello`): the snapshot's new ETag. */
 export const SnapshotChangeEventSchema = z.object({ etag: z.string() });
 export type SnapshotChangeEvent = z.infer<typeof SnapshotChangeEventSchema>;
+
+/** The snapshot routes: public, like decisions (site keys do not exist yet). */
+export const snapshotRoutesContract = {
+  snapshot: {
+    operationId: 'getSnapshot',
+    summary: 'Published compiled features, catalogue and public JWT settings for local evaluation (ETag)',
+    tags: ['sdk'],
+    security: [],
+    response: {
+      200: SnapshotSchema,
+      304: z.null().describe('Not modified: the If-None-Match ETag is current'),
+      500: ErrorBodySchema,
+      503: ErrorBodySchema,
+    },
+  },
+  stream: {
+    operationId: 'streamSnapshotChanges',
+    summary: 'Server-sent events: `hello` with the snapshot ETag on connect, `change` with the new one on every change',
+    tags: ['sdk'],
+    security: [],
+    response: {
+      200: {
+        description: 'A stream of server-sent events',
+        content: {
+          'text/event-stream': {
+            schema: z.string().describe('`event: hello|change` lines with `data: {"etag": "..."}`'),
+          },
+        },
+      },
+      500: ErrorBodySchema,
+      503: ErrorBodySchema,
+    },
+  },
+};

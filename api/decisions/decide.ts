@@ -14,6 +14,7 @@ import {
   decisionFacts,
   type ErrorCode,
   type Facts,
+  isClaimflowError,
   type MeterUse,
   meterUses,
   type RequestContext,
@@ -23,6 +24,7 @@ import {
   visitorKey,
 } from '../../engine';
 import type { TokenFound } from '../auth';
+import type { DecisionFailure } from '../contract/decisions';
 import type { MeterRemaining } from '../contract/meters';
 import type { LiveFeature, Runtime } from '../runtime/runtime';
 import type { MeterRequest, MeterResult, MeterStore, Store } from '../store/store';
@@ -63,13 +65,24 @@ export interface DecideInput {
   preview?: 'draft' | number;
   /** The environment answering (from the site key); undefined: the default environment. */
   environment?: string;
+  /** A batch: an unknown or unpublished feature becomes an entry with its error instead of failing every feature. */
+  partial?: boolean;
 }
+
+/** The codes a batch answers per feature (anything else still fails the whole request). */
+const PER_FEATURE_CODES: ReadonlySet<ErrorCode> = new Set<DecisionFailure['error']['code']>([
+  'CF_FEATURE_NOT_FOUND',
+  'CF_FEATURE_NOT_PUBLISHED',
+  'CF_VERSION_NOT_FOUND',
+]);
 
 export interface DecideOutput {
   answers: DecisionAnswer[];
   token: TokenOutcome;
   /** A new anonymous visitor id to set as a cookie (never on dry runs). */
   setVisitorId: string | null;
+  /** With `partial`: every feature in request order, answered or failed. */
+  entries?: Array<DecisionAnswer | DecisionFailure>;
 }
 
 export interface DecideDeps {
@@ -145,10 +158,20 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
   const now = Date.now();
 
   const answers: DecisionAnswer[] = [];
+  const entries: Array<DecisionAnswer | DecisionFailure> | undefined = input.partial ? [] : undefined;
   for (const featureId of input.features) {
-    const live = runtime.features.get(featureId);
-    if (!live) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${featureId}"`, { field: 'feature' });
-    const target = await targetOf(deps, featureId, live, input.preview, input.environment);
+    let live: LiveFeature | undefined;
+    let target: { compiled: CompiledFeature; version: number | 'draft' };
+    try {
+      live = runtime.features.get(featureId);
+      if (!live) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${featureId}"`, { field: 'feature' });
+      target = await targetOf(deps, featureId, live, input.preview, input.environment);
+    } catch (error) {
+      if (!entries || !isClaimflowError(error) || !PER_FEATURE_CODES.has(error.code)) throw error;
+      const code = error.code as DecisionFailure['error']['code'];
+      entries.push({ feature: featureId, error: { code, message: error.message } });
+      continue;
+    }
     const compiled = target.compiled;
     const facts = decisionFacts({
       visitor,
@@ -170,7 +193,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
     );
     metrics.decisions.inc({ feature: featureId, decision: decision.decision ?? 'none', mode: decisionMode(input) });
     if (counting) deps.shadow?.maybeCheck(featureId, target.version, compiled, facts, decision);
-    answers.push({
+    const answer: DecisionAnswer = {
       feature: featureId,
       decision: decision.decision,
       payload: decision.payload ?? null,
@@ -181,7 +204,9 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       version: target.version,
       token: { status: outcome.status, reason: outcome.reason },
       ...(meters.length > 0 ? { meters } : {}),
-    });
+    };
+    answers.push(answer);
+    entries?.push(answer);
     if (counting && typeof target.version === 'number') {
       recordSample(
         deps,
@@ -192,7 +217,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       );
     }
   }
-  return { answers, token: outcome, setVisitorId };
+  return { answers, token: outcome, setVisitorId, ...(entries ? { entries } : {}) };
 }
 
 async function targetOf(

@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ClaimflowError, type ErrorCode, isClaimflowError } from '../../engine';
 import { errorBody } from '../lib/http-errors';
+import { ContractValidationError, ResponseContractError, validationErrorOf } from './contract';
 
 /** Fastify's own 4xx errors (body parsing, media type, limits) translated into catalogue codes, at this one place. */
 export function translateFrameworkError(fe: FastifyError): ClaimflowError | null {
@@ -28,6 +29,26 @@ export function translateFrameworkError(fe: FastifyError): ClaimflowError | null
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ClaimflowError | Error, request, reply) => {
+    if (error instanceof ContractValidationError) {
+      const coded = validationErrorOf(error, request);
+      return reply.status(coded.statusCode).send(errorBody(coded));
+    }
+    if (
+      error instanceof ResponseContractError ||
+      (error as { cause?: unknown }).cause instanceof ResponseContractError
+    ) {
+      const cause = error instanceof ResponseContractError ? error : ((error as { cause: Error }).cause as Error);
+      request.log.error({ err: cause }, cause.message);
+      // the error body itself must not go through the failing schema again
+      return reply
+        .status(500)
+        .serializer(JSON.stringify)
+        .send(
+          errorBody(
+            new ClaimflowError('CF_INTERNAL', `response contract broken (request ${request.id}): ${cause.message}`),
+          ),
+        );
+    }
     if (isClaimflowError(error)) {
       if (error.statusCode >= 500) request.log.error({ err: error }, error.message);
       return reply.status(error.statusCode).send(errorBody(error));

@@ -4,14 +4,16 @@ import { NODE_KINDS } from '../nodes/kinds';
 
 export const COMPILED_FORMAT = 'claimflow.compiled/1';
 
-const conditionSchema: z.ZodType<unknown> = z.lazy(() =>
-  z.union([
-    z.object({ fact: z.string(), operator: z.string(), value: z.unknown(), path: z.string().optional() }),
-    z.object({ all: z.array(conditionSchema) }),
-    z.object({ any: z.array(conditionSchema) }),
-    z.object({ not: conditionSchema }),
-  ]),
-);
+const conditionSchema: z.ZodType<unknown> = z
+  .lazy(() =>
+    z.union([
+      z.object({ fact: z.string(), operator: z.string(), value: z.unknown(), path: z.string().optional() }),
+      z.object({ all: z.array(conditionSchema) }),
+      z.object({ any: z.array(conditionSchema) }),
+      z.object({ not: conditionSchema }),
+    ]),
+  )
+  .meta({ id: 'RuleCondition', description: 'a json-rules-engine condition (fact test, all, any or not)' });
 
 export const CompiledRuleSchema = z.object({
   name: z.string(),

@@ -20,7 +20,7 @@ export async function testApp(
   options: Partial<AppOptions> = {},
 ): Promise<{ app: FastifyInstance; dir: string; close: () => Promise<void> }> {
   const { dir, cleanup } = tempDir();
-  const app = await buildApp({ dataDir: dir, adminKey: ADMIN_KEY, editorDir: null, ...options });
+  const app = await buildApp({ dataDir: dir, adminKey: ADMIN_KEY, editorDir: null, checkResponses: true, ...options });
   return {
     app,
     dir,

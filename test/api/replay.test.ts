@@ -478,4 +478,35 @@ describe('claimflow replay (command line)', () => {
       files.cleanup();
     }
   }, 60_000);
+
+  it('explains itself, takes the feature from the suite, refuses a missing data folder and names an unreachable server', async () => {
+    const files = tempDir('cf-cli-');
+    try {
+      const help = await cli(['--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('usage: claimflow replay <suite.json>');
+      expect(help.stdout).toContain('claimflow users create');
+      const replayHelp = await cli(['replay', '--help']);
+      expect(replayHelp.code).toBe(0);
+      expect(replayHelp.stdout).toContain(
+        '--feature ID   the feature to replay on (default: the suite\'s own "feature")',
+      );
+
+      const suiteFile = join(files.dir, 'suite.json');
+      writeFileSync(suiteFile, JSON.stringify({ ...suite, feature: 'article' }));
+      const byDefault = await cli(['replay', suiteFile, '--against', 'published', '--data', dir]);
+      expect(byDefault.stderr).toBe('');
+      expect(byDefault.stdout).toContain('on feature article');
+
+      const missing = await cli(['replay', suiteFile, '--data', join(files.dir, 'nowhere')]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain(`the data folder ${join(files.dir, 'nowhere')} does not exist`);
+
+      const unreachable = await cli(['replay', suiteFile, '--server', 'http://127.0.0.1:9', '--admin-key', ADMIN_KEY]);
+      expect(unreachable.code).toBe(2);
+      expect(unreachable.stderr).toContain('cannot reach the Claimflow service at http://127.0.0.1:9');
+    } finally {
+      files.cleanup();
+    }
+  }, 60_000);
 });

@@ -4,6 +4,7 @@
  * `api/contract/accounts.ts`; every write is audited in the same transaction as the change.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import { changedPaths } from '../../accounts/audit-diff';
 import { hashPassword, verifyPassword } from '../../accounts/password';
@@ -19,15 +20,7 @@ import {
 } from '../../accounts/session-cookie';
 import { createSignInLimiter, type SignInLimitOptions } from '../../accounts/sign-in-limit';
 import type { AppContext } from '../../app-context';
-import {
-  AuditQuerystring,
-  ChangePasswordBody,
-  CreateTokenBody,
-  CreateUserBody,
-  PatchUserBody,
-  SignInBody,
-} from '../../contract/accounts';
-import { parse } from '../../lib/http-errors';
+import { accountRoutesContract } from '../../contract/accounts';
 import type { User } from '../../store/store';
 
 export interface AccountOptions {
@@ -86,113 +79,90 @@ export async function startSession(
   };
 }
 
-export async function accountRoutes(app: FastifyInstance, ctx: AppContext, options: AccountOptions): Promise<void> {
+export async function accountRoutes(base: FastifyInstance, ctx: AppContext, options: AccountOptions): Promise<void> {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const c = accountRoutesContract;
   const { store } = ctx;
   const limiter = createSignInLimiter(store, options.signInLimit);
-  const tags = ['people'];
 
   // ---- session ----
-  app.get(
-    '/session/options',
-    { config: { public: true }, schema: { tags, summary: 'How to sign in (password, single sign-on)' } },
-    async () => ({
-      password: true,
-      oidc: options.oidcLabel ? { start: '/admin/v1/session/oidc', label: options.oidcLabel } : null,
-    }),
-  );
+  app.get('/session/options', { config: { public: true }, schema: c.signInOptions }, async () => ({
+    password: true,
+    oidc: options.oidcLabel ? { start: '/admin/v1/session/oidc', label: options.oidcLabel } : null,
+  }));
 
-  app.post(
-    '/session',
-    { config: { public: true }, schema: { tags, summary: 'Sign in with email and password' } },
-    async (request, reply) => {
-      const body = parse(SignInBody, request.body ?? {});
-      await limiter.check(request, reply, body.email);
-      const user = await store.getUserByEmail(body.email);
-      const ok = await verifyPassword(body.password, user ? await store.getPasswordHash(user.id) : null);
-      if (!user || !ok) {
-        // Recorded in the audit log of the shared store, which is also what the limits count.
-        await limiter.fail(request, body.email);
-        throw new ClaimflowError('CF_SIGNIN_FAILED', 'the email or the password is wrong', { field: 'password' });
-      }
-      return startSession(ctx, request, reply, user, options);
-    },
-  );
+  app.post('/session', { config: { public: true }, schema: c.signIn }, async (request, reply) => {
+    const body = request.body;
+    await limiter.check(request, reply, body.email);
+    const user = await store.getUserByEmail(body.email);
+    const ok = await verifyPassword(body.password, user ? await store.getPasswordHash(user.id) : null);
+    if (!user || !ok) {
+      // Recorded in the audit log of the shared store, which is also what the limits count.
+      await limiter.fail(request, body.email);
+      throw new ClaimflowError('CF_SIGNIN_FAILED', 'the email or the password is wrong', { field: 'password' });
+    }
+    return startSession(ctx, request, reply, user, options);
+  });
 
-  app.get(
-    '/session',
-    { config: { role: 'viewer' }, schema: { tags, summary: 'Who is signed in (and the CSRF token of the session)' } },
-    async (request, reply) => {
-      const p = request.principal!;
-      const session = p.sessionHash ? await store.getSession(p.sessionHash) : null;
-      return {
-        ok: true,
-        principal: principalView(p),
-        csrfToken: p.sessionHash
-          ? await reply.generateCsrf({ userInfo: p.sessionHash, secure: secureFor(request, options.secureCookies) })
-          : null,
-        expiresAt: session?.session.expiresAt ?? null,
-      };
-    },
-  );
+  app.get('/session', { config: { role: 'viewer' }, schema: c.session }, async (request, reply) => {
+    const p = request.principal!;
+    const session = p.sessionHash ? await store.getSession(p.sessionHash) : null;
+    return {
+      ok: true as const,
+      principal: principalView(p),
+      csrfToken: p.sessionHash
+        ? await reply.generateCsrf({ userInfo: p.sessionHash, secure: secureFor(request, options.secureCookies) })
+        : null,
+      expiresAt: session?.session.expiresAt ?? null,
+    };
+  });
 
-  app.delete(
-    '/session',
-    { config: { role: 'viewer' }, schema: { tags, summary: 'Sign out: the session ends on every instance at once' } },
-    async (request, reply) => {
-      const p = request.principal!;
-      if (p.sessionHash) await store.deleteSession(p.sessionHash, auditOf(request, 'session.signout', `user:${p.id}`));
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.status(204).send();
-    },
-  );
+  app.delete('/session', { config: { role: 'viewer' }, schema: c.signOut }, async (request, reply) => {
+    const p = request.principal!;
+    if (p.sessionHash) await store.deleteSession(p.sessionHash, auditOf(request, 'session.signout', `user:${p.id}`));
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.status(204).send(null);
+  });
 
-  app.put(
-    '/session/password',
-    { config: { role: 'viewer' }, schema: { tags, summary: 'Change your password (ends all your sessions)' } },
-    async (request, reply) => {
-      const p = request.principal!;
-      if (p.type !== 'user' || p.id === null)
-        throw new ClaimflowError('CF_REQUEST_INVALID', 'only a signed-in user has a password to change', {
-          field: 'authorization',
-        });
-      const body = parse(ChangePasswordBody, request.body ?? {});
-      await limiter.check(request, reply, p.email ?? '');
-      if (!(await verifyPassword(body.currentPassword, await store.getPasswordHash(p.id)))) {
-        await limiter.fail(request, p.email ?? '');
-        throw new ClaimflowError('CF_SIGNIN_FAILED', 'the current password is wrong', { field: 'currentPassword' });
-      }
-      const user = await store.updateUser(
-        p.id,
-        { passwordHash: await hashPassword(body.newPassword) },
-        auditOf(request, 'user.password', `user:${p.id}`, { after: { password: 'changed' } }),
-      );
-      return startSession(ctx, request, reply, user, options);
-    },
-  );
+  app.put('/session/password', { config: { role: 'viewer' }, schema: c.changePassword }, async (request, reply) => {
+    const p = request.principal!;
+    if (p.type !== 'user' || p.id === null)
+      throw new ClaimflowError('CF_REQUEST_INVALID', 'only a signed-in user has a password to change', {
+        field: 'authorization',
+      });
+    const body = request.body;
+    await limiter.check(request, reply, p.email ?? '');
+    if (!(await verifyPassword(body.currentPassword, await store.getPasswordHash(p.id)))) {
+      await limiter.fail(request, p.email ?? '');
+      throw new ClaimflowError('CF_SIGNIN_FAILED', 'the current password is wrong', { field: 'currentPassword' });
+    }
+    const user = await store.updateUser(
+      p.id,
+      { passwordHash: await hashPassword(body.newPassword) },
+      auditOf(request, 'user.password', `user:${p.id}`, { after: { password: 'changed' } }),
+    );
+    return startSession(ctx, request, reply, user, options);
+  });
 
   // ---- users ----
-  app.get('/users', { config: { role: 'admin' }, schema: { tags, summary: 'Users' } }, async () => store.listUsers());
+  app.get('/users', { config: { role: 'admin' }, schema: c.listUsers }, async () => store.listUsers());
 
-  app.post(
-    '/users',
-    { config: { role: 'admin' }, schema: { tags, summary: 'Create a user' } },
-    async (request, reply) => {
-      const body = parse(CreateUserBody, request.body ?? {});
-      const id = newId('u');
-      const user = await store.createUser(
-        {
-          id,
-          email: body.email,
-          name: body.name,
-          role: body.role,
-          passwordHash: body.password ? await hashPassword(body.password) : null,
-          subject: null,
-        },
-        auditOf<User>(request, 'user.create', `user:${id}`, { afterOf: (u) => u }),
-      );
-      return reply.status(201).send(user);
-    },
-  );
+  app.post('/users', { config: { role: 'admin' }, schema: c.createUser }, async (request, reply) => {
+    const body = request.body;
+    const id = newId('u');
+    const user = await store.createUser(
+      {
+        id,
+        email: body.email,
+        name: body.name,
+        role: body.role,
+        passwordHash: body.password ? await hashPassword(body.password) : null,
+        subject: null,
+      },
+      auditOf<User>(request, 'user.create', `user:${id}`, { afterOf: (u) => u }),
+    );
+    return reply.status(201).send(user);
+  });
 
   const userOr404 = async (id: string) => {
     const user = await store.getUser(id);
@@ -200,100 +170,78 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext, optio
     return user;
   };
 
-  app.get<{ Params: { id: string } }>(
-    '/users/:id',
-    { config: { role: 'admin' }, schema: { tags, summary: 'A user' } },
-    async (request) => userOr404(request.params.id),
+  app.get('/users/:id', { config: { role: 'admin' }, schema: c.getUser }, async (request) =>
+    userOr404(request.params.id),
   );
 
-  app.patch<{ Params: { id: string } }>(
-    '/users/:id',
-    { config: { role: 'admin' }, schema: { tags, summary: 'Change a user (a new password ends their sessions)' } },
-    async (request) => {
-      const body = parse(PatchUserBody, request.body ?? {});
-      const before = await userOr404(request.params.id);
-      return store.updateUser(
-        before.id,
-        {
-          name: body.name,
-          role: body.role,
-          passwordHash: body.password ? await hashPassword(body.password) : undefined,
-        },
-        auditOf<User>(request, 'user.update', `user:${before.id}`, {
-          before,
-          afterOf: (u) => (body.password ? { ...u, password: 'changed' } : u),
-        }),
-      );
-    },
-  );
+  app.patch('/users/:id', { config: { role: 'admin' }, schema: c.patchUser }, async (request) => {
+    const body = request.body;
+    const before = await userOr404(request.params.id);
+    return store.updateUser(
+      before.id,
+      {
+        name: body.name,
+        role: body.role,
+        passwordHash: body.password ? await hashPassword(body.password) : undefined,
+      },
+      auditOf<User>(request, 'user.update', `user:${before.id}`, {
+        before,
+        afterOf: (u) => (body.password ? { ...u, password: 'changed' } : u),
+      }),
+    );
+  });
 
-  app.delete<{ Params: { id: string } }>(
-    '/users/:id',
-    { config: { role: 'admin' }, schema: { tags, summary: 'Delete a user (ends their sessions)' } },
-    async (request, reply) => {
-      const before = await userOr404(request.params.id);
-      await store.deleteUser(before.id, auditOf(request, 'user.delete', `user:${before.id}`, { before }));
-      return reply.status(204).send();
-    },
-  );
+  app.delete('/users/:id', { config: { role: 'admin' }, schema: c.deleteUser }, async (request, reply) => {
+    const before = await userOr404(request.params.id);
+    await store.deleteUser(before.id, auditOf(request, 'user.delete', `user:${before.id}`, { before }));
+    return reply.status(204).send(null);
+  });
 
   // ---- API tokens ----
-  app.get(
-    '/tokens',
-    { config: { role: 'admin' }, schema: { tags, summary: 'API tokens (never their secrets)' } },
-    async () => store.listApiTokens(),
-  );
+  app.get('/tokens', { config: { role: 'admin' }, schema: c.listTokens }, async () => store.listApiTokens());
 
-  app.post(
-    '/tokens',
-    { config: { role: 'admin' }, schema: { tags, summary: 'Create an API token (the secret is shown this once)' } },
-    async (request, reply) => {
-      const body = parse(CreateTokenBody, request.body ?? {});
-      if (body.expiresAt !== null && Date.parse(body.expiresAt) <= Date.now())
-        throw new ClaimflowError('CF_REQUEST_INVALID', 'body.expiresAt: must be in the future', {
-          field: 'body.expiresAt',
-        });
-      const secret = newApiToken();
-      const id = newId('t');
-      const token = await store.createApiToken(
-        {
-          id,
-          name: body.name,
-          role: body.role,
-          hash: sha256(secret),
-          createdBy: request.principal!.name,
-          createdAt: new Date().toISOString(),
-          expiresAt: body.expiresAt,
-        },
-        auditOf(request, 'token.create', `token:${id}`, { afterOf: (t) => t }),
-      );
-      return reply.status(201).send({ ...token, token: secret });
-    },
-  );
+  app.post('/tokens', { config: { role: 'admin' }, schema: c.createToken }, async (request, reply) => {
+    const body = request.body;
+    if (body.expiresAt !== null && Date.parse(body.expiresAt) <= Date.now())
+      throw new ClaimflowError('CF_REQUEST_INVALID', 'body.expiresAt: must be in the future', {
+        field: 'body.expiresAt',
+      });
+    const secret = newApiToken();
+    const id = newId('t');
+    const token = await store.createApiToken(
+      {
+        id,
+        name: body.name,
+        role: body.role,
+        hash: sha256(secret),
+        createdBy: request.principal!.name,
+        createdAt: new Date().toISOString(),
+        expiresAt: body.expiresAt,
+      },
+      auditOf(request, 'token.create', `token:${id}`, { afterOf: (t) => t }),
+    );
+    return reply.status(201).send({ ...token, token: secret });
+  });
 
-  app.delete<{ Params: { id: string } }>(
-    '/tokens/:id',
-    { config: { role: 'admin' }, schema: { tags, summary: 'Revoke an API token (refused at once everywhere)' } },
-    async (request, reply) => {
-      const revoked = await store.revokeApiToken(
-        request.params.id,
-        auditOf(request, 'token.revoke', `token:${request.params.id}`),
-      );
-      if (!revoked)
-        throw new ClaimflowError('CF_API_TOKEN_NOT_FOUND', `no live API token "${request.params.id}"`, { field: 'id' });
-      return reply.status(204).send();
-    },
-  );
+  app.delete('/tokens/:id', { config: { role: 'admin' }, schema: c.revokeToken }, async (request, reply) => {
+    const revoked = await store.revokeApiToken(
+      request.params.id,
+      auditOf(request, 'token.revoke', `token:${request.params.id}`),
+    );
+    if (!revoked)
+      throw new ClaimflowError('CF_API_TOKEN_NOT_FOUND', `no live API token "${request.params.id}"`, { field: 'id' });
+    return reply.status(204).send(null);
+  });
 
   // ---- audit ----
   app.get(
     '/audit',
     {
       config: { role: 'viewer' },
-      schema: { tags, summary: 'The audit log, newest first; filters actor, target (prefix*), action, from, to' },
+      schema: c.audit,
     },
     async (request) => {
-      const q = parse(AuditQuerystring, request.query ?? {}, 'query');
+      const q = request.query;
       const entries = await store.listAudit(q);
       return {
         entries: entries.map((e) => ({ ...e, changed: changedPaths(e.before, e.after) })),

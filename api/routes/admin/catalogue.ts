@@ -1,48 +1,36 @@
 /** Admin: the entitlement tree and the product catalogue. */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import { auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
-import { parse } from '../../lib/http-errors';
+import { catalogueRoutesContract } from '../../contract/catalogue';
 
-const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'ids use letters, digits and _ . : - (at most 128)');
-const EntitlementBody = z.object({ name: z.string().min(1).max(200), parentId: id.nullable().default(null) }).strict();
-const ProductBody = z
-  .object({
-    name: z.string().min(1).max(200),
-    claimValues: z.array(z.string().min(1).max(256)).max(100).default([]),
-    entitlementIds: z.array(id).max(100).default([]),
-  })
-  .strict();
-
-export async function catalogueRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function catalogueRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const c = catalogueRoutesContract;
   const { store, runtime } = ctx;
-  app.get('/entitlements', { config: { role: 'viewer' }, schema: { tags: ['catalogue'] } }, async () =>
+  app.get('/entitlements', { config: { role: 'viewer' }, schema: c.listEntitlements }, async () =>
     store.listEntitlements(),
   );
 
-  app.put<{ Params: { id: string } }>(
-    '/entitlements/:id',
-    { config: { role: 'admin' }, schema: { tags: ['catalogue'] } },
-    async (request) => {
-      const entitlementId = parse(id, request.params.id, 'params.id');
-      const body = parse(EntitlementBody, request.body ?? {});
-      const saved = await store.putEntitlement(
-        { id: entitlementId, ...body },
-        auditOf(request, 'entitlement.put', `entitlement:${entitlementId}`, {
-          before: await store.getEntitlement(entitlementId),
-          afterOf: (e) => e,
-        }),
-      );
-      await runtime.reloadCatalogue();
-      return saved;
-    },
-  );
+  app.put('/entitlements/:id', { config: { role: 'admin' }, schema: c.putEntitlement }, async (request) => {
+    const entitlementId = request.params.id;
+    const body = request.body;
+    const saved = await store.putEntitlement(
+      { id: entitlementId, ...body },
+      auditOf(request, 'entitlement.put', `entitlement:${entitlementId}`, {
+        before: await store.getEntitlement(entitlementId),
+        afterOf: (e) => e,
+      }),
+    );
+    await runtime.reloadCatalogue();
+    return saved;
+  });
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/entitlements/:id',
-    { config: { role: 'admin' }, schema: { tags: ['catalogue'] } },
+    { config: { role: 'admin' }, schema: c.deleteEntitlement },
     async (request, reply) => {
       const before = await store.getEntitlement(request.params.id);
       if (
@@ -53,53 +41,43 @@ export async function catalogueRoutes(app: FastifyInstance, ctx: AppContext): Pr
       )
         throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `no entitlement "${request.params.id}"`, { field: 'id' });
       await runtime.reloadCatalogue();
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
-  app.get('/products', { config: { role: 'viewer' }, schema: { tags: ['catalogue'] } }, async () =>
-    store.listProducts(),
-  );
+  app.get('/products', { config: { role: 'viewer' }, schema: c.listProducts }, async () => store.listProducts());
 
-  app.put<{ Params: { id: string } }>(
-    '/products/:id',
-    { config: { role: 'admin' }, schema: { tags: ['catalogue'] } },
-    async (request) => {
-      const productId = parse(id, request.params.id, 'params.id');
-      const body = parse(ProductBody, request.body ?? {});
-      const known = new Set((await store.listEntitlements()).map((e) => e.id));
-      body.entitlementIds.forEach((e, i) => {
-        if (!known.has(e))
-          throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `entitlement "${e}" does not exist`, {
-            field: `body.entitlementIds.${i}`,
-          });
-      });
-      const saved = await store.putProduct(
-        { id: productId, ...body },
-        auditOf(request, 'product.put', `product:${productId}`, {
-          before: await store.getProduct(productId),
-          afterOf: (p) => p,
-        }),
-      );
-      await runtime.reloadCatalogue();
-      return saved;
-    },
-  );
+  app.put('/products/:id', { config: { role: 'admin' }, schema: c.putProduct }, async (request) => {
+    const productId = request.params.id;
+    const body = request.body;
+    const known = new Set((await store.listEntitlements()).map((e) => e.id));
+    body.entitlementIds.forEach((e, i) => {
+      if (!known.has(e))
+        throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `entitlement "${e}" does not exist`, {
+          field: `body.entitlementIds.${i}`,
+        });
+    });
+    const saved = await store.putProduct(
+      { id: productId, ...body },
+      auditOf(request, 'product.put', `product:${productId}`, {
+        before: await store.getProduct(productId),
+        afterOf: (p) => p,
+      }),
+    );
+    await runtime.reloadCatalogue();
+    return saved;
+  });
 
-  app.delete<{ Params: { id: string } }>(
-    '/products/:id',
-    { config: { role: 'admin' }, schema: { tags: ['catalogue'] } },
-    async (request, reply) => {
-      const before = await store.getProduct(request.params.id);
-      if (
-        !(await store.deleteProduct(
-          request.params.id,
-          auditOf(request, 'product.delete', `product:${request.params.id}`, { before }),
-        ))
-      )
-        throw new ClaimflowError('CF_PRODUCT_NOT_FOUND', `no product "${request.params.id}"`, { field: 'id' });
-      await runtime.reloadCatalogue();
-      return reply.status(204).send();
-    },
-  );
+  app.delete('/products/:id', { config: { role: 'admin' }, schema: c.deleteProduct }, async (request, reply) => {
+    const before = await store.getProduct(request.params.id);
+    if (
+      !(await store.deleteProduct(
+        request.params.id,
+        auditOf(request, 'product.delete', `product:${request.params.id}`, { before }),
+      ))
+    )
+      throw new ClaimflowError('CF_PRODUCT_NOT_FOUND', `no product "${request.params.id}"`, { field: 'id' });
+    await runtime.reloadCatalogue();
+    return reply.status(204).send(null);
+  });
 }

@@ -4,11 +4,13 @@
  * user on first sign-in (role from the mapped claim, refreshed at every sign-in) and starts a session.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ClaimflowError } from '../../../engine';
 import type { Oidc } from '../../accounts/oidc';
 import { newId } from '../../accounts/secrets';
 import type { AppContext } from '../../app-context';
+import { accountRoutesContract } from '../../contract/accounts';
 import type { Actor } from '../../store/store';
 import { type AccountOptions, secureFor, startSession } from './accounts';
 
@@ -18,18 +20,18 @@ const OIDC_ACTOR: Actor = { type: 'system', id: null, name: 'oidc' };
 const FlowSchema = z.object({ state: z.string(), nonce: z.string(), verifier: z.string() });
 
 export async function oidcRoutes(
-  app: FastifyInstance,
+  instance: FastifyInstance,
   ctx: AppContext,
   oidc: Oidc,
   options: AccountOptions & { publicUrl?: string },
 ): Promise<void> {
-  const tags = ['people'];
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const base = (request: FastifyRequest) => options.publicUrl ?? `${request.protocol}://${request.host}`;
   const redirectUri = (request: FastifyRequest) => `${base(request)}${FLOW_PATH}/callback`;
 
   app.get(
     '/session/oidc',
-    { config: { public: true }, schema: { tags, summary: 'Sign in with the OpenID provider (redirect)' } },
+    { config: { public: true }, schema: accountRoutesContract.oidcStart },
     async (request, reply) => {
       const { flow, url } = await oidc.start(redirectUri(request));
       reply.setCookie(FLOW_COOKIE, JSON.stringify(flow), {
@@ -46,7 +48,7 @@ export async function oidcRoutes(
 
   app.get(
     '/session/oidc/callback',
-    { config: { public: true }, schema: { tags, summary: 'Where the OpenID provider sends the browser back' } },
+    { config: { public: true }, schema: accountRoutesContract.oidcCallback },
     async (request, reply) => {
       const raw = request.cookies[FLOW_COOKIE];
       reply.clearCookie(FLOW_COOKIE, { path: FLOW_PATH });

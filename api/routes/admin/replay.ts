@@ -1,17 +1,19 @@
 /** Admin: replay suites (CRUD, import/export as JSON), runs against any version, impact analysis, decision log. */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ClaimflowError, impact, parseSuite, type ReplayCase, type Suite } from '../../../engine';
 import { auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
+import { replayRoutesContract } from '../../contract/replay';
 import { compiledFor, getFeatureOr404 } from '../../features/feature-service';
 import { parse } from '../../lib/http-errors';
+import { handlerValidates } from '../../plugins/contract';
 import { type Against, caseFacts, logCase, parseAgainst, replay, verifyCaseTokens } from '../../replay/replay-service';
 import { replayTarget } from '../../replay/replay-target';
 import { tokenCasesNoLongerVerifying } from '../../replay/token-check';
 
 const suiteId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'suite ids use letters, digits and _ . : - (at most 128)');
-const againstSchema = z.union([z.literal('draft'), z.literal('published'), z.number().int().min(1), z.string()]);
 
 function againstOf(value: unknown, field: string): Against {
   const a = parseAgainst(value ?? 'published');
@@ -32,7 +34,9 @@ function suiteOrThrow(body: unknown): Suite {
   );
 }
 
-export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function replayRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const c = replayRoutesContract;
   const { store, runtime } = ctx;
 
   const loadSuite = async (featureId: string, id: string) => {
@@ -46,7 +50,7 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
     id: s.id.slice(s.featureId.length + 1),
     name: s.name,
     feature: s.featureId,
-    cases: s.cases,
+    cases: s.cases as ReplayCase[],
   });
 
   const runAgainst = async (featureId: string, against: Against, cases: ReplayCase[]) => {
@@ -56,38 +60,24 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
     return { feature: featureId, against, version: version.version, run };
   };
 
-  app.get(
-    '/suites/token-check',
-    {
-      config: { role: 'viewer' },
-      schema: {
-        tags: ['replay'],
-        summary: 'Stored suite cases whose token does not verify with the current JWT settings (at the case clock)',
-      },
-    },
-    async () => tokenCasesNoLongerVerifying(store, runtime.settings),
+  app.get('/suites/token-check', { config: { role: 'viewer' }, schema: c.tokenCheck }, async () =>
+    tokenCasesNoLongerVerifying(store, runtime.settings),
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/features/:id/suites',
-    { config: { role: 'viewer' }, schema: { tags: ['replay'] } },
-    async (request) => {
-      await getFeatureOr404(store, request.params.id);
-      return (await store.listSuites(request.params.id)).map((s) => ({
-        ...asFile(s),
-        cases: undefined,
-        caseCount: s.cases.length,
-        updatedAt: s.updatedAt,
-      }));
-    },
-  );
+  app.get('/features/:id/suites', { config: { role: 'viewer' }, schema: c.list }, async (request) => {
+    await getFeatureOr404(store, request.params.id);
+    return (await store.listSuites(request.params.id)).map((s) => ({
+      ...asFile(s),
+      cases: undefined,
+      caseCount: s.cases.length,
+      updatedAt: s.updatedAt,
+    }));
+  });
 
-  app.put<{ Params: { id: string; suite: string } }>(
+  app.put(
     '/features/:id/suites/:suite',
-    {
-      config: { role: 'editor' },
-      schema: { tags: ['replay'], summary: 'Create or replace a suite (the JSON suite file format)' },
-    },
+    // the handler checks the suite file itself: CF_SUITE_INVALID naming the case
+    { config: { role: 'editor' }, schema: c.put, validatorCompiler: handlerValidates },
     async (request) => {
       const id = parse(suiteId, request.params.suite, 'params.suite');
       await getFeatureOr404(store, request.params.id);
@@ -112,15 +102,13 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
   );
 
-  app.get<{ Params: { id: string; suite: string } }>(
-    '/features/:id/suites/:suite',
-    { config: { role: 'viewer' }, schema: { tags: ['replay'], summary: 'A suite, as a suite file' } },
-    async (request) => asFile(await loadSuite(request.params.id, request.params.suite)),
+  app.get('/features/:id/suites/:suite', { config: { role: 'viewer' }, schema: c.get }, async (request) =>
+    asFile(await loadSuite(request.params.id, request.params.suite)),
   );
 
-  app.delete<{ Params: { id: string; suite: string } }>(
+  app.delete(
     '/features/:id/suites/:suite',
-    { config: { role: 'editor' }, schema: { tags: ['replay'] } },
+    { config: { role: 'editor' }, schema: c.delete },
     async (request, reply) => {
       const before = await loadSuite(request.params.id, request.params.suite);
       await store.deleteSuite(
@@ -129,27 +117,21 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
           before: { name: before.name, cases: before.cases },
         }),
       );
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
-  app.post<{ Params: { id: string; suite: string } }>(
-    '/features/:id/suites/:suite/run',
-    {
-      config: { role: 'viewer' },
-      schema: { tags: ['replay'], summary: 'Run a stored suite against draft, published or a version' },
-    },
-    async (request) => {
-      const body = parse(z.object({ against: againstSchema.optional() }).strict(), request.body ?? {});
-      const s = await loadSuite(request.params.id, request.params.suite);
-      const suite = suiteOrThrow({ name: s.name, cases: s.cases });
-      return runAgainst(request.params.id, againstOf(body.against, 'body.against'), suite.cases);
-    },
-  );
+  app.post('/features/:id/suites/:suite/run', { config: { role: 'viewer' }, schema: c.run }, async (request) => {
+    const body = request.body;
+    const s = await loadSuite(request.params.id, request.params.suite);
+    const suite = suiteOrThrow({ name: s.name, cases: s.cases });
+    return runAgainst(request.params.id, againstOf(body.against, 'body.against'), suite.cases);
+  });
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/features/:id/replay',
-    { config: { role: 'viewer' }, schema: { tags: ['replay'], summary: 'Replay cases given in the body' } },
+    // the handler checks the cases as a suite: CF_SUITE_INVALID naming the case
+    { config: { role: 'viewer' }, schema: c.replay, validatorCompiler: handlerValidates },
     async (request) => {
       const body = (request.body ?? {}) as { against?: unknown; cases?: unknown };
       const suite = suiteOrThrow({ name: 'adhoc', cases: body.cases ?? [] });
@@ -157,92 +139,51 @@ export async function replayRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/features/:id/impact',
-    {
-      config: { role: 'viewer' },
-      schema: {
-        tags: ['replay'],
-        summary: 'Decisions that change between two versions, over a suite or recorded traffic',
-      },
-    },
-    async (request) => {
-      const body = parse(
-        z
-          .object({
-            from: againstSchema.default('published'),
-            to: againstSchema.default('draft'),
-            suite: suiteId.optional(),
-            source: z.enum(['suite', 'log']).default('suite'),
-            limit: z.number().int().min(1).max(100_000).default(10_000),
-          })
-          .strict(),
-        request.body ?? {},
-      );
-      const featureId = request.params.id;
-      await getFeatureOr404(store, featureId);
-      const from = await compiledFor(store, runtime, featureId, againstOf(body.from, 'body.from'));
-      const to = await compiledFor(store, runtime, featureId, againstOf(body.to, 'body.to'));
-      let cases: ReplayCase[];
-      if (body.source === 'log') {
-        cases = (await store.listDecisionLog(featureId, { limit: body.limit })).map((e, i) => logCase(e, i));
-      } else {
-        if (!body.suite)
-          throw new ClaimflowError(
-            'CF_REQUEST_INVALID',
-            'body.suite: name the suite to compare over (or source "log")',
-            { field: 'body.suite' },
-          );
-        const s = await loadSuite(featureId, body.suite);
-        cases = suiteOrThrow({ name: s.name, cases: s.cases }).cases;
-      }
-      const target = await replayTarget(ctx, featureId, from);
-      const verified = await verifyCaseTokens(target, cases);
-      const inputs = cases.map((c) => ({
-        name: c.name,
-        facts: caseFacts(target, [from.compiled, to.compiled], c, verified),
-      }));
-      return {
-        feature: featureId,
-        from: from.version,
-        to: to.version,
-        source: body.source,
-        ...impact(from.compiled, to.compiled, inputs),
-      };
-    },
-  );
+  app.post('/features/:id/impact', { config: { role: 'viewer' }, schema: c.impact }, async (request) => {
+    const body = request.body;
+    const featureId = request.params.id;
+    await getFeatureOr404(store, featureId);
+    const from = await compiledFor(store, runtime, featureId, againstOf(body.from, 'body.from'));
+    const to = await compiledFor(store, runtime, featureId, againstOf(body.to, 'body.to'));
+    let cases: ReplayCase[];
+    if (body.source === 'log') {
+      cases = (await store.listDecisionLog(featureId, { limit: body.limit })).map((e, i) => logCase(e, i));
+    } else {
+      if (!body.suite)
+        throw new ClaimflowError('CF_REQUEST_INVALID', 'body.suite: name the suite to compare over (or source "log")', {
+          field: 'body.suite',
+        });
+      const s = await loadSuite(featureId, body.suite);
+      cases = suiteOrThrow({ name: s.name, cases: s.cases }).cases;
+    }
+    const target = await replayTarget(ctx, featureId, from);
+    const verified = await verifyCaseTokens(target, cases);
+    const inputs = cases.map((c) => ({
+      name: c.name,
+      facts: caseFacts(target, [from.compiled, to.compiled], c, verified),
+    }));
+    return {
+      feature: featureId,
+      from: from.version,
+      to: to.version,
+      source: body.source,
+      ...impact(from.compiled, to.compiled, inputs),
+    };
+  });
 
-  app.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
-    '/features/:id/log',
-    {
-      config: { role: 'viewer' },
-      schema: { tags: ['replay'], summary: 'Recorded decisions (sampled, claims redacted)' },
-    },
-    async (request) => {
-      await getFeatureOr404(store, request.params.id);
-      const limit = parse(z.coerce.number().int().min(1).max(10_000).default(100), request.query.limit, 'query.limit');
-      return store.listDecisionLog(request.params.id, { limit });
-    },
-  );
+  app.get('/features/:id/log', { config: { role: 'viewer' }, schema: c.log }, async (request) => {
+    await getFeatureOr404(store, request.params.id);
+    return store.listDecisionLog(request.params.id, { limit: request.query.limit });
+  });
 
-  app.post<{ Params: { id: string } }>(
-    '/features/:id/log/cases',
-    {
-      config: { role: 'viewer' },
-      schema: { tags: ['replay'], summary: 'Turn recorded decisions into replay cases (expecting what was decided)' },
-    },
-    async (request) => {
-      const body = parse(
-        z.object({ limit: z.number().int().min(1).max(10_000).default(100) }).strict(),
-        request.body ?? {},
-      );
-      await getFeatureOr404(store, request.params.id);
-      const entries = await store.listDecisionLog(request.params.id, { limit: body.limit });
-      return {
-        name: `recorded ${request.params.id}`,
-        feature: request.params.id,
-        cases: entries.map((e, i) => logCase(e, i)),
-      };
-    },
-  );
+  app.post('/features/:id/log/cases', { config: { role: 'viewer' }, schema: c.logCases }, async (request) => {
+    const body = request.body;
+    await getFeatureOr404(store, request.params.id);
+    const entries = await store.listDecisionLog(request.params.id, { limit: body.limit });
+    return {
+      name: `recorded ${request.params.id}`,
+      feature: request.params.id,
+      cases: entries.map((e, i) => logCase(e, i)),
+    };
+  });
 }

@@ -7,46 +7,44 @@
  * never refuses) and the stored suite cases whose token verified before the change and no longer does.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { apply as applyMergePatch } from 'json-merge-patch';
-import type { z } from 'zod';
 import { ClaimflowError, NODE_KINDS, NODE_REGISTRY } from '../../../engine';
 import { auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
 import { type JwtSettings, JwtSettingsSaveSchema, redactJwtSettings } from '../../auth';
 import { settingsChanges } from '../../auth/lib/settings-changes';
+import { settingsRoutesContract } from '../../contract/settings';
 import { parse } from '../../lib/http-errors';
+import { handlerValidates } from '../../plugins/contract';
 import { tokenCasesNoLongerVerifying } from '../../replay/token-check';
-import { RecordingSettingsSchema } from '../../runtime/recording-settings';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const invalid = (field: string, message: string) =>
   new ClaimflowError('CF_SETTINGS_INVALID', `${field}: ${message}`, { field });
 
-export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get(
-    '/node-types',
-    { config: { role: 'viewer' }, schema: { tags: ['admin'], summary: 'The node registry' } },
-    async () =>
-      NODE_KINDS.map((kind) => {
-        const def = NODE_REGISTRY[kind];
-        const data = def.defaultData();
-        const parsed = (def.dataSchema as z.ZodType).safeParse(data);
-        return {
-          kind,
-          label: def.label,
-          description: def.description,
-          terminal: def.terminal,
-          defaultData: data,
-          branches: parsed.success ? def.branches(parsed.data as never) : null,
-        };
-      }),
+export async function settingsRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const c = settingsRoutesContract;
+  app.get('/node-types', { config: { role: 'viewer' }, schema: c.nodeTypes }, async () =>
+    NODE_KINDS.map((kind) => {
+      const def = NODE_REGISTRY[kind];
+      const data = def.defaultData();
+      return {
+        kind,
+        label: def.label,
+        description: def.description,
+        terminal: def.terminal,
+        defaultData: data,
+        // from the default data as it is: a new node's fields are still empty, so it would not pass its schema
+        branches: def.terminal ? [] : [...def.branches(data as never)],
+      };
+    }),
   );
 
-  app.get(
-    '/settings/jwt',
-    { config: { role: 'viewer' }, schema: { tags: ['settings'], summary: 'JWT integration settings' } },
-    async () => redactJwtSettings(ctx.runtime.settings),
+  app.get('/settings/jwt', { config: { role: 'viewer' }, schema: c.getJwt }, async () =>
+    redactJwtSettings(ctx.runtime.settings),
   );
 
   /** The stored settings, fresh from the store (another instance may have changed them). */
@@ -83,13 +81,8 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   app.put(
     '/settings/jwt',
-    {
-      config: { role: 'admin' },
-      schema: {
-        tags: ['settings'],
-        summary: 'Replace the JWT integration settings (key required; omitted fields take their defaults)',
-      },
-    },
+    // the handler validates (a kept secret, then the checks that need node:crypto), answering CF_SETTINGS_INVALID
+    { config: { role: 'admin' }, schema: c.putJwt, validatorCompiler: handlerValidates },
     async (request) => {
       const body = request.body;
       if (!isObject(body)) throw invalid('body', 'the JWT settings are a JSON object');
@@ -112,46 +105,42 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AppContext): Pro
   await app.register(async (scope) => {
     // RFC 7396's media type; plain application/json is accepted too.
     scope.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.jsonBodyParser);
-    scope.patch(
-      '/settings/jwt',
-      {
-        config: { role: 'admin' },
-        schema: {
-          tags: ['settings'],
-          summary: 'Change some JWT settings (JSON merge patch, RFC 7396: null removes a field)',
+    scope
+      .withTypeProvider<ZodTypeProvider>()
+      .patch(
+        '/settings/jwt',
+        { config: { role: 'admin' }, schema: c.patchJwt, validatorCompiler: handlerValidates },
+        async (request) => {
+          const patch = request.body;
+          if (!isObject(patch)) throw invalid('body', 'a merge patch of the JWT settings is a JSON object');
+          const before = await current();
+          const merged = applyMergePatch(structuredClone(before), {
+            ...patch,
+            ...(patch.key === undefined ? {} : { key: withKeptSecret(patch.key, before) }),
+          });
+          const next = parse(JwtSettingsSaveSchema, merged, 'body', 'CF_SETTINGS_INVALID');
+          const explicitNone = isObject(patch.key) && patch.key.kind === 'none';
+          if (next.key.kind === 'none' && before.key.kind !== 'none' && !explicitNone)
+            throw invalid(
+              'body.key',
+              'this patch would switch verification off; send {"key":{"kind":"none"}} to do that on purpose',
+            );
+          return save(request, before, next);
         },
-      },
-      async (request) => {
-        const patch = request.body;
-        if (!isObject(patch)) throw invalid('body', 'a merge patch of the JWT settings is a JSON object');
-        const before = await current();
-        const merged = applyMergePatch(structuredClone(before), {
-          ...patch,
-          ...(patch.key === undefined ? {} : { key: withKeptSecret(patch.key, before) }),
-        });
-        const next = parse(JwtSettingsSaveSchema, merged, 'body', 'CF_SETTINGS_INVALID');
-        const explicitNone = isObject(patch.key) && patch.key.kind === 'none';
-        if (next.key.kind === 'none' && before.key.kind !== 'none' && !explicitNone)
-          throw invalid(
-            'body.key',
-            'this patch would switch verification off; send {"key":{"kind":"none"}} to do that on purpose',
-          );
-        return save(request, before, next);
-      },
-    );
+      );
   });
 
   app.get(
     '/settings/recording',
-    { config: { role: 'viewer' }, schema: { tags: ['settings'], summary: 'Decision log recording settings' } },
+    { config: { role: 'viewer' }, schema: c.getRecording },
     async () => ctx.runtime.recording,
   );
 
   app.put(
     '/settings/recording',
-    { config: { role: 'admin' }, schema: { tags: ['settings'], summary: 'Replace the recording settings' } },
+    { config: { role: 'admin', invalidCode: 'CF_SETTINGS_INVALID' }, schema: c.putRecording },
     async (request) => {
-      const settings = parse(RecordingSettingsSchema, request.body ?? {}, 'body', 'CF_SETTINGS_INVALID');
+      const settings = request.body;
       await ctx.store.putSetting(
         'recording',
         settings,

@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { type CompiledFeature, isClaimflowError, visitorFromClaims } from '../../../engine';
 import type { AppContext } from '../../app-context';
 import {
@@ -21,11 +22,13 @@ import {
   type OfrepErrorCode,
   OfrepEvaluationRequestSchema,
   ofrepFailure,
+  ofrepRoutesContract,
   ofrepStatus,
   ofrepSuccess,
   readOfrepContext,
 } from '../../contract/ofrep';
 import { type DecisionAnswer, decide, verifyVisitorToken } from '../../decisions/decide';
+import { handlerValidates } from '../../plugins/contract';
 import { siteAccess } from '../../release/site-access';
 import { publishedIn } from '../../runtime/runtime';
 
@@ -75,8 +78,10 @@ function translate(error: unknown): OfrepError {
   return new OfrepError('GENERAL', 'the decision could not be made');
 }
 
-export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options: OfrepOptions = {}): Promise<void> {
+export async function ofrepRoutes(base: FastifyInstance, ctx: AppContext, options: OfrepOptions = {}): Promise<void> {
   void options; // the site key header is ctx.siteKeyHeader (the same option)
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const c = ofrepRoutesContract;
   // Errors raised before a handler runs (bad JSON, too deep, unsupported media type, too large) keep the OFREP shape.
   app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
     const key = (request.params as { key?: string } | undefined)?.key;
@@ -125,15 +130,14 @@ export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options
     );
   };
 
-  app.get(
-    '/configuration',
-    { schema: { tags: ['openfeature'], summary: 'OFREP: provider configuration (string flags, polling)' } },
-    async (request, reply) => sendWithEtag(request.headers['if-none-match'], reply, OFREP_CONFIGURATION),
+  app.get('/configuration', { schema: c.configuration }, async (request, reply) =>
+    sendWithEtag(request.headers['if-none-match'], reply, OFREP_CONFIGURATION),
   );
 
-  app.post<{ Params: { key: string } }>(
+  app.post(
     '/evaluate/flags/:key',
-    { schema: { tags: ['openfeature'], summary: 'OFREP: evaluate one flag (flag key = feature id)' } },
+    // the handler reads the body itself so that every refusal is in OFREP's shape
+    { schema: c.evaluateFlag, validatorCompiler: handlerValidates },
     async (request, reply) => {
       const key = request.params.key;
       const site = siteOr401(request, reply);
@@ -169,7 +173,7 @@ export async function ofrepRoutes(app: FastifyInstance, ctx: AppContext, options
 
   app.post(
     '/evaluate/flags',
-    { schema: { tags: ['openfeature'], summary: 'OFREP: evaluate every published flag (dry run; ETag)' } },
+    { schema: c.evaluateFlags, validatorCompiler: handlerValidates },
     async (request, reply) => {
       let c: Context;
       const site = siteOr401(request, reply);

@@ -1,39 +1,22 @@
 /** Public decision routes for sites: POST /v1/decisions (one or a batch) and GET /v1/decisions/:feature. */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import { ClaimflowError, RequestContextSchema } from '../../../engine';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ClaimflowError } from '../../../engine';
 import type { AppContext } from '../../app-context';
 import { readToken } from '../../auth';
-import { SITE_KEY_QUERY } from '../../contract/release';
-import { type DecideInput, decide } from '../../decisions/decide';
-import { parse } from '../../lib/http-errors';
+import { contextOfQuery, decisionRoutesContract } from '../../contract/decisions';
+import { needsVisitorId } from '../../contract/ofrep';
+import { type DecideInput, type DecisionAnswer, decide } from '../../decisions/decide';
 import { adminKeyOf, isAdminKey } from '../../plugins/admin-auth';
+import { hotSerializer } from '../../plugins/contract';
 import { siteAccess } from '../../release/site-access';
 import { parseAgainst } from '../../replay/replay-service';
 
 export const VISITOR_COOKIE = 'cf_vid';
 export const PREVIEW_HEADER = 'x-claimflow-preview';
-const featureId = z.string().min(1).max(128);
-
-const DecisionBodySchema = z
-  .object({
-    feature: featureId.optional(),
-    features: z.array(featureId).min(1).max(50).optional(),
-    context: RequestContextSchema.default({}),
-    dryRun: z.boolean().default(false),
-  })
-  .strict()
-  .refine((b) => b.feature !== undefined || b.features !== undefined, {
-    message: 'give "feature" (one feature id) or "features" (a batch of ids)',
-    path: ['feature'],
-  })
-  .refine((b) => b.feature === undefined || b.features === undefined, {
-    message: 'give "feature" (one) or "features" (a batch), not both',
-    path: ['features'],
-  });
-
 /** The body must be a JSON object; anything else (null, an array, a string, no body) is named as such. */
-function decisionBody(body: unknown) {
+function requireObjectBody(body: unknown): void {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     const got =
       body === undefined ? 'no body' : body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body;
@@ -43,28 +26,20 @@ function decisionBody(body: unknown) {
       { field: 'body' },
     );
   }
-  return parse(DecisionBodySchema, body);
 }
 
-/** The GET form takes the scalar context fields as query parameters. */
-const GetQuerySchema = RequestContextSchema.pick({
-  url: true,
-  path: true,
-  referrer: true,
-  device: true,
-  country: true,
-  contentId: true,
-})
-  .extend({ dryRun: z.enum(['true', 'false']).optional() })
-  .strict();
-
-export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  // answers are serialized with plain JSON.stringify on this warm path (checked against the schema in tests)
+  const serializerCompiler = hotSerializer(ctx.checkResponses);
   const run = async (
     request: FastifyRequest,
     reply: FastifyReply,
     features: string[],
     batch: boolean,
     rest: Omit<DecideInput, 'features' | 'token' | 'visitorCookie' | 'preview'>,
+    /** GET: the answer may be shared by a CDN when nothing in the request can make it differ between visitors. */
+    shareable = false,
   ) => {
     const started = performance.now();
     const token = readToken({ headers: request.headers, cookies: request.cookies }, ctx.runtime.settings.tokenSources);
@@ -72,15 +47,36 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Pro
       request.log.info({ source: token.source }, 'token sources disagree; using the precedence winner');
     const preview = previewOf(request, ctx.adminKey);
     const site = siteAccess(ctx, request);
+    const visitorCookie = request.cookies?.[VISITOR_COOKIE];
+    const live = shareable ? ctx.runtime.features.get(features[0]) : undefined;
+    const published = site.environment === undefined ? live?.published : live?.environments.get(site.environment);
+    // no token, no visitor cookie, no preview, a feature with neither split tests nor meters: the same for everyone
+    const publicCache =
+      live && published && token.token === null && visitorCookie === undefined && preview === undefined
+        ? needsVisitorId(published.compiled)
+          ? null
+          : { maxAgeSec: Number(live.feature.settings.cacheMaxAgeSec ?? 0) }
+        : null;
     const out = await decide(ctx.decideDeps, {
       environment: site.environment,
       features,
       token,
-      visitorCookie: request.cookies?.[VISITOR_COOKIE],
+      visitorCookie,
       preview,
       ...rest,
       dryRun: rest.dryRun || preview !== undefined,
+      partial: batch,
     });
+    if (shareable) reply.header('vary', varyOf(ctx));
+    if (publicCache) {
+      // no visitor id cookie either: this feature never uses one, and a shared answer must not carry one
+      const json = JSON.stringify(out.answers[0]);
+      const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
+      reply.header('cache-control', `public, max-age=${publicCache.maxAgeSec}`).header('etag', etag);
+      ctx.metrics.latency.observe({ route: 'single' }, (performance.now() - started) / 1000);
+      if (etagMatches(request.headers['if-none-match'], etag)) return reply.status(304).send(null);
+      return out.answers[0];
+    }
     if (out.setVisitorId)
       reply.setCookie(VISITOR_COOKIE, out.setVisitorId, {
         path: '/',
@@ -90,14 +86,20 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Pro
       });
     reply.header('cache-control', 'private, no-store');
     ctx.metrics.latency.observe({ route: batch ? 'batch' : 'single' }, (performance.now() - started) / 1000);
-    return batch ? { decisions: out.answers, token: out.answers[0]?.token } : out.answers[0];
+    return batch
+      ? { decisions: out.entries ?? out.answers, token: { status: out.token.status, reason: out.token.reason } }
+      : out.answers[0];
   };
 
   app.post(
     '/decisions',
-    { schema: { tags: ['decisions'], summary: 'Decide for one feature or a batch' } },
+    {
+      schema: decisionRoutesContract.post,
+      serializerCompiler,
+      preValidation: async (request) => requireObjectBody(request.body),
+    },
     async (request, reply) => {
-      const body = decisionBody(request.body);
+      const body = request.body;
       const batch = body.features !== undefined;
       return run(request, reply, batch ? (body.features as string[]) : [body.feature as string], batch, {
         context: body.context,
@@ -107,20 +109,34 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Pro
     },
   );
 
-  app.get<{ Params: { feature: string } }>(
-    '/decisions/:feature',
-    { schema: { tags: ['decisions'], summary: 'Decide for one feature (for sites and edge caches that cannot POST)' } },
-    async (request, reply) => {
-      const feature = parse(featureId, request.params.feature, 'params.feature');
-      const { [SITE_KEY_QUERY]: _siteKey, ...query } = (request.query ?? {}) as Record<string, unknown>;
-      const { dryRun, ...context } = parse(GetQuerySchema, query, 'query');
-      return run(request, reply, [feature], false, {
-        context,
-        dryRun: dryRun === 'true',
+  app.get('/decisions/:feature', { schema: decisionRoutesContract.get, serializerCompiler }, async (request, reply) => {
+    const feature = request.params.feature;
+    const answer = await run(
+      request,
+      reply,
+      [feature],
+      false,
+      {
+        context: contextOfQuery(request.query),
+        dryRun: request.query.dryRun === 'true',
         userAgent: request.headers['user-agent'],
-      });
-    },
+      },
+      true,
+    );
+    return answer as DecisionAnswer;
+  });
+}
+
+/** Every request header that can change a decision: a CDN keeps one copy per combination. */
+function varyOf(ctx: AppContext): string {
+  const custom = ctx.runtime.settings.tokenSources.header;
+  return ['Cookie', 'Authorization', 'User-Agent', PREVIEW_HEADER, ctx.siteKeyHeader, ...(custom ? [custom] : [])].join(
+    ', ',
   );
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  return header?.split(',').some((t) => ['*', etag].includes(t.trim().replace(/^W\//, ''))) ?? false;
 }
 
 /** A preview header is honoured only with the admin key; it makes the request a dry run against that version. */

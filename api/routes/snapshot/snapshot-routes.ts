@@ -8,6 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app-context';
+import { snapshotRoutesContract } from '../../contract/snapshot';
 import { siteAccess } from '../../release/site-access';
 import { snapshotSource } from './build-snapshot';
 
@@ -78,47 +79,34 @@ export async function snapshotRoutes(app: FastifyInstance, ctx: AppContext): Pro
     streams.clear();
   });
 
-  app.get(
-    '/snapshot',
-    {
-      schema: {
-        tags: ['sdk'],
-        summary: 'Published compiled features, catalogue and public JWT settings for local evaluation (ETag)',
-      },
-    },
-    async (request, reply) => {
-      const snapshot = await sourceOf(siteAccess(ctx, request).environment).current();
-      const tag = `"${snapshot.etag}"`;
-      reply.header('etag', tag).header('cache-control', 'private, no-cache');
-      const inm = request.headers['if-none-match'];
-      if (inm?.split(',').some((t) => t.trim().replace(/^W\//, '') === tag || t.trim() === '*'))
-        return reply.status(304).send();
-      return snapshot;
-    },
-  );
+  app.get('/snapshot', { schema: snapshotRoutesContract.snapshot }, async (request, reply) => {
+    const snapshot = await sourceOf(siteAccess(ctx, request).environment).current();
+    const tag = `"${snapshot.etag}"`;
+    reply.header('etag', tag).header('cache-control', 'private, no-cache');
+    const inm = request.headers['if-none-match'];
+    if (inm?.split(',').some((t) => t.trim().replace(/^W\//, '') === tag || t.trim() === '*'))
+      return reply.status(304).send();
+    return snapshot;
+  });
 
-  app.get(
-    '/snapshot/stream',
-    { schema: { tags: ['sdk'], summary: 'Server-sent events: the snapshot ETag on connect and on every change' } },
-    async (request, reply) => {
-      const { environment } = siteAccess(ctx, request);
-      const snapshot = await sourceOf(environment).current();
-      if (![...streams.values()].some((e) => e === environment)) etags.set(environment ?? '', snapshot.etag);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      send(res, 'hello', { etag: snapshot.etag });
-      streams.set(res, environment);
-      startWatching();
-      request.raw.on('close', () => {
-        streams.delete(res);
-        if (streams.size === 0) stopWatching();
-      });
-    },
-  );
+  app.get('/snapshot/stream', { schema: snapshotRoutesContract.stream }, async (request, reply) => {
+    const { environment } = siteAccess(ctx, request);
+    const snapshot = await sourceOf(environment).current();
+    if (![...streams.values()].some((e) => e === environment)) etags.set(environment ?? '', snapshot.etag);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    send(res, 'hello', { etag: snapshot.etag });
+    streams.set(res, environment);
+    startWatching();
+    request.raw.on('close', () => {
+      streams.delete(res);
+      if (streams.size === 0) stopWatching();
+    });
+  });
 }

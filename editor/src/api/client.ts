@@ -69,70 +69,19 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export interface FeatureSummary {
-  id: string;
-  name: string;
-  customerEntitlements: string[];
-  publishedVersion: number | null;
-  draftDiffers: boolean;
-  updatedAt: string;
-  settings?: Record<string, unknown>;
-  draft?: Graph;
-}
-export interface GraphNode {
-  id: string;
-  type: string;
-  position: { x: number; y: number };
-  data: Record<string, unknown>;
-}
-export interface GraphEdge {
-  id: string;
-  source: string;
-  target: string;
-  sourceHandle?: string | null;
-}
-export interface Graph {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
-export interface Problem {
-  code: string;
-  severity: 'error' | 'warning';
-  message: string;
-  nodeId?: string;
-  edgeId?: string;
-  field?: string;
-}
-export interface VersionSummary {
-  version: number;
-  author: string;
-  note: string;
-  createdAt: string;
-  rolledBackFrom: number | null;
-}
-export interface Product {
-  id: string;
-  name: string;
-  claimValues: string[];
-  entitlementIds: string[];
-}
-export interface Entitlement {
-  id: string;
-  name: string;
-  parentId: string | null;
-}
-export interface TestResult {
-  decision: string | null;
-  payload: unknown;
-  userState: string;
-  products: string[];
-  entitlements: string[];
-  path: string[];
-  reasons: string[];
-  /** Per node on the path: what it tested, the value it saw and the branch it took. */
-  trace?: Record<string, { order: number; tested: string; value: unknown; branch: string | null }>;
-  version: number | 'draft';
-  /** Which graph was evaluated: the one sent with the request (the canvas), the stored draft or a version. */
-  tested: 'graph' | 'draft' | number;
-  token: { status: string; reason: string | null };
-}
+// API shapes come from the service's contract (api/contract/, pure zod): type-only imports, nothing bundled.
+import type { Entitlement, Product } from '../../../api/contract/catalogue';
+import type {
+  FeatureSummary as FeatureListItem,
+  FeatureView,
+  ProblemView,
+  TestResult,
+  VersionSummary,
+} from '../../../api/contract/features';
+import type { GraphEdge, GraphNode, GraphShape } from '../../../engine';
+
+/** A feature as listed (`GET /features`) or with its draft (`GET /features/:id`). */
+export type FeatureSummary = FeatureListItem & { draft?: FeatureView['draft'] };
+export type Graph = GraphShape;
+export type Problem = ProblemView;
+export type { Entitlement, GraphEdge, GraphNode, Product, TestResult, VersionSummary };

@@ -1,45 +1,26 @@
 /** JWT integration settings, like Zephr's page: key, algorithms, issuer, audience, tolerance, sources, mapping. */
 import { useEffect, useState } from 'react';
+import { ALGORITHMS, type KeyKind, type RedactedJwtSettingsView } from '../../../api/contract/jwt-settings';
 import { api, describeError } from '../api/client';
 import { type FieldError, fieldError } from '../lib/field-errors';
 import { can, usePrincipal } from './session';
 
-const KINDS = [
-  { value: 'secret', label: 'Shared secret (HS256/384/512)' },
-  { value: 'spki', label: 'PEM public key' },
-  { value: 'x509', label: 'X.509 certificate' },
-  { value: 'jwks', label: 'JWKS document' },
-  { value: 'jwksUrl', label: 'JWKS keys endpoint URL' },
-  { value: 'none', label: 'Not configured' },
-];
-const ALGS = [
-  'HS256',
-  'HS384',
-  'HS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-];
+const KIND_LABELS: Record<KeyKind, string> = {
+  secret: 'Shared secret (HS256/384/512)',
+  spki: 'PEM public key',
+  x509: 'X.509 certificate',
+  jwks: 'JWKS document',
+  jwksUrl: 'JWKS keys endpoint URL',
+  none: 'Not configured',
+};
+/** In the order the form offers them (the contract's list: a new kind cannot be forgotten here). */
+const KINDS = (['secret', 'spki', 'x509', 'jwks', 'jwksUrl', 'none'] as const satisfies readonly KeyKind[]).map(
+  (value) => ({ value, label: KIND_LABELS[value] }),
+);
+const ALGS = ALGORITHMS;
 
-interface Settings {
-  key: Record<string, unknown>;
-  algorithms: string[];
-  issuer?: string | string[];
-  audience?: string | string[];
-  clockToleranceSec: number;
-  tokenSources: { cookie: string | null; bearer: boolean; header: string | null };
-  productsClaim: string;
-  foreignUserIdProperty: string;
-  foreignKeySystem: string;
-  invalidTokenMode: 'anonymous' | 'reject';
-}
+/** The settings as answered (`GET /settings/jwt`), with the key held loosely while the form edits it. */
+type Settings = Omit<RedactedJwtSettingsView, 'key'> & { key: Record<string, unknown> };
 
 const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : (v ?? ''));
 const unlist = (s: string) => {

@@ -5,6 +5,7 @@
  */
 import type { Edge, Node } from '@xyflow/react';
 import { useCallback, useMemo, useReducer } from 'react';
+import type { GraphView as StoredGraph } from '../../../api/contract/features';
 import type { Graph } from '../api/client';
 
 export type FlowNode = Node<Record<string, unknown>>;
@@ -76,10 +77,15 @@ export function useGraphHistory(initial: FlowGraph) {
   };
 }
 
-/** Stored graph -> React Flow state. */
-export function toFlow(graph: Graph): FlowGraph {
+/** Stored graph -> React Flow state (a draft saved through the API may lack positions or data). */
+export function toFlow(graph: StoredGraph): FlowGraph {
   return {
-    nodes: graph.nodes.map((n) => ({ id: n.id, type: n.type, position: n.position, data: n.data ?? {} })),
+    nodes: graph.nodes.map((n) => ({
+      id: n.id,
+      type: n.type,
+      position: n.position ?? { x: 0, y: 0 },
+      data: (n.data ?? {}) as Record<string, unknown>,
+    })),
     edges: graph.edges.map((e) => ({
       id: e.id,
       source: e.source,
