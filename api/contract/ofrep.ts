@@ -217,6 +217,8 @@ export function ofrepFailure(key: string, errorCode: OfrepErrorCode, errorDetail
 
 const ofrepTags = ['openfeature'];
 const notModified = z.null().describe('Not modified: the If-None-Match ETag is current');
+/** An unknown or revoked site key: `GENERAL` with the CF_SITE_KEY_INVALID message (OFREP's unauthorized status). */
+const siteKeyRefused = OfrepBulkEvaluationFailureSchema.describe('unknown or revoked site key (CF_SITE_KEY_INVALID)');
 /** OFREP routes answer OFREP's own shapes (never the Claimflow error shape), and need no credential. */
 export const ofrepRoutesContract = {
   configuration: {
@@ -237,6 +239,7 @@ export const ofrepRoutesContract = {
       200: OfrepServerEvaluationSuccessSchema,
       // without a flag key in the path (an empty key), a failure names no key
       400: z.union([OfrepEvaluationFailureSchema, OfrepBulkEvaluationFailureSchema]),
+      401: siteKeyRefused,
       404: OfrepEvaluationFailureSchema,
       500: z.union([OfrepEvaluationFailureSchema, OfrepBulkEvaluationFailureSchema]),
     },
@@ -251,6 +254,7 @@ export const ofrepRoutesContract = {
       200: OfrepBulkEvaluationSuccessSchema,
       304: notModified,
       400: OfrepBulkEvaluationFailureSchema,
+      401: siteKeyRefused,
       500: OfrepBulkEvaluationFailureSchema,
     },
   },

@@ -3,6 +3,7 @@
  * promotion and rollback per environment, site keys, change requests.
  */
 import { z } from 'zod';
+import { NoContent, route } from './common';
 
 export const EnvironmentName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'an environment name');
 
@@ -28,7 +29,9 @@ export const EnvironmentView = z.object({
   requiresApproval: z.boolean(),
   approvalsNeeded: z.number().int(),
 });
-export const EnvironmentList = z.object({ default: z.string(), environments: z.array(EnvironmentView) });
+export const EnvironmentList = z
+  .object({ default: z.string(), environments: z.array(EnvironmentView) })
+  .meta({ id: 'Environments' });
 
 const note = z.string().max(2000);
 const author = z.string().min(1).max(200);
@@ -65,16 +68,18 @@ export const SiteKeyCreateBody = z
   })
   .strict();
 
-export const SiteKeyView = z.object({
-  id: z.string(),
-  key: z.string(),
-  name: z.string(),
-  environment: z.string(),
-  origins: z.array(z.string()),
-  createdBy: z.string(),
-  createdAt: z.string(),
-  revokedAt: z.string().nullable(),
-});
+export const SiteKeyView = z
+  .object({
+    id: z.string(),
+    key: z.string(),
+    name: z.string(),
+    environment: z.string(),
+    origins: z.array(z.string()),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'SiteKey' });
 export const SiteKeyParams = z.object({ id: z.string().min(1).max(64) }).strict();
 
 /** The `siteKey` query parameter of the GET decision form (also accepted on the snapshot). */
@@ -98,38 +103,215 @@ export const ChangeRequestCommentBody = z.object({ comment: z.string().max(4000)
 export const ChangeRequestRejectBody = z.object({ comment: z.string().min(1).max(4000) }).strict();
 
 const actor = z.object({ type: z.string(), id: z.string().nullable(), name: z.string() });
-export const ChangeRequestView = z.object({
-  id: z.string(),
-  featureId: z.string(),
-  environment: z.string(),
-  action: z.enum(['publish', 'promote', 'rollback']),
-  status: ChangeRequestStatusSchema,
-  author: actor,
-  baseVersion: z.number().int().nullable(),
-  /** What would go live: the source version (promote, rollback) or the draft (publish); the note. */
-  proposal: z.object({
-    version: z.number().int().optional(),
-    fromEnvironment: z.string().optional(),
-    note: z.string(),
-    authorLabel: z.string(),
-  }),
-  review: z.unknown(),
-  approvalsNeeded: z.number().int(),
-  approvals: z.number().int(),
-  history: z.array(z.object({ at: z.string(), actor, kind: z.string(), text: z.string() })),
-  appliedVersion: z.number().int().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const ChangeRequestView = z
+  .object({
+    id: z.string(),
+    featureId: z.string(),
+    environment: z.string(),
+    action: z.enum(['publish', 'promote', 'rollback']),
+    status: ChangeRequestStatusSchema,
+    author: actor,
+    baseVersion: z.number().int().nullable(),
+    /** What would go live: the source version (promote, rollback) or the draft (publish); the note. */
+    proposal: z.object({
+      version: z.number().int().optional(),
+      fromEnvironment: z.string().optional(),
+      note: z.string(),
+      authorLabel: z.string(),
+    }),
+    review: z.unknown(),
+    approvalsNeeded: z.number().int(),
+    approvals: z.number().int(),
+    history: z.array(z.object({ at: z.string(), actor, kind: z.string(), text: z.string() })),
+    appliedVersion: z.number().int().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'ChangeRequest' });
 
-/** A release answer: live at once, or waiting for approval. */
-export const ReleaseOutcomeView = z.union([
-  z.object({
+/** A release that went live at once (201). */
+export const ReleaseLiveView = z
+  .object({
     status: z.literal('live'),
     environment: z.string(),
     version: z.number().int(),
     rolledBackFrom: z.number().int().optional(),
     createdAt: z.string().optional(),
+  })
+  .meta({ id: 'ReleaseLive' });
+/** A release waiting for approval in an environment that requires it (202): the change request it opened. */
+export const ReleasePendingView = z
+  .object({ status: z.literal('pendingApproval'), environment: z.string(), changeRequest: ChangeRequestView })
+  .meta({ id: 'ReleasePending' });
+/** A release answer: live at once, or waiting for approval. */
+export const ReleaseOutcomeView = z.union([ReleaseLiveView, ReleasePendingView]);
+
+/** Routes that take no fields (a body, if sent, is ignored). */
+export const NoFieldsBody = z.object({}).describe('no fields: send {} or no body');
+
+/** POST /admin/v1/change-requests/:id/approve: the request, and what went live when this was the last approval. */
+export const ApprovalView = z.object({
+  changeRequest: ChangeRequestView,
+  outcome: ReleaseOutcomeView.nullable().describe('null while more approvals are needed'),
+});
+
+const releaseTags = ['release'];
+const admin = 'admin' as const;
+const released = { 201: ReleaseLiveView, 202: ReleasePendingView };
+
+export const environmentRoutesContract = {
+  list: route({
+    operationId: 'listEnvironments',
+    summary: 'The release environments, the default one and their approval settings',
+    tags: releaseTags,
+    access: admin,
+    ok: { 200: EnvironmentList },
   }),
-  z.object({ status: z.literal('pendingApproval'), environment: z.string(), changeRequest: ChangeRequestView }),
-]);
+  put: route({
+    operationId: 'putEnvironmentSettings',
+    summary: 'Approval settings of an environment',
+    tags: releaseTags,
+    access: admin,
+    params: EnvironmentParams,
+    body: EnvironmentSettingsBody,
+    ok: { 200: EnvironmentList },
+    errors: [404],
+  }),
+  live: route({
+    operationId: 'listLiveVersions',
+    summary: 'The version live in each environment',
+    tags: releaseTags,
+    access: admin,
+    params: FeatureEnvironmentParams.pick({ id: true }),
+    ok: { 200: FeatureEnvironmentsView },
+    errors: [404],
+  }),
+  publish: route({
+    operationId: 'publishToEnvironment',
+    summary: 'Publish the draft to one environment (202 with a change request when it needs approval)',
+    tags: releaseTags,
+    access: admin,
+    params: FeatureEnvironmentParams,
+    body: EnvPublishBody,
+    ok: released,
+    errors: [404, 409],
+  }),
+  promote: route({
+    operationId: 'promoteToEnvironment',
+    summary: 'Make the version live in another environment live here (202 when it needs approval)',
+    tags: releaseTags,
+    access: admin,
+    params: FeatureEnvironmentParams,
+    body: EnvPromoteBody,
+    ok: released,
+    errors: [404, 409],
+  }),
+  rollback: route({
+    operationId: 'rollbackInEnvironment',
+    summary: 'Put a former version live again in one environment (202 when it needs approval)',
+    tags: releaseTags,
+    access: admin,
+    params: FeatureEnvironmentParams,
+    body: EnvRollbackBody,
+    ok: released,
+    errors: [404, 409],
+  }),
+};
+
+export const siteKeyRoutesContract = {
+  list: route({
+    operationId: 'listSiteKeys',
+    summary: 'Site keys, revoked ones included',
+    tags: releaseTags,
+    access: admin,
+    ok: { 200: z.array(SiteKeyView) },
+  }),
+  create: route({
+    operationId: 'createSiteKey',
+    summary: 'Create a site key for an environment and its allowed browser origins',
+    tags: releaseTags,
+    access: admin,
+    body: SiteKeyCreateBody,
+    ok: { 201: SiteKeyView },
+    errors: [404],
+  }),
+  revoke: route({
+    operationId: 'revokeSiteKey',
+    summary: 'Revoke a site key (every instance refuses it from then on)',
+    tags: releaseTags,
+    access: admin,
+    params: SiteKeyParams,
+    ok: { 204: NoContent },
+    errors: [404],
+  }),
+};
+
+export const changeRequestRoutesContract = {
+  list: route({
+    operationId: 'listChangeRequests',
+    summary: 'Change requests, newest first, by status, feature or environment',
+    tags: releaseTags,
+    access: admin,
+    querystring: ChangeRequestListQuery,
+    ok: { 200: z.array(ChangeRequestView) },
+  }),
+  get: route({
+    operationId: 'getChangeRequest',
+    summary: 'A change request with its history',
+    tags: releaseTags,
+    access: admin,
+    params: ChangeRequestParams,
+    ok: { 200: ChangeRequestView },
+    errors: [404],
+  }),
+  approve: route({
+    operationId: 'approveChangeRequest',
+    summary: 'Approve (goes live at the last approval)',
+    tags: releaseTags,
+    access: admin,
+    params: ChangeRequestParams,
+    body: ChangeRequestCommentBody,
+    ok: { 200: ApprovalView },
+    errors: [404, 409],
+  }),
+  reject: route({
+    operationId: 'rejectChangeRequest',
+    summary: 'Reject with a comment',
+    tags: releaseTags,
+    access: admin,
+    params: ChangeRequestParams,
+    body: ChangeRequestRejectBody,
+    ok: { 200: ChangeRequestView },
+    errors: [404, 409],
+  }),
+  withdraw: route({
+    operationId: 'withdrawChangeRequest',
+    summary: 'Withdraw (the author only)',
+    tags: releaseTags,
+    access: admin,
+    params: ChangeRequestParams,
+    body: ChangeRequestCommentBody,
+    ok: { 200: ChangeRequestView },
+    errors: [404, 409],
+  }),
+  refresh: route({
+    operationId: 'refreshChangeRequest',
+    summary: 'Rebase on the version live now (approvals start over)',
+    tags: releaseTags,
+    access: admin,
+    params: ChangeRequestParams,
+    body: NoFieldsBody,
+    ok: { 200: ChangeRequestView },
+    errors: [404, 409],
+  }),
+  comment: route({
+    operationId: 'commentOnChangeRequest',
+    summary: 'Add a comment to the history',
+    tags: releaseTags,
+    access: admin,
+    params: ChangeRequestParams,
+    body: ChangeRequestRejectBody,
+    ok: { 200: ChangeRequestView },
+    errors: [404, 409],
+  }),
+};

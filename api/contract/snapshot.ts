@@ -74,7 +74,7 @@ export type Snapshot = z.infer<typeof SnapshotSchema>;
 export const SnapshotChangeEventSchema = z.object({ etag: z.string() });
 export type SnapshotChangeEvent = z.infer<typeof SnapshotChangeEventSchema>;
 
-/** The snapshot routes: public, like decisions (site keys do not exist yet). */
+/** The snapshot routes: public, like decisions; an unknown or revoked site key answers 401 CF_SITE_KEY_INVALID. */
 export const snapshotRoutesContract = {
   snapshot: {
     operationId: 'getSnapshot',
@@ -84,6 +84,7 @@ export const snapshotRoutesContract = {
     response: {
       200: SnapshotSchema,
       304: z.null().describe('Not modified: the If-None-Match ETag is current'),
+      401: ErrorBodySchema,
       500: ErrorBodySchema,
       503: ErrorBodySchema,
     },
@@ -102,6 +103,7 @@ export const snapshotRoutesContract = {
           },
         },
       },
+      401: ErrorBodySchema,
       500: ErrorBodySchema,
       503: ErrorBodySchema,
     },

@@ -4,28 +4,31 @@
  * withdraws, anyone refreshes a request whose base version moved. Shapes: api/contract/release.ts.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { actorOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
-import {
-  ChangeRequestCommentBody,
-  ChangeRequestListQuery,
-  ChangeRequestParams,
-  ChangeRequestRejectBody,
-} from '../../contract/release';
+import { changeRequestRoutesContract } from '../../contract/release';
 import {
   approveChangeRequest,
   changeRequestView,
   commentOnChangeRequest,
   getChangeRequestOr404,
+  type ReleaseOutcome,
   refreshChangeRequest,
   rejectChangeRequest,
   withdrawChangeRequest,
 } from '../../features/release';
-import { parse } from '../../lib/http-errors';
 
-export async function changeRequestRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/change-requests', { config: { role: 'viewer' }, schema: { tags: ['release'] } }, async (request) => {
-    const q = parse(ChangeRequestListQuery, request.query ?? {}, 'query');
+/** A release outcome as answered (a pending one carries its change request's view). */
+const outcomeView = (out: ReleaseOutcome | null) =>
+  out?.status === 'pendingApproval' ? { ...out, changeRequest: changeRequestView(out.changeRequest) } : out;
+
+export async function changeRequestRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const c = changeRequestRoutesContract;
+
+  app.get('/change-requests', { config: { role: 'viewer' }, schema: c.list }, async (request) => {
+    const q = request.query;
     const list = await ctx.store.listChangeRequests({
       featureId: q.feature,
       environment: q.environment,
@@ -34,75 +37,40 @@ export async function changeRequestRoutes(app: FastifyInstance, ctx: AppContext)
     return list.map(changeRequestView);
   });
 
-  app.get<{ Params: { id: string } }>(
-    '/change-requests/:id',
-    { config: { role: 'viewer' }, schema: { tags: ['release'] } },
-    async (request) => {
-      const { id } = parse(ChangeRequestParams, request.params, 'params');
-      return changeRequestView(await getChangeRequestOr404(ctx, id));
-    },
+  app.get('/change-requests/:id', { config: { role: 'viewer' }, schema: c.get }, async (request) =>
+    changeRequestView(await getChangeRequestOr404(ctx, request.params.id)),
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/change-requests/:id/approve',
-    { config: { role: 'publisher' }, schema: { tags: ['release'], summary: 'Approve (goes live at the last one)' } },
-    async (request) => {
-      const { id } = parse(ChangeRequestParams, request.params, 'params');
-      const body = parse(ChangeRequestCommentBody, request.body ?? {});
-      const principal = request.principal;
-      const out = await approveChangeRequest(
-        ctx,
-        id,
-        { actor: actorOf(principal), role: principal?.role ?? 'viewer' },
-        body.comment,
-      );
-      return { changeRequest: changeRequestView(out.changeRequest), outcome: out.outcome };
-    },
+  app.post('/change-requests/:id/approve', { config: { role: 'publisher' }, schema: c.approve }, async (request) => {
+    const principal = request.principal;
+    const out = await approveChangeRequest(
+      ctx,
+      request.params.id,
+      { actor: actorOf(principal), role: principal?.role ?? 'viewer' },
+      request.body.comment,
+    );
+    return { changeRequest: changeRequestView(out.changeRequest), outcome: outcomeView(out.outcome) };
+  });
+
+  app.post('/change-requests/:id/reject', { config: { role: 'publisher' }, schema: c.reject }, async (request) =>
+    changeRequestView(
+      await rejectChangeRequest(ctx, request.params.id, { actor: actorOf(request.principal) }, request.body.comment),
+    ),
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/change-requests/:id/reject',
-    { config: { role: 'publisher' }, schema: { tags: ['release'] } },
-    async (request) => {
-      const { id } = parse(ChangeRequestParams, request.params, 'params');
-      const body = parse(ChangeRequestRejectBody, request.body ?? {});
-      return changeRequestView(await rejectChangeRequest(ctx, id, { actor: actorOf(request.principal) }, body.comment));
-    },
+  app.post('/change-requests/:id/withdraw', { config: { role: 'publisher' }, schema: c.withdraw }, async (request) =>
+    changeRequestView(
+      await withdrawChangeRequest(ctx, request.params.id, { actor: actorOf(request.principal) }, request.body.comment),
+    ),
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/change-requests/:id/withdraw',
-    { config: { role: 'publisher' }, schema: { tags: ['release'] } },
-    async (request) => {
-      const { id } = parse(ChangeRequestParams, request.params, 'params');
-      const body = parse(ChangeRequestCommentBody, request.body ?? {});
-      return changeRequestView(
-        await withdrawChangeRequest(ctx, id, { actor: actorOf(request.principal) }, body.comment),
-      );
-    },
+  app.post('/change-requests/:id/refresh', { config: { role: 'publisher' }, schema: c.refresh }, async (request) =>
+    changeRequestView(await refreshChangeRequest(ctx, request.params.id, { actor: actorOf(request.principal) })),
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/change-requests/:id/refresh',
-    {
-      config: { role: 'publisher' },
-      schema: { tags: ['release'], summary: 'Rebase on the version live now (approvals start over)' },
-    },
-    async (request) => {
-      const { id } = parse(ChangeRequestParams, request.params, 'params');
-      return changeRequestView(await refreshChangeRequest(ctx, id, { actor: actorOf(request.principal) }));
-    },
-  );
-
-  app.post<{ Params: { id: string } }>(
-    '/change-requests/:id/comments',
-    { config: { role: 'editor' }, schema: { tags: ['release'] } },
-    async (request) => {
-      const { id } = parse(ChangeRequestParams, request.params, 'params');
-      const body = parse(ChangeRequestRejectBody, request.body ?? {});
-      return changeRequestView(
-        await commentOnChangeRequest(ctx, id, { actor: actorOf(request.principal) }, body.comment),
-      );
-    },
+  app.post('/change-requests/:id/comments', { config: { role: 'editor' }, schema: c.comment }, async (request) =>
+    changeRequestView(
+      await commentOnChangeRequest(ctx, request.params.id, { actor: actorOf(request.principal) }, request.body.comment),
+    ),
   );
 }

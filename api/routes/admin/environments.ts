@@ -4,16 +4,10 @@
  * request it opened). Shapes: api/contract/release.ts.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { actorOf, auditOf, authorOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
-import {
-  EnvironmentParams,
-  EnvironmentSettingsBody,
-  EnvPromoteBody,
-  EnvPublishBody,
-  EnvRollbackBody,
-  FeatureEnvironmentParams,
-} from '../../contract/release';
+import { environmentRoutesContract } from '../../contract/release';
 import {
   changeRequestView,
   liveVersions,
@@ -22,9 +16,10 @@ import {
   type ReleaseOutcome,
   rollback,
 } from '../../features/release';
-import { parse } from '../../lib/http-errors';
 
-export async function environmentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function environmentRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const c = environmentRoutesContract;
   const { environments, store } = ctx;
 
   const list = async () => {
@@ -39,85 +34,77 @@ export async function environmentRoutes(app: FastifyInstance, ctx: AppContext): 
     };
   };
 
-  app.get('/environments', { config: { role: 'viewer' }, schema: { tags: ['release'] } }, list);
+  app.get('/environments', { config: { role: 'viewer' }, schema: c.list }, list);
 
-  app.put<{ Params: { env: string } }>(
-    '/environments/:env',
-    { config: { role: 'admin' }, schema: { tags: ['release'], summary: 'Approval settings of an environment' } },
-    async (request) => {
-      const { env } = parse(EnvironmentParams, request.params, 'params');
-      environments.check(env, 'params.env');
-      const body = parse(EnvironmentSettingsBody, request.body ?? {});
-      await environments.putSettings(store, env, body, (before, after) =>
-        auditOf(request, 'environment.update', `environment:${env}`, { before, after }),
-      );
-      return list();
-    },
-  );
+  app.put('/environments/:env', { config: { role: 'admin' }, schema: c.put }, async (request) => {
+    const { env } = request.params;
+    environments.check(env, 'params.env');
+    await environments.putSettings(store, env, request.body, (before, after) =>
+      auditOf(request, 'environment.update', `environment:${env}`, { before, after }),
+    );
+    return list();
+  });
 
-  app.get<{ Params: { id: string } }>(
-    '/features/:id/environments',
-    { config: { role: 'viewer' }, schema: { tags: ['release'], summary: 'The version live in each environment' } },
-    async (request) => ({ feature: request.params.id, environments: await liveVersions(ctx, request.params.id) }),
-  );
+  app.get('/features/:id/environments', { config: { role: 'viewer' }, schema: c.live }, async (request) => ({
+    feature: request.params.id,
+    environments: await liveVersions(ctx, request.params.id),
+  }));
 
-  const answer = (reply: { status(code: number): { send(body: unknown): unknown } }, out: ReleaseOutcome) =>
-    out.status === 'pendingApproval'
-      ? reply.status(202).send({ ...out, changeRequest: changeRequestView(out.changeRequest) })
-      : reply.status(201).send(out);
+  /** Waiting for approval: the change request opened, as answered. */
+  const pending = (out: Extract<ReleaseOutcome, { status: 'pendingApproval' }>) => ({
+    ...out,
+    changeRequest: changeRequestView(out.changeRequest),
+  });
 
-  app.post<{ Params: { id: string; env: string } }>(
+  app.post(
     '/features/:id/environments/:env/publish',
-    { config: { role: 'publisher' }, schema: { tags: ['release'], summary: 'Publish the draft to one environment' } },
+    { config: { role: 'publisher' }, schema: c.publish },
     async (request, reply) => {
-      const { id, env } = parse(FeatureEnvironmentParams, request.params, 'params');
+      const { id, env } = request.params;
       environments.check(env, 'params.env');
-      const body = parse(EnvPublishBody, request.body ?? {});
+      const body = request.body;
       const out = await publish(ctx, id, env, {
         actor: actorOf(request.principal),
         author: authorOf(request, body.author),
         note: body.note,
       });
-      return answer(reply, out);
+      if (out.status === 'pendingApproval') return reply.status(202).send(pending(out));
+      return reply.status(201).send(out);
     },
   );
 
-  app.post<{ Params: { id: string; env: string } }>(
+  app.post(
     '/features/:id/environments/:env/promote',
-    {
-      config: { role: 'publisher' },
-      schema: { tags: ['release'], summary: 'Make the version live in another environment live here' },
-    },
+    { config: { role: 'publisher' }, schema: c.promote },
     async (request, reply) => {
-      const { id, env } = parse(FeatureEnvironmentParams, request.params, 'params');
+      const { id, env } = request.params;
       environments.check(env, 'params.env');
-      const body = parse(EnvPromoteBody, request.body ?? {});
+      const body = request.body;
       environments.check(body.from, 'body.from');
       const out = await promote(ctx, id, body.from, env, {
         actor: actorOf(request.principal),
         author: authorOf(request, body.author),
         note: body.note || undefined,
       });
-      return answer(reply, out);
+      if (out.status === 'pendingApproval') return reply.status(202).send(pending(out));
+      return reply.status(201).send(out);
     },
   );
 
-  app.post<{ Params: { id: string; env: string } }>(
+  app.post(
     '/features/:id/environments/:env/rollback',
-    {
-      config: { role: 'publisher' },
-      schema: { tags: ['release'], summary: 'Put a former version live again in one environment' },
-    },
+    { config: { role: 'publisher' }, schema: c.rollback },
     async (request, reply) => {
-      const { id, env } = parse(FeatureEnvironmentParams, request.params, 'params');
+      const { id, env } = request.params;
       environments.check(env, 'params.env');
-      const body = parse(EnvRollbackBody, request.body ?? {});
+      const body = request.body;
       const out = await rollback(ctx, id, env, body.version, {
         actor: actorOf(request.principal),
         author: authorOf(request, body.author),
         note: body.note,
       });
-      return answer(reply, out);
+      if (out.status === 'pendingApproval') return reply.status(202).send(pending(out));
+      return reply.status(201).send(out);
     },
   );
 }

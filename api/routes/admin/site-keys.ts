@@ -5,20 +5,22 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import { actorOf, auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
-import { SiteKeyCreateBody, SiteKeyParams } from '../../contract/release';
-import { parse } from '../../lib/http-errors';
+import { siteKeyRoutesContract } from '../../contract/release';
 import type { SiteKey } from '../../store/store';
 
-export async function siteKeyRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function siteKeyRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const c = siteKeyRoutesContract;
   const { store, runtime, environments } = ctx;
 
-  app.get('/site-keys', { config: { role: 'admin' }, schema: { tags: ['release'] } }, async () => store.listSiteKeys());
+  app.get('/site-keys', { config: { role: 'admin' }, schema: c.list }, async () => store.listSiteKeys());
 
-  app.post('/site-keys', { config: { role: 'admin' }, schema: { tags: ['release'] } }, async (request, reply) => {
-    const body = parse(SiteKeyCreateBody, request.body ?? {});
+  app.post('/site-keys', { config: { role: 'admin' }, schema: c.create }, async (request, reply) => {
+    const body = request.body;
     environments.check(body.environment, 'body.environment');
     const key: SiteKey = {
       id: randomUUID(),
@@ -40,16 +42,11 @@ export async function siteKeyRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.status(201).send(created);
   });
 
-  app.delete<{ Params: { id: string } }>(
-    '/site-keys/:id',
-    { config: { role: 'admin' }, schema: { tags: ['release'] } },
-    async (request, reply) => {
-      const { id } = parse(SiteKeyParams, request.params, 'params');
-      const done = await store.revokeSiteKey(id, auditOf(request, 'siteKey.revoke', `siteKey:${id}`));
-      if (!done)
-        throw new ClaimflowError('CF_SITE_KEY_NOT_FOUND', `no active site key "${id}"`, { field: 'params.id' });
-      await runtime.reloadSiteKeys();
-      return reply.status(204).send();
-    },
-  );
+  app.delete('/site-keys/:id', { config: { role: 'admin' }, schema: c.revoke }, async (request, reply) => {
+    const { id } = request.params;
+    const done = await store.revokeSiteKey(id, auditOf(request, 'siteKey.revoke', `siteKey:${id}`));
+    if (!done) throw new ClaimflowError('CF_SITE_KEY_NOT_FOUND', `no active site key "${id}"`, { field: 'params.id' });
+    await runtime.reloadSiteKeys();
+    return reply.status(204).send(null);
+  });
 }
