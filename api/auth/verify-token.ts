@@ -60,6 +60,11 @@ export interface KeySetStatus {
 export interface TokenVerifier {
   /** Never throws and never rejects; `claims` of a valid result are deeply frozen (they are shared with the cache). */
   verify(token: string): Promise<VerifyResult>;
+  /**
+   * The answer for a token already verified and still unexpired, without waiting (the warm decision path); undefined
+   * when `verify` must run (not cached, expired, malformed: `verify` answers those with their codes).
+   */
+  cached(token: string): VerifyResult | undefined;
   stats(): VerifierStats;
   /** The key set's state, without any I/O. */
   keySet(): KeySetStatus;
@@ -226,6 +231,13 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
     };
   }
 
+  function cachedValid(token: string): VerifyResult | undefined {
+    const hit = cache?.get(token);
+    if (!hit || (hit.exp !== undefined && hit.exp <= Math.floor(now() / 1000) - tolerance)) return undefined;
+    counters.cacheHits++;
+    return { status: 'valid', claims: hit.claims, header: hit.header };
+  }
+
   async function verify(token: string): Promise<VerifyResult> {
     if (typeof token !== 'string' || token.length === 0) return fail('CF_TOKEN_MISSING', 'no token');
     if (token.length > MAX_TOKEN_BYTES || Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES)
@@ -269,6 +281,7 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
         return withoutToken(fail(t.code, t.reason), typeof token === 'string' ? token : '');
       }
     },
+    cached: (token) => (typeof token === 'string' && token.length <= MAX_TOKEN_BYTES ? cachedValid(token) : undefined),
     stats: () => ({ ...counters }),
     keySet,
     async prefetchKeySet() {

@@ -112,12 +112,26 @@ export interface DecideDeps {
   ) => Promise<{ compiled: CompiledFeature; version: number | 'draft' }>;
 }
 
+type VerifiedVisitor = { outcome: TokenOutcome; claims: Record<string, unknown> | null };
+const MISSING: VerifiedVisitor = Object.freeze({
+  outcome: Object.freeze({ status: 'missing', reason: null, code: null }) as TokenOutcome,
+  claims: null,
+});
+const VALID: TokenOutcome = Object.freeze({ status: 'valid', reason: null, code: null }) as TokenOutcome;
+
+/** No token, or one already verified: answered without waiting (most decisions of a warm service). */
+function verifiedAtOnce(runtime: Runtime, found: TokenFound): VerifiedVisitor | undefined {
+  if (found.token === null) return MISSING;
+  const hit = runtime.verifier.cached(found.token);
+  return hit?.status === 'valid' ? { outcome: VALID, claims: hit.claims } : undefined;
+}
+
 export async function verifyVisitorToken(
   runtime: Runtime,
   metrics: Metrics,
   found: TokenFound,
-): Promise<{ outcome: TokenOutcome; claims: Record<string, unknown> | null }> {
-  if (found.token === null) return { outcome: { status: 'missing', reason: null, code: null }, claims: null };
+): Promise<VerifiedVisitor> {
+  if (found.token === null) return MISSING;
   const result = await runtime.verifier.verify(found.token);
   if (result.status === 'valid')
     return { outcome: { status: 'valid', reason: null, code: null }, claims: result.claims };
@@ -133,7 +147,9 @@ export async function verifyVisitorToken(
  */
 export async function decide(deps: DecideDeps, input: DecideInput): Promise<DecideOutput> {
   const { runtime, metrics } = deps;
-  const { outcome, claims } = await verifyVisitorToken(runtime, metrics, input.token);
+  // Only a token not seen before waits for its verification; the warm path stays synchronous up to the meters.
+  const { outcome, claims } =
+    verifiedAtOnce(runtime, input.token) ?? (await verifyVisitorToken(runtime, metrics, input.token));
   if (outcome.code && runtime.settings.invalidTokenMode === 'reject') {
     throw new ClaimflowError(outcome.code, outcome.reason ?? 'invalid token', {
       field: 'token',
@@ -165,7 +181,10 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
     try {
       live = runtime.features.get(featureId);
       if (!live) throw new ClaimflowError('CF_FEATURE_NOT_FOUND', `no feature "${featureId}"`, { field: 'feature' });
-      target = await targetOf(deps, featureId, live, input.preview, input.environment);
+      target =
+        input.preview === undefined
+          ? publishedTarget(featureId, live, input.environment)
+          : await targetOf(deps, featureId, live, input.preview, input.environment);
     } catch (error) {
       if (!entries || !isClaimflowError(error) || !PER_FEATURE_CODES.has(error.code)) throw error;
       const code = error.code as DecisionFailure['error']['code'];
@@ -182,7 +201,8 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       state: assignState(compiled, visitorId),
     });
     const counting = !input.dryRun && input.preview === undefined;
-    const { decision, meters } = await evaluateWithMeters(
+    // A feature without meters on the fast evaluator is decided without waiting; meters wait for their store.
+    const evaluated = evaluateWithMeters(
       deps,
       featureId,
       compiled,
@@ -191,6 +211,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
       request.contentId ?? null,
       counting,
     );
+    const { decision, meters } = evaluated instanceof Promise ? await evaluated : evaluated;
     metrics.decisions.inc({ feature: featureId, decision: decision.decision ?? 'none', mode: decisionMode(input) });
     if (counting) deps.shadow?.maybeCheck(featureId, target.version, compiled, facts, decision);
     const answer: DecisionAnswer = {
@@ -228,6 +249,14 @@ async function targetOf(
   environment: string | undefined,
 ): Promise<{ compiled: CompiledFeature; version: number | 'draft' }> {
   if (preview !== undefined && deps.loadPreview) return deps.loadPreview(featureId, preview);
+  return publishedTarget(featureId, live, environment);
+}
+
+function publishedTarget(
+  featureId: string,
+  live: LiveFeature,
+  environment: string | undefined,
+): { compiled: CompiledFeature; version: number | 'draft' } {
   const published = environment === undefined ? live.published : live.environments.get(environment);
   if (!published)
     throw new ClaimflowError(
@@ -251,7 +280,12 @@ async function targetOf(
  */
 const fastEvaluator = createDecisionEvaluator('fast');
 
-async function evaluateWithMeters(
+interface Evaluated {
+  decision: Evaluation;
+  meters: MeterRemaining[];
+}
+
+function evaluateWithMeters(
   deps: DecideDeps,
   featureId: string,
   compiled: CompiledFeature,
@@ -259,10 +293,27 @@ async function evaluateWithMeters(
   visitorId: string,
   contentId: string | null,
   counting: boolean,
-): Promise<{ decision: Evaluation; meters: MeterRemaining[] }> {
+): Evaluated | Promise<Evaluated> {
   const evaluator = deps.evaluator ?? fastEvaluator;
   const meters = meterUses(compiled, featureId); // found once per compiled version
-  if (meters.length === 0) return { decision: await evaluator.evaluate(compiled, facts), meters: [] };
+  if (meters.length === 0) {
+    const d = evaluator.evaluate(compiled, facts);
+    return d instanceof Promise ? d.then((decision) => ({ decision, meters: [] })) : { decision: d, meters: [] };
+  }
+  return evaluateMetered(deps, evaluator, meters, featureId, compiled, facts, visitorId, contentId, counting);
+}
+
+async function evaluateMetered(
+  deps: DecideDeps,
+  evaluator: DecisionEvaluator,
+  meters: MeterUse[],
+  featureId: string,
+  compiled: CompiledFeature,
+  facts: Facts,
+  visitorId: string,
+  contentId: string | null,
+  counting: boolean,
+): Promise<Evaluated> {
   const meterStore = deps.meters ?? deps.store;
   const byNode = new Map(meters.map((m) => [m.nodeId, m]));
   const now = facts.now as number;

@@ -16,11 +16,11 @@ import { parseAgainst } from '../../replay/replay-service';
 export const VISITOR_COOKIE = 'cf_vid';
 export const PREVIEW_HEADER = 'x-claimflow-preview';
 /** The body must be a JSON object; anything else (null, an array, a string, no body) is named as such. */
-function requireObjectBody(body: unknown): void {
+function objectBodyProblem(body: unknown): ClaimflowError | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     const got =
       body === undefined ? 'no body' : body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body;
-    throw new ClaimflowError(
+    return new ClaimflowError(
       'CF_REQUEST_INVALID',
       `body: expected a JSON object such as {"feature": "article"}, got ${got}`,
       { field: 'body' },
@@ -96,7 +96,7 @@ export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Pr
     {
       schema: decisionRoutesContract.post,
       serializerCompiler,
-      preValidation: async (request) => requireObjectBody(request.body),
+      preValidation: (request, _reply, done) => done(objectBodyProblem(request.body)),
     },
     async (request, reply) => {
       const body = request.body;

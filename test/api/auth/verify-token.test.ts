@@ -124,6 +124,21 @@ describe('verified-token cache', () => {
     expect(v.stats()).toEqual({ cacheHits: 1, cacheMisses: 2, coalesced: 0, jwksFetches: 0 }); // evicted: the second is a miss
   });
 
+  it('answers a verified, unexpired token at once from the cache (the warm path), and nothing else', async () => {
+    let now = Date.now();
+    const v = verifierFor(hmacSettings({ clockToleranceSec: 5 }), { now: () => now });
+    const token = await signHs({ sub: 'u', exp: Math.floor(now / 1000) + 60 });
+    expect(v.cached(token)).toBeUndefined(); // never verified: the caller must wait for verify()
+    expectValid(await v.verify(token));
+    const hit = v.cached(token);
+    expectValid(hit as NonNullable<typeof hit>);
+    expect(v.cached(await signHs(valid(), {}, 'x'.repeat(40)))).toBeUndefined(); // failures are never cached
+    expect(v.cached('not a token')).toBeUndefined();
+    now += 66_000; // beyond exp and the tolerance: verify() must say so
+    expect(v.cached(token)).toBeUndefined();
+    expectRefused(await v.verify(token), 'CF_TOKEN_EXPIRED');
+  });
+
   it('never caches failures', async () => {
     const v = verifierFor(hmacSettings());
     const bad = await signHs(valid(), {}, 'x'.repeat(40));
