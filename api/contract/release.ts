@@ -147,7 +147,7 @@ export const ReleasePendingView = z
 export const ReleaseOutcomeView = z.union([ReleaseLiveView, ReleasePendingView]);
 
 /** Routes that take no fields (a body, if sent, is ignored). */
-export const NoFieldsBody = z.object({}).describe('no fields: send {} or no body');
+export const NoFieldsBody = z.object({}).nullish().describe('no fields: send {} or no body');
 
 /** POST /admin/v1/change-requests/:id/approve: the request, and what went live when this was the last approval. */
 export const ApprovalView = z.object({

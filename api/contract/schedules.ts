@@ -3,6 +3,8 @@
  * roll back at a future time given in an IANA time zone (pure zod, no Node built-ins).
  */
 import { z } from 'zod';
+import { route } from './common';
+import { NoFieldsBody } from './release';
 
 export const SCHEDULE_ACTIONS = ['publish', 'promote', 'rollback'] as const;
 export const ScheduleActionSchema = z.enum(SCHEDULE_ACTIONS);
@@ -38,29 +40,72 @@ export const ListSchedulesQuery = z
   })
   .strict();
 
-export const ScheduleSchema = z.object({
-  id: z.string(),
-  featureId: z.string(),
-  environment: z.string(),
-  action: ScheduleActionSchema,
-  version: z.number().int().nullable(),
-  /** True when the draft was captured at scheduling time (publish without a version). */
-  hasSnapshot: z.boolean(),
-  fromEnvironment: z.string().nullable(),
-  /** The instant it runs (UTC, ISO-8601), and the wall-clock time and zone it was given in. */
-  runAt: z.string(),
-  timeZone: z.string(),
-  localTime: z.string(),
-  note: z.string(),
-  status: ScheduleStatusSchema,
-  createdBy: z.object({ type: z.string(), id: z.string().nullable(), name: z.string() }),
-  createdAt: z.string(),
-  ranAt: z.string().nullable(),
-  /** How long after `runAt` it ran; `late` when beyond the lateness threshold (e.g. every instance was down). */
-  lateByMs: z.number().int().nullable(),
-  late: z.boolean(),
-  /** What it did: `{ version }` of the publish it made, or why it failed (`error`). */
-  result: z.unknown().nullable(),
-  error: z.string().nullable(),
-});
+export const ScheduleSchema = z
+  .object({
+    id: z.string(),
+    featureId: z.string(),
+    environment: z.string(),
+    action: ScheduleActionSchema,
+    version: z.number().int().nullable(),
+    /** True when the draft was captured at scheduling time (publish without a version). */
+    hasSnapshot: z.boolean(),
+    fromEnvironment: z.string().nullable(),
+    /** The instant it runs (UTC, ISO-8601), and the wall-clock time and zone it was given in. */
+    runAt: z.string(),
+    timeZone: z.string(),
+    localTime: z.string(),
+    note: z.string(),
+    status: ScheduleStatusSchema,
+    createdBy: z.object({ type: z.string(), id: z.string().nullable(), name: z.string() }),
+    createdAt: z.string(),
+    ranAt: z.string().nullable(),
+    /** How long after `runAt` it ran; `late` when beyond the lateness threshold (e.g. every instance was down). */
+    lateByMs: z.number().int().nullable(),
+    late: z.boolean(),
+    /** What it did: `{ version }` of the publish it made, or why it failed (`error`). */
+    result: z.unknown().nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'Schedule' });
 export type Schedule = z.infer<typeof ScheduleSchema>;
+
+const tags = ['schedules'];
+
+export const scheduleRoutesContract = {
+  create: route({
+    operationId: 'createSchedule',
+    summary: 'Schedule a publish, promotion or rollback at a time in an IANA time zone',
+    tags,
+    access: 'admin',
+    body: CreateScheduleBody,
+    ok: { 201: ScheduleSchema },
+    errors: [404],
+  }),
+  list: route({
+    operationId: 'listSchedules',
+    summary: 'Scheduled changes, by feature and status',
+    tags,
+    access: 'admin',
+    querystring: ListSchedulesQuery,
+    ok: { 200: z.array(ScheduleSchema) },
+  }),
+  get: route({
+    operationId: 'getSchedule',
+    summary: 'A scheduled change and what it did',
+    tags,
+    access: 'admin',
+    params: ScheduleIdParams,
+    ok: { 200: ScheduleSchema },
+    errors: [404],
+  }),
+  cancel: route({
+    operationId: 'cancelSchedule',
+    summary: 'Cancel a pending scheduled change',
+    tags,
+    access: 'admin',
+    params: ScheduleIdParams,
+    body: NoFieldsBody,
+    ok: { 200: ScheduleSchema },
+    errors: [404, 409],
+  }),
+};

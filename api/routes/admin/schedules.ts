@@ -1,23 +1,24 @@
 /** Admin: scheduled publish, promotion and rollback (create and cancel: publisher; list: viewer). */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import { actorOf, auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
-import { CreateScheduleBody, ListSchedulesQuery, ScheduleIdParams } from '../../contract/schedules';
+import { scheduleRoutesContract } from '../../contract/schedules';
 import { getFeatureOr404 } from '../../features/feature-service';
-import { parse } from '../../lib/http-errors';
 import type { ReleaseContext } from '../../release/release-context';
 import { resolveScheduleTime } from '../../schedules/schedule-time';
 import { scheduleView } from '../../store/release/release-store';
 
-export async function scheduleRoutes(app: FastifyInstance, ctx: AppContext, rel: ReleaseContext): Promise<void> {
+export async function scheduleRoutes(base: FastifyInstance, ctx: AppContext, rel: ReleaseContext): Promise<void> {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const c = scheduleRoutesContract;
   const { release } = rel;
-  const tags = ['schedules'];
   const environmentOf = (name: string | undefined, field: string) =>
     ctx.environments.check(name ?? ctx.environments.defaultName, field);
 
-  app.post('/schedules', { config: { role: 'publisher' }, schema: { tags } }, async (request, reply) => {
-    const body = parse(CreateScheduleBody, request.body ?? {});
+  app.post('/schedules', { config: { role: 'publisher' }, schema: c.create }, async (request, reply) => {
+    const body = request.body;
     const environment = environmentOf(body.environment, 'body.environment');
     const fromEnvironment =
       body.action === 'promote' ? environmentOf(body.fromEnvironment, 'body.fromEnvironment') : null;
@@ -57,31 +58,26 @@ export async function scheduleRoutes(app: FastifyInstance, ctx: AppContext, rel:
     return reply.status(201).send(scheduleView(created));
   });
 
-  app.get('/schedules', { config: { role: 'viewer' }, schema: { tags } }, async (request) => {
-    const query = parse(ListSchedulesQuery, request.query ?? {}, 'query');
-    return (await release.listSchedules(query)).map(scheduleView);
-  });
+  app.get('/schedules', { config: { role: 'viewer' }, schema: c.list }, async (request) =>
+    (await release.listSchedules(request.query)).map(scheduleView),
+  );
 
-  app.get('/schedules/:id', { config: { role: 'viewer' }, schema: { tags } }, async (request) => {
-    const { id } = parse(ScheduleIdParams, request.params, 'params');
+  app.get('/schedules/:id', { config: { role: 'viewer' }, schema: c.get }, async (request) => {
+    const { id } = request.params;
     const s = await release.getSchedule(id);
     if (!s) throw new ClaimflowError('CF_SCHEDULE_NOT_FOUND', `no scheduled change "${id}"`, { field: 'params.id' });
     return scheduleView(s);
   });
 
-  app.post(
-    '/schedules/:id/cancel',
-    { config: { role: 'publisher' }, schema: { tags, summary: 'Cancel a pending scheduled change' } },
-    async (request) => {
-      const { id } = parse(ScheduleIdParams, request.params, 'params');
-      const cancelled = await release.cancelSchedule(
-        id,
-        auditOf(request, 'schedule.cancel', `schedule:${id}`, {
-          before: { status: 'pending' },
-          after: { status: 'cancelled' },
-        }),
-      );
-      return scheduleView(cancelled);
-    },
-  );
+  app.post('/schedules/:id/cancel', { config: { role: 'publisher' }, schema: c.cancel }, async (request) => {
+    const { id } = request.params;
+    const cancelled = await release.cancelSchedule(
+      id,
+      auditOf(request, 'schedule.cancel', `schedule:${id}`, {
+        before: { status: 'pending' },
+        after: { status: 'cancelled' },
+      }),
+    );
+    return scheduleView(cancelled);
+  });
 }

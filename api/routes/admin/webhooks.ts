@@ -1,17 +1,11 @@
 /** Admin: webhooks (admin role: they hold signing secrets), their delivery log and test deliveries. */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import { auditOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
-import {
-  CreateWebhookBody,
-  DeliveriesQuery,
-  PatchWebhookBody,
-  type Webhook,
-  WebhookIdParams,
-} from '../../contract/webhooks';
-import { parse } from '../../lib/http-errors';
+import { type Webhook, webhookRoutesContract } from '../../contract/webhooks';
 import type { ReleaseContext } from '../../release/release-context';
 import type { StoredWebhook } from '../../store/release/release-store';
 import { checkWebhookUrl } from '../../webhooks/url-guard';
@@ -19,21 +13,22 @@ import { checkWebhookUrl } from '../../webhooks/url-guard';
 const newSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
 const view = ({ secret: _secret, ...w }: StoredWebhook): Webhook => w;
 
-export async function webhookRoutes(app: FastifyInstance, _ctx: AppContext, rel: ReleaseContext): Promise<void> {
+export async function webhookRoutes(base: FastifyInstance, _ctx: AppContext, rel: ReleaseContext): Promise<void> {
+  const app = base.withTypeProvider<ZodTypeProvider>();
+  const c = webhookRoutesContract;
   const { release, events, self } = rel;
-  const tags = ['webhooks'];
   const hookOr404 = async (id: string) => {
     const hook = await release.getWebhook(id);
     if (!hook) throw new ClaimflowError('CF_WEBHOOK_NOT_FOUND', `no webhook "${id}"`, { field: 'params.id' });
     return hook;
   };
 
-  app.get('/webhooks', { config: { role: 'admin' }, schema: { tags } }, async () =>
+  app.get('/webhooks', { config: { role: 'admin' }, schema: c.list }, async () =>
     (await release.listWebhooks()).map(view),
   );
 
-  app.post('/webhooks', { config: { role: 'admin' }, schema: { tags } }, async (request, reply) => {
-    const body = parse(CreateWebhookBody, request.body ?? {});
+  app.post('/webhooks', { config: { role: 'admin' }, schema: c.create }, async (request, reply) => {
+    const body = request.body;
     await checkWebhookUrl(body.url, self);
     const at = new Date().toISOString();
     const hook: StoredWebhook = { id: crypto.randomUUID(), ...body, secret: newSecret(), createdAt: at, updatedAt: at };
@@ -41,14 +36,13 @@ export async function webhookRoutes(app: FastifyInstance, _ctx: AppContext, rel:
     return reply.status(201).send(hook);
   });
 
-  app.get('/webhooks/:id', { config: { role: 'admin' }, schema: { tags } }, async (request) => {
-    const { id } = parse(WebhookIdParams, request.params, 'params');
-    return view(await hookOr404(id));
-  });
+  app.get('/webhooks/:id', { config: { role: 'admin' }, schema: c.get }, async (request) =>
+    view(await hookOr404(request.params.id)),
+  );
 
-  app.patch('/webhooks/:id', { config: { role: 'admin' }, schema: { tags } }, async (request) => {
-    const { id } = parse(WebhookIdParams, request.params, 'params');
-    const body = parse(PatchWebhookBody, request.body ?? {});
+  app.patch('/webhooks/:id', { config: { role: 'admin' }, schema: c.patch }, async (request) => {
+    const { id } = request.params;
+    const body = request.body;
     const before = await hookOr404(id);
     if (body.url !== undefined) await checkWebhookUrl(body.url, self);
     const { rotateSecret, ...patch } = body;
@@ -64,36 +58,30 @@ export async function webhookRoutes(app: FastifyInstance, _ctx: AppContext, rel:
     return secret ? after : view(after);
   });
 
-  app.delete('/webhooks/:id', { config: { role: 'admin' }, schema: { tags } }, async (request, reply) => {
-    const { id } = parse(WebhookIdParams, request.params, 'params');
+  app.delete('/webhooks/:id', { config: { role: 'admin' }, schema: c.delete }, async (request, reply) => {
+    const { id } = request.params;
     const before = await release.getWebhook(id);
     const gone = await release.deleteWebhook(
       id,
       auditOf(request, 'webhook.delete', `webhook:${id}`, { before: before && view(before) }),
     );
     if (!gone) throw new ClaimflowError('CF_WEBHOOK_NOT_FOUND', `no webhook "${id}"`, { field: 'params.id' });
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
-  app.get(
-    '/webhooks/:id/deliveries',
-    { config: { role: 'admin' }, schema: { tags, summary: 'The delivery log of a webhook, newest first' } },
-    async (request) => {
-      const { id } = parse(WebhookIdParams, request.params, 'params');
-      const { limit } = parse(DeliveriesQuery, request.query ?? {}, 'query');
-      await hookOr404(id);
-      return release.listDeliveries(id, limit);
-    },
-  );
+  app.get('/webhooks/:id/deliveries', { config: { role: 'admin' }, schema: c.deliveries }, async (request) => {
+    const { id } = request.params;
+    const { limit } = request.query;
+    await hookOr404(id);
+    return release.listDeliveries(id, limit);
+  });
 
-  app.post(
-    '/webhooks/:id/test',
-    { config: { role: 'admin' }, schema: { tags, summary: 'Queue a signed webhook.test delivery to this webhook' } },
-    async (request, reply) => {
-      const { id } = parse(WebhookIdParams, request.params, 'params');
-      await hookOr404(id);
-      const deliveryId = await events.sendTest(id);
-      return reply.status(202).send(await release.getDelivery(deliveryId));
-    },
-  );
+  app.post('/webhooks/:id/test', { config: { role: 'admin' }, schema: c.test }, async (request, reply) => {
+    const { id } = request.params;
+    await hookOr404(id);
+    const delivery = await release.getDelivery(await events.sendTest(id));
+    // gone only when the webhook was deleted (with its deliveries) in between
+    if (!delivery) throw new ClaimflowError('CF_WEBHOOK_NOT_FOUND', `no webhook "${id}"`, { field: 'params.id' });
+    return reply.status(202).send(delivery);
+  });
 }
