@@ -103,6 +103,41 @@ export const ChangeRequestCommentBody = z.object({ comment: z.string().max(4000)
 export const ChangeRequestRejectBody = z.object({ comment: z.string().min(1).max(4000) }).strict();
 
 const actor = z.object({ type: z.string(), id: z.string().nullable(), name: z.string() });
+const diffNode = z.looseObject({ id: z.string(), type: z.string() });
+/** What a reviewer sees: the diff against the live version, the feature's suites run on the proposal, the impact. */
+export const ChangeRequestReviewSchema = z.looseObject({
+  environment: z.string(),
+  from: z.number().int().nullable().describe('the live version the proposal is compared with'),
+  diff: z.looseObject({
+    same: z.boolean(),
+    nodes: z.looseObject({
+      added: z.array(diffNode),
+      removed: z.array(diffNode),
+      changed: z.array(diffNode.extend({ before: z.unknown(), after: z.unknown() })),
+    }),
+    edges: z.looseObject({ added: z.array(z.string()), removed: z.array(z.string()) }),
+  }),
+  suites: z.array(
+    z.looseObject({
+      suite: z.string(),
+      total: z.number().int(),
+      passed: z.number().int(),
+      failed: z.number().int(),
+      failing: z.array(z.looseObject({ case: z.string() })),
+      invalid: z.boolean().optional(),
+    }),
+  ),
+  impact: z
+    .looseObject({
+      total: z.number().int(),
+      changed: z.number().int(),
+      transitions: z.array(
+        z.looseObject({ from: z.string().nullable(), to: z.string().nullable(), count: z.number().int() }),
+      ),
+    })
+    .nullable()
+    .describe('decisions recorded on the live version that the proposal would change (null: nothing recorded)'),
+});
 export const ChangeRequestView = z
   .object({
     id: z.string(),
@@ -119,7 +154,7 @@ export const ChangeRequestView = z
       note: z.string(),
       authorLabel: z.string(),
     }),
-    review: z.unknown(),
+    review: ChangeRequestReviewSchema,
     approvalsNeeded: z.number().int(),
     approvals: z.number().int(),
     history: z.array(z.object({ at: z.string(), actor, kind: z.string(), text: z.string() })),
@@ -128,6 +163,7 @@ export const ChangeRequestView = z
     updatedAt: z.string(),
   })
   .meta({ id: 'ChangeRequest' });
+export type ChangeRequest = z.infer<typeof ChangeRequestView>;
 
 /** A release that went live at once (201). */
 export const ReleaseLiveView = z

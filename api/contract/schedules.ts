@@ -63,7 +63,10 @@ export const ScheduleSchema = z
     lateByMs: z.number().int().nullable(),
     late: z.boolean(),
     /** What it did: `{ version }` of the publish it made, or why it failed (`error`). */
-    result: z.unknown().nullable(),
+    result: z
+      .looseObject({ version: z.number().int().nullable().optional() })
+      .nullable()
+      .describe('what it did: the version it made live, or the change request it opened'),
     error: z.string().nullable(),
   })
   .meta({ id: 'Schedule' });

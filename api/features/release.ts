@@ -8,6 +8,7 @@
  * decisions). `approved: true` skips the approval check (an approved change request or schedule going live).
  * Every write is audited in the store transaction that makes it.
  */
+
 import { randomUUID } from 'node:crypto';
 import {
   ClaimflowError,
@@ -20,6 +21,7 @@ import {
 } from '../../engine';
 import type { AppContext } from '../app-context';
 import type { Role } from '../contract/accounts';
+import type { ChangeRequest as ChangeRequestContract } from '../contract/release';
 import type { EventEmitter } from '../events/emitter';
 import type { ClaimflowEvent } from '../events/event-types';
 import { graphDiff } from '../release/graph-diff';
@@ -623,5 +625,7 @@ export async function refreshChangeRequest(
 /** The public view: the proposal without its graph and compiled rules (the review has the diff), approvals counted. */
 export function changeRequestView(cr: ChangeRequest) {
   const { graph: _g, compiled: _c, ...proposal } = cr.proposal;
-  return { ...cr, proposal, approvals: approvalsOf(cr).length };
+  // the store keeps the review as JSON; it is what reviewOf built (the contract's shape, checked in tests)
+  const review = cr.review as ChangeRequestContract['review'];
+  return { ...cr, review, proposal, approvals: approvalsOf(cr).length };
 }

@@ -3,52 +3,14 @@
  * delivery log) and scheduled changes (everyone sees them; publishers schedule and cancel).
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { Schedule } from '../../../api/contract/schedules';
+import type { Delivery, Webhook } from '../../../api/contract/webhooks';
 import { SUBSCRIBABLE_EVENTS } from '../../../api/events/event-types';
 import { api, describeError, type FeatureSummary } from '../api/client';
 import './release.css';
 import { can, usePrincipal } from './session';
 
-interface Webhook {
-  id: string;
-  name: string;
-  url: string;
-  events: string[];
-  enabled: boolean;
-  createdAt: string;
-}
-interface Attempt {
-  attempt: number;
-  at: string;
-  status: number | null;
-  ms: number;
-  error: string | null;
-}
-interface Delivery {
-  id: string;
-  event: string;
-  status: 'pending' | 'sending' | 'delivered' | 'failed';
-  attempts: number;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  log: Attempt[];
-}
-interface Schedule {
-  id: string;
-  featureId: string;
-  environment: string;
-  action: 'publish' | 'promote' | 'rollback';
-  version: number | null;
-  runAt: string;
-  timeZone: string;
-  localTime: string;
-  note: string;
-  status: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
-  createdBy: { name: string };
-  late: boolean;
-  lateByMs: number | null;
-  result: { version?: number | null } | null;
-  error: string | null;
-}
+// API shapes from the service's contract (type-only imports).
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 

@@ -5,54 +5,19 @@
  * approval rules (an author cannot approve their own request); the page shows what it answers.
  */
 import { useCallback, useEffect, useState } from 'react';
+import type { z } from 'zod';
+import type {
+  ChangeRequest,
+  EnvironmentView as EnvironmentViewSchema,
+  SiteKeyView,
+} from '../../../api/contract/release';
 import { api, describeError, type FeatureSummary } from '../api/client';
 import { can, usePrincipal } from './session';
 import './releases.css';
 
-interface EnvironmentView {
-  name: string;
-  default: boolean;
-  requiresApproval: boolean;
-  approvalsNeeded: number;
-}
-interface Actor {
-  type: string;
-  id: string | null;
-  name: string;
-}
-interface ChangeRequest {
-  id: string;
-  featureId: string;
-  environment: string;
-  action: 'publish' | 'promote' | 'rollback';
-  status: string;
-  author: Actor;
-  baseVersion: number | null;
-  proposal: { version?: number; fromEnvironment?: string; note: string; authorLabel: string };
-  review: {
-    from: number | null;
-    diff: {
-      same: boolean;
-      nodes: {
-        added: { id: string; type: string }[];
-        removed: { id: string; type: string }[];
-        changed: { id: string; type: string; before: unknown; after: unknown }[];
-      };
-      edges: { added: string[]; removed: string[] };
-    };
-    suites: { suite: string; total: number; passed: number; failed: number; failing: { case: string }[] }[];
-    impact: {
-      total: number;
-      changed: number;
-      transitions: { from: string | null; to: string | null; count: number }[];
-    } | null;
-  };
-  approvalsNeeded: number;
-  approvals: number;
-  history: { at: string; actor: Actor; kind: string; text: string }[];
-  appliedVersion: number | null;
-  createdAt: string;
-}
+// API shapes from the service's contract (type-only imports).
+type EnvironmentView = z.infer<typeof EnvironmentViewSchema>;
+type SiteKey = z.infer<typeof SiteKeyView>;
 
 const ENV_KEY = 'claimflow.environment';
 
@@ -446,17 +411,6 @@ function ChangeRequestDetail({
       ) : null}
     </section>
   );
-}
-
-interface SiteKey {
-  id: string;
-  key: string;
-  name: string;
-  environment: string;
-  origins: string[];
-  createdBy: string;
-  createdAt: string;
-  revokedAt: string | null;
 }
 
 /** Site keys (admins): the publishable key a site sends to be answered from an environment, with its CORS origins. */
