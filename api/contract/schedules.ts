@@ -62,5 +62,7 @@ export const ScheduleSchema = z.object({
   /** What it did: `{ version }` of the publish it made, or why it failed (`error`). */
   result: z.unknown().nullable(),
   error: z.string().nullable(),
+  /** The approved change request this schedule makes live at its go-live time (null: a plain scheduled change). */
+  changeRequestId: z.string().nullable(),
 });
 export type Schedule = z.infer<typeof ScheduleSchema>;
