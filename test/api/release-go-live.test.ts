@@ -83,6 +83,9 @@ describe('change requests with a go-live time', () => {
     const schedule = (await call('GET', `/admin/v1/schedules/${cr.goLive.scheduleId}`)).body;
     expect(schedule).toMatchObject({ status: 'pending', changeRequestId: id, action: 'promote', runAt: at });
     expect(await production()).toBe('registrationWall');
+    // its schedule is cancelled with the request, not on its own
+    const cancel = await call('POST', `/admin/v1/schedules/${cr.goLive.scheduleId}/cancel`, {}, people.bob);
+    expect(expectError(cancel, 'CF_REQUEST_INVALID').field).toBe('params.id');
 
     await expect.poll(production, { timeout: 15_000, interval: 100 }).toBe('softWall');
     await expect
