@@ -549,6 +549,7 @@ export async function approveChangeRequest(
 export async function applyScheduledChangeRequest(
   ctx: ReleaseContext,
   id: string,
+  marker: string,
 ): Promise<{ version: number | null; changeRequestId: string }> {
   const cr = await getChangeRequestOr404(ctx, id);
   if (cr.status === 'applied') return { version: cr.appliedVersion, changeRequestId: id };
@@ -556,7 +557,13 @@ export async function applyScheduledChangeRequest(
     throw new ClaimflowError('CF_CHANGE_REQUEST_CLOSED', `change request ${id} is ${cr.status}, not approved`, {
       field: 'changeRequestId',
     });
-  const { outcome } = await applyChangeRequest(ctx, cr);
+  // publish and rollback make a new version: one carrying `marker` was made by an instance that died before
+  // recording it (a promotion sets the same version live again, harmlessly)
+  if (cr.action !== 'promote') {
+    const made = (await ctx.store.listVersions(cr.featureId)).find((v) => v.note.includes(marker));
+    if (made) return { version: (await markApplied(ctx, cr, made.version)).appliedVersion, changeRequestId: id };
+  }
+  const { outcome } = await applyChangeRequest(ctx, cr, { marker });
   return { version: outcome?.status === 'live' ? outcome.version : null, changeRequestId: id };
 }
 
@@ -602,11 +609,15 @@ async function cancelGoLive(ctx: ReleaseContext, cr: ChangeRequest, actor: Actor
 export async function applyChangeRequest(
   ctx: ReleaseContext,
   cr: ChangeRequest,
+  options: { marker?: string } = {},
 ): Promise<{ changeRequest: ChangeRequest; outcome: ReleaseOutcome | null }> {
   const system: Actor = { type: 'system', id: null, name: 'change request' };
   try {
     const feature = await getFeature(ctx, cr.featureId);
-    let proposal = cr.proposal;
+    // a scheduled application marks the version it makes, so a re-claimed schedule finds it (see below)
+    let proposal = options.marker
+      ? { ...cr.proposal, note: `${cr.proposal.note ? `${cr.proposal.note} ` : ''}${options.marker}` }
+      : cr.proposal;
     if (cr.action === 'promote' || cr.action === 'rollback') {
       // promotion goes live with its version as it was approved; rollback re-reads the old version's graph
       if (cr.action === 'rollback' && proposal.graph === undefined) {
@@ -614,30 +625,13 @@ export async function applyChangeRequest(
         proposal = { ...proposal, graph: v.graph, compiled: v.compiled };
       }
     }
-    const approvers = approvalsOf(cr)
-      .map((a) => a.actor.name)
-      .join(', ');
     const outcome = await goLive(ctx, feature, cr.environment, cr.action, proposal, {
       actor: cr.author,
       author: cr.proposal.authorLabel,
       approved: true,
     });
     const version = outcome.status === 'live' ? outcome.version : null;
-    const done = await ctx.store.updateChangeRequest(
-      cr.id,
-      (c) => ({
-        ...c,
-        status: 'applied',
-        appliedVersion: version,
-        history: [
-          ...c.history,
-          entry(system, 'applied', `version ${version} live in ${c.environment} (approved by ${approvers})`),
-        ],
-      }),
-      crAudit(system, 'apply', cr, { version }),
-    );
-    announce(ctx, crEvent('change_request.applied', done, system, null));
-    return { changeRequest: done, outcome };
+    return { changeRequest: await markApplied(ctx, cr, version), outcome };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await ctx.store.updateChangeRequest(
@@ -647,6 +641,29 @@ export async function applyChangeRequest(
     );
     throw error;
   }
+}
+
+/** Records what an approved request made live (the version), with its audit entry, and announces it. */
+async function markApplied(ctx: ReleaseContext, cr: ChangeRequest, version: number | null): Promise<ChangeRequest> {
+  const system: Actor = { type: 'system', id: null, name: 'change request' };
+  const approvers = approvalsOf(cr)
+    .map((a) => a.actor.name)
+    .join(', ');
+  const done = await ctx.store.updateChangeRequest(
+    cr.id,
+    (c) => ({
+      ...c,
+      status: 'applied',
+      appliedVersion: version,
+      history: [
+        ...c.history,
+        entry(system, 'applied', `version ${version} live in ${c.environment} (approved by ${approvers})`),
+      ],
+    }),
+    crAudit(system, 'apply', cr, { version }),
+  );
+  announce(ctx, crEvent('change_request.applied', done, system, null));
+  return done;
 }
 
 /** A publisher other than the author rejects, with a comment. */

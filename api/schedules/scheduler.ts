@@ -64,7 +64,7 @@ export function startScheduler(
     try {
       const already = s.action === 'promote' || s.changeRequestId ? null : await versionNoted(ctx, s.featureId, marker);
       // an approved change request at its go-live time: applied as approved (once; see applyScheduledChangeRequest)
-      if (s.changeRequestId) outcome = await applyScheduledChangeRequest(ctx, s.changeRequestId);
+      if (s.changeRequestId) outcome = await applyScheduledChangeRequest(ctx, s.changeRequestId, marker);
       else if (already !== null) outcome = { version: already };
       else if (s.action === 'publish')
         outcome = await publishInEnvironment(ctx, {

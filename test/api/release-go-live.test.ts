@@ -4,6 +4,7 @@
  * cancelling its scheduled change, and the refusals (no approval needed there, half a time, a time in the past).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { openReleaseStore } from '../../api/store/release/release-store';
 import { ERRORS } from '../../engine';
 import { createToken } from './accounts/helpers';
 import { admin, setupZephr, testApp, zephrGraph } from './helpers';
@@ -48,7 +49,7 @@ async function serve() {
       { from: 'staging', ...body },
       people.alice,
     );
-  return { call, people, production, promote };
+  return { call, people, production, promote, dir: running.dir };
 }
 
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
@@ -163,6 +164,39 @@ describe('change requests with a go-live time', () => {
       await call('POST', `/admin/v1/change-requests/${ids[0]}/withdraw`, {}, people.alice),
       'CF_CHANGE_REQUEST_CLOSED',
     );
+  }, 30_000);
+
+  it('does not publish twice when an instance died after applying and another takes the expired claim over', async () => {
+    const { call, people, dir } = await serve();
+    const opened = await call(
+      'POST',
+      '/admin/v1/features/article/environments/production/publish',
+      { note: 'Black Friday', at: inMs(60_000), timeZone: 'UTC' },
+      people.alice,
+    );
+    const id = opened.body.changeRequest.id;
+    const approved = await call('POST', `/admin/v1/change-requests/${id}/approve`, { comment: 'ok' }, people.bob);
+    const scheduleId = approved.body.changeRequest.goLive.scheduleId;
+    // Another instance (sharing the database file) claims the schedule, publishes, and dies before recording either:
+    // its claim's lease runs out 300 ms from now.
+    const other = openReleaseStore({ dataDir: dir });
+    const claimed = await other.claimSchedule(Date.now() + 60_000, 'dead-instance', 300 - 60_000);
+    await other.close();
+    expect(claimed?.id).toBe(scheduleId);
+    await call('PUT', '/admin/v1/environments/production', { requiresApproval: false });
+    const published = await call('POST', '/admin/v1/features/article/environments/production/publish', {
+      note: `Black Friday [scheduled change ${scheduleId}]`,
+    });
+    expect(published.status).toBe(201);
+    await call('PUT', '/admin/v1/environments/production', { requiresApproval: true });
+    const versions = (await call('GET', '/admin/v1/features/article/versions')).body.length;
+
+    await expect
+      .poll(async () => (await call('GET', `/admin/v1/schedules/${scheduleId}`)).body.status, { timeout: 10_000 })
+      .toBe('done');
+    const cr = (await call('GET', `/admin/v1/change-requests/${id}`)).body;
+    expect(cr).toMatchObject({ status: 'applied', appliedVersion: published.body.version });
+    expect((await call('GET', '/admin/v1/features/article/versions')).body).toHaveLength(versions);
   }, 30_000);
 
   it('refuses a go-live time where no approval is needed, half a time, and a time in the past', async () => {
