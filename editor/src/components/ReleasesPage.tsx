@@ -51,6 +51,8 @@ interface ChangeRequest {
   approvals: number;
   history: { at: string; actor: Actor; kind: string; text: string }[];
   appliedVersion: number | null;
+  /** When it goes live once approved (null: at the last approval); scheduleId once approved ahead of that time. */
+  goLive: { runAt: string; timeZone: string; localTime: string; scheduleId: string | null } | null;
   createdAt: string;
 }
 
@@ -352,6 +354,19 @@ function ChangeRequestDetail({
         of {cr.approvalsNeeded} approval{cr.approvalsNeeded === 1 ? '' : 's'}
         {cr.appliedVersion !== null ? `; version ${cr.appliedVersion} went live` : ''}.
       </p>
+      {cr.goLive ? (
+        <p data-testid="cr-go-live">
+          {open
+            ? 'Goes live once approved, at '
+            : cr.status === 'approved' && cr.goLive.scheduleId
+              ? 'Approved: scheduled to go live at '
+              : 'Go-live time: '}
+          <strong>
+            {cr.goLive.localTime.replace('T', ' ')} {cr.goLive.timeZone}
+          </strong>
+          {open ? ' (an approval after that time makes it live at once).' : '.'}
+        </p>
+      ) : null}
       <div className="cr-columns">
         <div>
           <h4>Diff against live</h4>
