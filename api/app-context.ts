@@ -4,6 +4,7 @@ import type { Metrics } from './decisions/metrics';
 import type { EventEmitter } from './events/emitter';
 import type { Environments } from './release/environments';
 import type { Runtime } from './runtime/runtime';
+import type { ReleaseStore } from './store/release/release-store';
 import type { Store } from './store/store';
 
 export interface AppContext {
@@ -20,6 +21,8 @@ export interface AppContext {
   adminRoutes: Array<{ method: string; url: string; role: string | null; public: boolean }>;
   /** Announces release events (publish, promotion, rollback, schedules, change requests) to webhooks. */
   events: EventEmitter;
+  /** Scheduled changes: an approved change request with a go-live time ahead is applied by one (issue 14). */
+  schedules?: Pick<ReleaseStore, 'createSchedule' | 'getSchedule' | 'cancelSchedule'>;
   /** Responses are compared with their schemas (tests): see `api/plugins/contract.ts`. */
   checkResponses: boolean;
 }

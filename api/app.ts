@@ -256,6 +256,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     decideDeps,
     adminRoutes: [],
     events,
+    schedules: release,
     checkResponses,
   };
   const releaseCtx: ReleaseContext = { release, events, self };

@@ -36,15 +36,28 @@ export const EnvironmentList = z
 const note = z.string().max(2000);
 const author = z.string().min(1).max(200);
 
+/**
+ * A go-live time for a change request (an environment that requires approval): once approved, it goes live then, not at
+ * the last approval (an approval after that time makes it live at once). Both or neither.
+ */
+const goLiveTime = {
+  /** Wall-clock time in `timeZone`, e.g. `2026-11-27T00:00` (seconds optional), or an instant with an offset. */
+  at: z.string().min(10).max(40).optional(),
+  /** IANA time zone, e.g. `Europe/Berlin`. */
+  timeZone: z.string().min(1).max(64).optional(),
+};
+
 /** POST /admin/v1/features/:id/environments/:env/publish — the draft goes live in :env. */
-export const EnvPublishBody = z.object({ note: note.default(''), author: author.default('admin') }).strict();
+export const EnvPublishBody = z
+  .object({ note: note.default(''), author: author.default('admin'), ...goLiveTime })
+  .strict();
 /** POST /admin/v1/features/:id/environments/:env/promote — the version live in `from` goes live in :env. */
 export const EnvPromoteBody = z
-  .object({ from: z.string().min(1).max(64), note: note.default(''), author: author.default('admin') })
+  .object({ from: z.string().min(1).max(64), note: note.default(''), author: author.default('admin'), ...goLiveTime })
   .strict();
 /** POST /admin/v1/features/:id/environments/:env/rollback — a former version goes live again in :env. */
 export const EnvRollbackBody = z
-  .object({ version: z.number().int().min(1), note: note.optional(), author: author.default('admin') })
+  .object({ version: z.number().int().min(1), note: note.optional(), author: author.default('admin'), ...goLiveTime })
   .strict();
 
 /** The version live in each environment (null: none). */
@@ -101,6 +114,8 @@ export const ChangeRequestParams = z.object({ id: z.string().min(1).max(64) }).s
 /** approve / reject / withdraw / comment */
 export const ChangeRequestCommentBody = z.object({ comment: z.string().max(4000).default('') }).strict();
 export const ChangeRequestRejectBody = z.object({ comment: z.string().min(1).max(4000) }).strict();
+/** approve, optionally setting (or moving) the go-live time */
+export const ChangeRequestApproveBody = z.object({ comment: z.string().max(4000).default(''), ...goLiveTime }).strict();
 
 const actor = z.object({ type: z.string(), id: z.string().nullable(), name: z.string() });
 const diffNode = z.looseObject({ id: z.string(), type: z.string() });
@@ -159,6 +174,10 @@ export const ChangeRequestView = z
     approvals: z.number().int(),
     history: z.array(z.object({ at: z.string(), actor, kind: z.string(), text: z.string() })),
     appliedVersion: z.number().int().nullable(),
+    /** When it goes live once approved (null: at the last approval), and the scheduled change that will apply it. */
+    goLive: z
+      .object({ runAt: z.string(), timeZone: z.string(), localTime: z.string(), scheduleId: z.string().nullable() })
+      .nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -302,11 +321,11 @@ export const changeRequestRoutesContract = {
   }),
   approve: route({
     operationId: 'approveChangeRequest',
-    summary: 'Approve (goes live at the last approval)',
+    summary: 'Approve (goes live at the last approval, or at its go-live time)',
     tags: releaseTags,
     access: admin,
     params: ChangeRequestParams,
-    body: ChangeRequestCommentBody,
+    body: ChangeRequestApproveBody,
     ok: { 200: ApprovalView },
     errors: [404, 409],
   }),

@@ -68,6 +68,8 @@ export const ScheduleSchema = z
       .nullable()
       .describe('what it did: the version it made live, or the change request it opened'),
     error: z.string().nullable(),
+    /** The approved change request this schedule makes live at its go-live time (null: a plain scheduled change). */
+    changeRequestId: z.string().nullable(),
   })
   .meta({ id: 'Schedule' });
 export type Schedule = z.infer<typeof ScheduleSchema>;

@@ -27,10 +27,12 @@ import type { ClaimflowEvent } from '../events/event-types';
 import { graphDiff } from '../release/graph-diff';
 import { caseFacts, logCase, replay, verifyCaseTokens } from '../replay/replay-service';
 import { replayTarget } from '../replay/replay-target';
+import { resolveScheduleTime } from '../schedules/schedule-time';
+import { scheduleView } from '../store/release/release-store';
 import type { Actor, AuditDraft, ChangeRequest, ChangeRequestEntry, Feature, Version } from '../store/store';
 import { requireSuitesPass } from './suite-gate';
 
-export type ReleaseContext = Pick<AppContext, 'store' | 'runtime' | 'environments'> & {
+export type ReleaseContext = Pick<AppContext, 'store' | 'runtime' | 'environments' | 'schedules'> & {
   /** Announces what went live and what happened to change requests (webhooks); absent: nothing is announced. */
   events?: EventEmitter;
 };
@@ -63,6 +65,30 @@ export interface ReleaseBy {
   note?: string;
   /** Skip the approval check: an approved change request, or a change approved before it was scheduled. */
   approved?: boolean;
+  /** Where approval is required: the change request goes live at this time once approved (see `goLiveOf`). */
+  goLive?: GoLive;
+}
+
+/** A change request's go-live time (the scheduled change that applies it is named at the last approval). */
+export type GoLive = NonNullable<ChangeRequest['goLive']>;
+
+/**
+ * The go-live time given as `at` (wall-clock time or instant) in `timeZone`; undefined when neither is given.
+ * Throws CF_REQUEST_INVALID when only one is given, CF_SCHEDULE_TIME_INVALID when unreadable or not in the future.
+ * @example goLiveOf('2026-11-27T00:00', 'Europe/Berlin') // { runAt: '2026-11-26T23:00:00.000Z', ... }
+ */
+export function goLiveOf(at: string | undefined, timeZone: string | undefined): GoLive | undefined {
+  if (at === undefined && timeZone === undefined) return undefined;
+  if (at === undefined || timeZone === undefined) {
+    const field = at === undefined ? 'body.at' : 'body.timeZone';
+    throw new ClaimflowError('CF_REQUEST_INVALID', `${field}: a go-live time needs both at and timeZone`, { field });
+  }
+  const { runAt, localTime } = resolveScheduleTime(at, timeZone);
+  if (runAt <= Date.now())
+    throw new ClaimflowError('CF_SCHEDULE_TIME_INVALID', `${localTime} ${timeZone} is not in the future`, {
+      field: 'body.at',
+    });
+  return { runAt: new Date(runAt).toISOString(), timeZone, localTime, scheduleId: null };
 }
 
 export type ReleaseOutcome =
@@ -216,6 +242,12 @@ async function release(
   by: ReleaseBy,
 ): Promise<ReleaseOutcome> {
   const settings = await ctx.environments.settingsOf(ctx.store, environment);
+  if (by.goLive && !settings.requiresApproval)
+    throw new ClaimflowError(
+      'CF_REQUEST_INVALID',
+      `body.at: ${environment} does not require approval; schedule the change with POST /admin/v1/schedules`,
+      { field: 'body.at' },
+    );
   if (settings.requiresApproval && !by.approved) {
     const base = await liveVersionIn(ctx, feature.id, environment);
     const now = new Date().toISOString();
@@ -232,6 +264,7 @@ async function release(
       approvalsNeeded: settings.approvalsNeeded,
       history: [{ at: now, actor: by.actor, kind: 'open', text: proposal.note }],
       appliedVersion: null,
+      goLive: by.goLive ?? null,
       createdAt: now,
       updatedAt: now,
     };
@@ -429,20 +462,23 @@ const crAudit = (actor: Actor, action: string, cr: ChangeRequest, extra: object 
 });
 
 /**
- * A publisher other than the author approves; when the approvals needed are reached the change goes live (or stays
- * approved for a scheduled time when `deferApply`). Throws CF_APPROVAL_FORBIDDEN (author, or approved already),
- * CF_CHANGE_REQUEST_STALE (the live version moved: refresh first), CF_CHANGE_REQUEST_CLOSED.
+ * A publisher other than the author approves; when the approvals needed are reached the change goes live, or, when
+ * the request has a go-live time still ahead (given when it was opened, or now by `options.goLive`), it becomes
+ * `approved` and a scheduled change (exactly once across instances) applies it at that time. Throws
+ * CF_APPROVAL_FORBIDDEN (author, or approved already), CF_CHANGE_REQUEST_STALE (the live version moved: refresh
+ * first), CF_CHANGE_REQUEST_CLOSED.
  */
 export async function approveChangeRequest(
   ctx: ReleaseContext,
   id: string,
   reviewer: { actor: Actor; role: Role },
   comment: string,
-  options: { deferApply?: boolean } = {},
+  options: { goLive?: GoLive } = {},
 ): Promise<{ changeRequest: ChangeRequest; outcome: ReleaseOutcome | null }> {
   const current = await getChangeRequestOr404(ctx, id);
   requireOpen(current);
   const live = await liveVersionIn(ctx, current.featureId, current.environment);
+  const schedules = ctx.schedules;
   const approved = await ctx.store.updateChangeRequest(
     id,
     (cr) => {
@@ -463,15 +499,109 @@ export async function approveChangeRequest(
           { baseVersion: cr.baseVersion, liveVersion: live },
         );
       const history = [...cr.history, entry(reviewer.actor, 'approve', comment)];
-      const next = { ...cr, history };
-      return approvalsOf(next).length >= cr.approvalsNeeded ? { ...next, status: 'approved' as const } : next;
+      const goLive = options.goLive ?? cr.goLive ?? null;
+      const next = { ...cr, history, goLive };
+      if (approvalsOf(next).length < cr.approvalsNeeded) return next;
+      // the time is still ahead: a scheduled change (created below, with this id) applies it then
+      if (goLive && Date.parse(goLive.runAt) > Date.now()) {
+        if (!schedules) throw new ClaimflowError('CF_INTERNAL', 'scheduled changes are not available here');
+        return { ...next, status: 'approved' as const, goLive: { ...goLive, scheduleId: randomUUID() } };
+      }
+      return { ...next, status: 'approved' as const };
     },
     crAudit(reviewer.actor, 'approve', current, { comment }),
   );
   if (approved.status === 'approved')
     announce(ctx, crEvent('change_request.approved', approved, reviewer.actor, comment || null));
-  if (approved.status !== 'approved' || options.deferApply) return { changeRequest: approved, outcome: null };
+  if (approved.status !== 'approved') return { changeRequest: approved, outcome: null };
+  const scheduleId = approved.goLive?.scheduleId;
+  if (approved.goLive && scheduleId && schedules) {
+    await schedules.createSchedule(
+      {
+        id: scheduleId,
+        featureId: approved.featureId,
+        environment: approved.environment,
+        action: approved.action,
+        version: approved.proposal.version ?? null,
+        snapshot: null,
+        fromEnvironment: approved.proposal.fromEnvironment ?? null,
+        runAt: Date.parse(approved.goLive.runAt),
+        timeZone: approved.goLive.timeZone,
+        localTime: approved.goLive.localTime,
+        note: `change request ${approved.id}`,
+        createdBy: reviewer.actor,
+        changeRequestId: approved.id,
+      },
+      {
+        actor: reviewer.actor,
+        action: 'schedule.create',
+        target: `schedule:${scheduleId}`,
+        afterOf: (s) => scheduleView(s as Parameters<typeof scheduleView>[0]),
+      },
+    );
+    return { changeRequest: approved, outcome: null };
+  }
   return applyChangeRequest(ctx, approved);
+}
+
+/**
+ * Run by the scheduled change created at the last approval, at the request's go-live time. A request applied already
+ * (an instance died after applying it, before marking its schedule done) is not applied twice.
+ */
+export async function applyScheduledChangeRequest(
+  ctx: ReleaseContext,
+  id: string,
+  marker: string,
+): Promise<{ version: number | null; changeRequestId: string }> {
+  const cr = await getChangeRequestOr404(ctx, id);
+  if (cr.status === 'applied') return { version: cr.appliedVersion, changeRequestId: id };
+  if (cr.status !== 'approved')
+    throw new ClaimflowError('CF_CHANGE_REQUEST_CLOSED', `change request ${id} is ${cr.status}, not approved`, {
+      field: 'changeRequestId',
+    });
+  // publish and rollback make a new version: one carrying `marker` was made by an instance that died before
+  // recording it (a promotion sets the same version live again, harmlessly)
+  if (cr.action !== 'promote') {
+    const made = (await ctx.store.listVersions(cr.featureId)).find((v) => v.note.includes(marker));
+    if (made) return { version: (await markApplied(ctx, cr, made.version)).appliedVersion, changeRequestId: id };
+  }
+  const { outcome } = await applyChangeRequest(ctx, cr, { marker });
+  return { version: outcome?.status === 'live' ? outcome.version : null, changeRequestId: id };
+}
+
+/** An approved request still waiting for its go-live time can be withdrawn or rejected (its schedule is cancelled). */
+const waitingToGoLive = (cr: ChangeRequest) => cr.status === 'approved' && Boolean(cr.goLive?.scheduleId);
+
+const requireOpenOrWaiting = (cr: ChangeRequest) => {
+  if (!waitingToGoLive(cr)) requireOpen(cr);
+};
+
+/**
+ * Cancels the pending scheduled change of an approved request waiting for its go-live time (before the request is
+ * withdrawn or rejected). Throws CF_CHANGE_REQUEST_CLOSED when it is running or ran already.
+ */
+async function cancelGoLive(ctx: ReleaseContext, cr: ChangeRequest, actor: Actor): Promise<void> {
+  const scheduleId = cr.goLive?.scheduleId;
+  if (!waitingToGoLive(cr) || !scheduleId || !ctx.schedules) return;
+  const s = await ctx.schedules.getSchedule(scheduleId);
+  if (!s || s.status === 'cancelled') return;
+  const goingLive = () =>
+    new ClaimflowError('CF_CHANGE_REQUEST_CLOSED', `change request ${cr.id} is going live or went live already`, {
+      field: 'id',
+    });
+  if (s.status !== 'pending') throw goingLive();
+  try {
+    await ctx.schedules.cancelSchedule(scheduleId, {
+      actor,
+      action: 'schedule.cancel',
+      target: `schedule:${scheduleId}`,
+      before: { status: 'pending' },
+      after: { status: 'cancelled', changeRequest: cr.id },
+    });
+  } catch (error) {
+    if (error instanceof ClaimflowError && error.code === 'CF_SCHEDULE_NOT_PENDING') throw goingLive();
+    throw error;
+  }
 }
 
 /**
@@ -481,11 +611,15 @@ export async function approveChangeRequest(
 export async function applyChangeRequest(
   ctx: ReleaseContext,
   cr: ChangeRequest,
+  options: { marker?: string } = {},
 ): Promise<{ changeRequest: ChangeRequest; outcome: ReleaseOutcome | null }> {
   const system: Actor = { type: 'system', id: null, name: 'change request' };
   try {
     const feature = await getFeature(ctx, cr.featureId);
-    let proposal = cr.proposal;
+    // a scheduled application marks the version it makes, so a re-claimed schedule finds it (see below)
+    let proposal = options.marker
+      ? { ...cr.proposal, note: `${cr.proposal.note ? `${cr.proposal.note} ` : ''}${options.marker}` }
+      : cr.proposal;
     if (cr.action === 'promote' || cr.action === 'rollback') {
       // promotion goes live with its version as it was approved; rollback re-reads the old version's graph
       if (cr.action === 'rollback' && proposal.graph === undefined) {
@@ -493,30 +627,13 @@ export async function applyChangeRequest(
         proposal = { ...proposal, graph: v.graph, compiled: v.compiled };
       }
     }
-    const approvers = approvalsOf(cr)
-      .map((a) => a.actor.name)
-      .join(', ');
     const outcome = await goLive(ctx, feature, cr.environment, cr.action, proposal, {
       actor: cr.author,
       author: cr.proposal.authorLabel,
       approved: true,
     });
     const version = outcome.status === 'live' ? outcome.version : null;
-    const done = await ctx.store.updateChangeRequest(
-      cr.id,
-      (c) => ({
-        ...c,
-        status: 'applied',
-        appliedVersion: version,
-        history: [
-          ...c.history,
-          entry(system, 'applied', `version ${version} live in ${c.environment} (approved by ${approvers})`),
-        ],
-      }),
-      crAudit(system, 'apply', cr, { version }),
-    );
-    announce(ctx, crEvent('change_request.applied', done, system, null));
-    return { changeRequest: done, outcome };
+    return { changeRequest: await markApplied(ctx, cr, version), outcome };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await ctx.store.updateChangeRequest(
@@ -528,6 +645,29 @@ export async function applyChangeRequest(
   }
 }
 
+/** Records what an approved request made live (the version), with its audit entry, and announces it. */
+async function markApplied(ctx: ReleaseContext, cr: ChangeRequest, version: number | null): Promise<ChangeRequest> {
+  const system: Actor = { type: 'system', id: null, name: 'change request' };
+  const approvers = approvalsOf(cr)
+    .map((a) => a.actor.name)
+    .join(', ');
+  const done = await ctx.store.updateChangeRequest(
+    cr.id,
+    (c) => ({
+      ...c,
+      status: 'applied',
+      appliedVersion: version,
+      history: [
+        ...c.history,
+        entry(system, 'applied', `version ${version} live in ${c.environment} (approved by ${approvers})`),
+      ],
+    }),
+    crAudit(system, 'apply', cr, { version }),
+  );
+  announce(ctx, crEvent('change_request.applied', done, system, null));
+  return done;
+}
+
 /** A publisher other than the author rejects, with a comment. */
 export async function rejectChangeRequest(
   ctx: ReleaseContext,
@@ -536,10 +676,12 @@ export async function rejectChangeRequest(
   comment: string,
 ): Promise<ChangeRequest> {
   const current = await getChangeRequestOr404(ctx, id);
+  requireOpenOrWaiting(current);
+  if (who(current.author) !== who(reviewer.actor)) await cancelGoLive(ctx, current, reviewer.actor);
   const rejected = await ctx.store.updateChangeRequest(
     id,
     (cr) => {
-      requireOpen(cr);
+      requireOpenOrWaiting(cr);
       if (who(cr.author) === who(reviewer.actor))
         throw new ClaimflowError(
           'CF_APPROVAL_FORBIDDEN',
@@ -562,10 +704,12 @@ export async function withdrawChangeRequest(
   comment: string,
 ): Promise<ChangeRequest> {
   const current = await getChangeRequestOr404(ctx, id);
+  requireOpenOrWaiting(current);
+  if (who(current.author) === who(by.actor)) await cancelGoLive(ctx, current, by.actor);
   const withdrawn = await ctx.store.updateChangeRequest(
     id,
     (cr) => {
-      requireOpen(cr);
+      requireOpenOrWaiting(cr);
       if (who(cr.author) !== who(by.actor))
         throw new ClaimflowError('CF_APPROVAL_FORBIDDEN', 'only the author can withdraw a change request', {
           field: 'id',
@@ -627,5 +771,5 @@ export function changeRequestView(cr: ChangeRequest) {
   const { graph: _g, compiled: _c, ...proposal } = cr.proposal;
   // the store keeps the review as JSON; it is what reviewOf built (the contract's shape, checked in tests)
   const review = cr.review as ChangeRequestContract['review'];
-  return { ...cr, review, proposal, approvals: approvalsOf(cr).length };
+  return { ...cr, review, proposal, approvals: approvalsOf(cr).length, goLive: cr.goLive ?? null };
 }

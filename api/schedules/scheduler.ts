@@ -12,6 +12,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { isClaimflowError } from '../../engine/errors/catalogue';
 import type { AppContext } from '../app-context';
 import type { EventEmitter } from '../events/emitter';
+import { applyScheduledChangeRequest } from '../features/release';
 import {
   promoteBetweenEnvironments,
   publishInEnvironment,
@@ -61,8 +62,10 @@ export function startScheduler(
     let outcome: ReleaseOutcome | null = null;
     let error: string | null = null;
     try {
-      const already = s.action === 'promote' ? null : await versionNoted(ctx, s.featureId, marker);
-      if (already !== null) outcome = { version: already };
+      const already = s.action === 'promote' || s.changeRequestId ? null : await versionNoted(ctx, s.featureId, marker);
+      // an approved change request at its go-live time: applied as approved (once; see applyScheduledChangeRequest)
+      if (s.changeRequestId) outcome = await applyScheduledChangeRequest(ctx, s.changeRequestId, marker);
+      else if (already !== null) outcome = { version: already };
       else if (s.action === 'publish')
         outcome = await publishInEnvironment(ctx, {
           featureId: s.featureId,

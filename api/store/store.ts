@@ -274,6 +274,11 @@ export interface ChangeRequest {
   approvalsNeeded: number;
   history: ChangeRequestEntry[];
   appliedVersion: number | null;
+  /**
+   * When it goes live once approved (absent: at the last approval): the instant, the wall-clock time and zone it was
+   * given in, and the scheduled change that applies it (set at the last approval when the time is still ahead).
+   */
+  goLive?: { runAt: string; timeZone: string; localTime: string; scheduleId: string | null } | null;
   createdAt: string;
   updatedAt: string;
 }

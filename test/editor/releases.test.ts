@@ -145,4 +145,32 @@ describe('releases page', () => {
     await s.page.getByTestId('site-key-staging site').waitFor({ state: 'detached' });
     expect(await decide()).toMatchObject({ status: 401, body: { error: { code: 'CF_SITE_KEY_INVALID' } } });
   });
+
+  it('shows a change request with a go-live time, and a second publisher approves it ahead of that time', async () => {
+    // a feature live in production, and its publish there requested for tomorrow night, Berlin time
+    await s.admin('PUT', '/environments/production', { requiresApproval: false });
+    await seedFeature(s, 'offer', example('zephr-tutorial'), { name: 'Black Friday offer' });
+    await s.admin('PUT', '/environments/production', { requiresApproval: true, approvalsNeeded: 1 });
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await s.admin('POST', '/features/offer/environments/production/publish', {
+      note: 'Black Friday',
+      at: `${tomorrow}T00:00`,
+      timeZone: 'Europe/Berlin',
+    });
+    await s.page.goto(s.base);
+    await s.page.getByTestId('sign-out').click();
+    await signInAs('bob@example.com');
+    await s.page.getByTestId('cr-open-offer').click();
+    await s.page.getByTestId('cr-detail').waitFor();
+    expect(await text('cr-go-live')).toBe(
+      `Goes live once approved, at ${tomorrow} 00:00:00 Europe/Berlin (an approval after that time makes it live at once).`,
+    );
+    await s.page.getByTestId('cr-comment').fill('Fine for midnight');
+    await s.page.getByTestId('cr-approve').click();
+    await expect.poll(() => text('cr-status-badge')).toBe('approved');
+    expect(await text('cr-go-live')).toBe(`Approved: scheduled to go live at ${tomorrow} 00:00:00 Europe/Berlin.`);
+    expect(await text('live-offer-production')).toContain('v1');
+    await s.shot('releases-06-go-live-approved');
+    expect(await axeViolations(s.page)).toEqual([]);
+  }, 120_000);
 });

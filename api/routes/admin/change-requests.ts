@@ -13,6 +13,7 @@ import {
   changeRequestView,
   commentOnChangeRequest,
   getChangeRequestOr404,
+  goLiveOf,
   type ReleaseOutcome,
   refreshChangeRequest,
   rejectChangeRequest,
@@ -48,6 +49,7 @@ export async function changeRequestRoutes(base: FastifyInstance, ctx: AppContext
       request.params.id,
       { actor: actorOf(principal), role: principal?.role ?? 'viewer' },
       request.body.comment,
+      { goLive: goLiveOf(request.body.at, request.body.timeZone) },
     );
     return { changeRequest: changeRequestView(out.changeRequest), outcome: outcomeView(out.outcome) };
   });

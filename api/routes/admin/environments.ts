@@ -10,6 +10,7 @@ import type { AppContext } from '../../app-context';
 import { environmentRoutesContract } from '../../contract/release';
 import {
   changeRequestView,
+  goLiveOf,
   liveVersions,
   promote,
   publish,
@@ -67,6 +68,7 @@ export async function environmentRoutes(base: FastifyInstance, ctx: AppContext):
         actor: actorOf(request.principal),
         author: authorOf(request, body.author),
         note: body.note,
+        goLive: goLiveOf(body.at, body.timeZone),
       });
       if (out.status === 'pendingApproval') return reply.status(202).send(pending(out));
       return reply.status(201).send(out);
@@ -85,6 +87,7 @@ export async function environmentRoutes(base: FastifyInstance, ctx: AppContext):
         actor: actorOf(request.principal),
         author: authorOf(request, body.author),
         note: body.note || undefined,
+        goLive: goLiveOf(body.at, body.timeZone),
       });
       if (out.status === 'pendingApproval') return reply.status(202).send(pending(out));
       return reply.status(201).send(out);
@@ -102,6 +105,7 @@ export async function environmentRoutes(base: FastifyInstance, ctx: AppContext):
         actor: actorOf(request.principal),
         author: authorOf(request, body.author),
         note: body.note,
+        goLive: goLiveOf(body.at, body.timeZone),
       });
       if (out.status === 'pendingApproval') return reply.status(202).send(pending(out));
       return reply.status(201).send(out);

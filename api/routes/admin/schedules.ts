@@ -71,6 +71,14 @@ export async function scheduleRoutes(base: FastifyInstance, ctx: AppContext, rel
 
   app.post('/schedules/:id/cancel', { config: { role: 'publisher' }, schema: c.cancel }, async (request) => {
     const { id } = request.params;
+    // an approved change request's go-live: cancelled with the request, so it does not stay approved for ever
+    const linked = (await release.getSchedule(id))?.changeRequestId;
+    if (linked)
+      throw new ClaimflowError(
+        'CF_REQUEST_INVALID',
+        `params.id: scheduled change "${id}" applies change request ${linked}; withdraw or reject that instead`,
+        { field: 'params.id' },
+      );
     const cancelled = await release.cancelSchedule(
       id,
       auditOf(request, 'schedule.cancel', `schedule:${id}`, {

@@ -119,4 +119,6 @@ export const POSTGRES_MIGRATIONS: string[] = [
      created_at TIMESTAMPTZ NOT NULL, claimed_by TEXT, lease_until BIGINT, ran_at TIMESTAMPTZ, late_ms BIGINT,
      result JSONB, error TEXT);
    CREATE INDEX scheduled_changes_due ON scheduled_changes(status, run_at);`,
+  // A scheduled change that applies an approved change request at its go-live time (issue 14).
+  'ALTER TABLE scheduled_changes ADD COLUMN change_request_id TEXT;',
 ];

@@ -70,4 +70,6 @@ export const SQLITE_MIGRATIONS: string[] = [
      time_zone TEXT NOT NULL, local_time TEXT NOT NULL, note TEXT NOT NULL, status TEXT NOT NULL, created_by TEXT NOT NULL,
      created_at TEXT NOT NULL, claimed_by TEXT, lease_until INTEGER, ran_at TEXT, late_ms INTEGER, result TEXT, error TEXT);
    CREATE INDEX scheduled_changes_due ON scheduled_changes(status, run_at);`,
+  // A scheduled change that applies an approved change request at its go-live time (issue 14).
+  'ALTER TABLE scheduled_changes ADD COLUMN change_request_id TEXT;',
 ];

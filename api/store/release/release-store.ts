@@ -29,6 +29,8 @@ export interface NewSchedule {
   localTime: string;
   note: string;
   createdBy: Actor;
+  /** The approved change request this schedule makes live (its go-live time); absent: a plain scheduled change. */
+  changeRequestId?: string | null;
 }
 
 /** A claimed schedule, with the draft captured when it was created. */
@@ -93,6 +95,7 @@ const toSchedule = (r: Row): ClaimedSchedule => {
     late: (result as { late?: boolean } | null)?.late === true,
     result,
     error: (r.error as string | null) ?? null,
+    changeRequestId: (r.change_request_id as string | null | undefined) ?? null,
   };
 };
 
@@ -293,8 +296,8 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
       db.tx(function* () {
         yield sql(
           `INSERT INTO scheduled_changes (id, feature_id, environment, action, version, snapshot, from_environment, run_at,
-             time_zone, local_time, note, status, created_by, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13)`,
+             time_zone, local_time, note, status, created_by, created_at, change_request_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14)`,
           [
             s.id,
             s.featureId,
@@ -309,6 +312,7 @@ export function openReleaseStore(options: { databaseUrl?: string; dataDir: strin
             s.note,
             JSON.stringify(s.createdBy),
             nowIso(),
+            s.changeRequestId ?? null,
           ],
         );
         const created = (yield* scheduleTx(s.id)) as ClaimedSchedule;

@@ -317,6 +317,19 @@ function ChangeRequestDetail({
         of {cr.approvalsNeeded} approval{cr.approvalsNeeded === 1 ? '' : 's'}
         {cr.appliedVersion !== null ? `; version ${cr.appliedVersion} went live` : ''}.
       </p>
+      {cr.goLive ? (
+        <p data-testid="cr-go-live">
+          {open
+            ? 'Goes live once approved, at '
+            : cr.status === 'approved' && cr.goLive.scheduleId
+              ? 'Approved: scheduled to go live at '
+              : 'Go-live time: '}
+          <strong>
+            {cr.goLive.localTime.replace('T', ' ')} {cr.goLive.timeZone}
+          </strong>
+          {open ? ' (an approval after that time makes it live at once).' : '.'}
+        </p>
+      ) : null}
       <div className="cr-columns">
         <div>
           <h4>Diff against live</h4>
