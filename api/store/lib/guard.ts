@@ -20,7 +20,7 @@ const PG_UNAVAILABLE_CODES = new Set([
   '53300', // too_many_connections
   '3D000', // invalid_catalog_name: the database was dropped
   '42P01', // undefined_table: the schema is gone (a database recreated empty; a restart migrates it)
-  '42883', // undefined_function: idem (claimflow_consume_meter)
+  '42883', // undefined_function: idem (claimflow_consume_meters)
   '3F000', // invalid_schema_name
 ]);
 

@@ -121,4 +121,6 @@ export const POSTGRES_MIGRATIONS: string[] = [
    CREATE INDEX scheduled_changes_due ON scheduled_changes(status, run_at);`,
   // A scheduled change that applies an approved change request at its go-live time (issue 14).
   'ALTER TABLE scheduled_changes ADD COLUMN change_request_id TEXT;',
+  // Meters are counted in group-committed batches by claimflow_consume_meters (issue 17); the one-use function is unused.
+  'DROP FUNCTION IF EXISTS claimflow_consume_meter(TEXT, TEXT, BIGINT, BIGINT, INTEGER, TEXT, BOOLEAN);',
 ];
