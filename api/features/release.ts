@@ -767,6 +767,11 @@ export async function refreshChangeRequest(
 }
 
 /** The public view: the proposal without its graph and compiled rules (the review has the diff), approvals counted. */
+/** A release waiting for approval, as answered (202): the change request in its view. */
+export function pendingView(out: Extract<ReleaseOutcome, { status: 'pendingApproval' }>) {
+  return { ...out, changeRequest: changeRequestView(out.changeRequest) };
+}
+
 export function changeRequestView(cr: ChangeRequest) {
   const { graph: _g, compiled: _c, ...proposal } = cr.proposal;
   // the store keeps the review as JSON; it is what reviewOf built (the contract's shape, checked in tests)

@@ -14,6 +14,7 @@ import {
   commentOnChangeRequest,
   getChangeRequestOr404,
   goLiveOf,
+  pendingView,
   type ReleaseOutcome,
   refreshChangeRequest,
   rejectChangeRequest,
@@ -21,8 +22,7 @@ import {
 } from '../../features/release';
 
 /** A release outcome as answered (a pending one carries its change request's view). */
-const outcomeView = (out: ReleaseOutcome | null) =>
-  out?.status === 'pendingApproval' ? { ...out, changeRequest: changeRequestView(out.changeRequest) } : out;
+const outcomeView = (out: ReleaseOutcome | null) => (out?.status === 'pendingApproval' ? pendingView(out) : out);
 
 export async function changeRequestRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = base.withTypeProvider<ZodTypeProvider>();

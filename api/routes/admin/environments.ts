@@ -8,15 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { actorOf, auditOf, authorOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
 import { environmentRoutesContract } from '../../contract/release';
-import {
-  changeRequestView,
-  goLiveOf,
-  liveVersions,
-  promote,
-  publish,
-  type ReleaseOutcome,
-  rollback,
-} from '../../features/release';
+import { goLiveOf, liveVersions, pendingView, promote, publish, rollback } from '../../features/release';
 
 export async function environmentRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = base.withTypeProvider<ZodTypeProvider>();
@@ -51,12 +43,6 @@ export async function environmentRoutes(base: FastifyInstance, ctx: AppContext):
     environments: await liveVersions(ctx, request.params.id),
   }));
 
-  /** Waiting for approval: the change request opened, as answered. */
-  const pending = (out: Extract<ReleaseOutcome, { status: 'pendingApproval' }>) => ({
-    ...out,
-    changeRequest: changeRequestView(out.changeRequest),
-  });
-
   app.post(
     '/features/:id/environments/:env/publish',
     { config: { role: 'publisher' }, schema: c.publish },
@@ -70,7 +56,7 @@ export async function environmentRoutes(base: FastifyInstance, ctx: AppContext):
         note: body.note,
         goLive: goLiveOf(body.at, body.timeZone),
       });
-      if (out.status === 'pendingApproval') return reply.status(202).send(pending(out));
+      if (out.status === 'pendingApproval') return reply.status(202).send(pendingView(out));
       return reply.status(201).send(out);
     },
   );
@@ -89,7 +75,7 @@ export async function environmentRoutes(base: FastifyInstance, ctx: AppContext):
         note: body.note || undefined,
         goLive: goLiveOf(body.at, body.timeZone),
       });
-      if (out.status === 'pendingApproval') return reply.status(202).send(pending(out));
+      if (out.status === 'pendingApproval') return reply.status(202).send(pendingView(out));
       return reply.status(201).send(out);
     },
   );
@@ -107,7 +93,7 @@ export async function environmentRoutes(base: FastifyInstance, ctx: AppContext):
         note: body.note,
         goLive: goLiveOf(body.at, body.timeZone),
       });
-      if (out.status === 'pendingApproval') return reply.status(202).send(pending(out));
+      if (out.status === 'pendingApproval') return reply.status(202).send(pendingView(out));
       return reply.status(201).send(out);
     },
   );

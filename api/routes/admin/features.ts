@@ -15,7 +15,7 @@ import {
   rollback,
   validateWithCatalogue,
 } from '../../features/feature-service';
-import { changeRequestView } from '../../features/release';
+import { pendingView } from '../../features/release';
 import { parse } from '../../lib/http-errors';
 import { handlerValidates } from '../../plugins/contract';
 import { caseFacts, caseToken, parseAgainst, verifyCaseTokens } from '../../replay/replay-service';
@@ -143,8 +143,7 @@ export async function featureRoutes(base: FastifyInstance, ctx: AppContext): Pro
       author: authorOf(request, body.author),
       note: body.note,
     });
-    if (out.status === 'pendingApproval')
-      return reply.status(202).send({ ...out, changeRequest: changeRequestView(out.changeRequest) });
+    if (out.status === 'pendingApproval') return reply.status(202).send(pendingView(out));
     // a publish that went live always carries its version's creation time
     return reply.status(201).send({ version: out.version, createdAt: out.createdAt! });
   });
@@ -185,8 +184,7 @@ export async function featureRoutes(base: FastifyInstance, ctx: AppContext): Pro
       author: authorOf(request, body.author),
       note: body.note,
     });
-    if (out.status === 'pendingApproval')
-      return reply.status(202).send({ ...out, changeRequest: changeRequestView(out.changeRequest) });
+    if (out.status === 'pendingApproval') return reply.status(202).send(pendingView(out));
     return reply
       .status(201)
       .send({ version: out.version, createdAt: out.createdAt!, rolledBackFrom: out.rolledBackFrom ?? body.version });
