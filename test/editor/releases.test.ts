@@ -173,4 +173,35 @@ describe('releases page', () => {
     await s.shot('releases-06-go-live-approved');
     expect(await axeViolations(s.page)).toEqual([]);
   }, 120_000);
+
+  it('promotes into production with a go-live time set on the Releases page, shown on the change request', async () => {
+    // a feature live in production and in staging; production requires approval (since the test above)
+    await s.admin('PUT', '/environments/production', { requiresApproval: false });
+    await seedFeature(s, 'launch', example('zephr-tutorial'), { name: 'Product launch' });
+    await s.admin('PUT', '/environments/production', { requiresApproval: true, approvalsNeeded: 1 });
+    await s.admin('POST', '/features/launch/environments/staging/publish', { note: 'launch on staging' });
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await s.page.reload();
+    await s.page.getByTestId('env-table').waitFor();
+    await s.page.getByTestId('env-switcher').selectOption('production');
+    await expect.poll(() => text('live-launch-staging')).toContain('v');
+    await s.page.getByTestId('go-live-at').fill(`${tomorrow}T09:30`);
+    await s.page.getByTestId('go-live-zone').selectOption('America/New_York');
+    await s.shot('releases-07-go-live-time');
+    expect(await axeViolations(s.page)).toEqual([]);
+    await s.page.getByTestId('promote-launch-from-staging').click();
+    await expect.poll(() => text('release-message')).toContain('change request opened');
+    await s.page.getByTestId('cr-open-launch').click();
+    await s.page.getByTestId('cr-detail').waitFor();
+    expect(await text('cr-go-live')).toBe(
+      `Goes live once approved, at ${tomorrow} 09:30:00 America/New_York (an approval after that time makes it live at once).`,
+    );
+    expect(await text('live-launch-production')).toContain('v1');
+    await s.shot('releases-08-go-live-requested');
+    expect(await axeViolations(s.page)).toEqual([]);
+
+    // where changes go live at once there is no go-live time to set
+    await s.page.getByTestId('env-switcher').selectOption('staging');
+    await s.page.getByTestId('go-live').waitFor({ state: 'detached' });
+  }, 120_000);
 });

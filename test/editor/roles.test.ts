@@ -120,6 +120,16 @@ describe('controls by role inside the pages', () => {
     await page.locator('.react-flow__node[data-id="paywall"]').click();
     await page.keyboard.press('Delete');
     await expect(page.locator('.react-flow__node[data-id="paywall"]').count()).resolves.toBe(1);
+    // A viewer cannot publish: the bottom bar does not say "ready to publish", and the settings look read-only.
+    expect(await tid('problems-none').textContent()).toBe('✓ No problems');
+    const nameStyle = await tid('feature-settings-name').evaluate((e) => {
+      const st = getComputedStyle(e);
+      return { background: st.backgroundColor, cursor: st.cursor };
+    });
+    expect(nameStyle).toEqual({
+      background: expect.not.stringMatching(/^rgb\(255, 255, 255\)$/),
+      cursor: 'not-allowed',
+    });
     await s.shot('roles-01-viewer-editor');
     expect(await axeViolations(page)).toEqual([]);
     await signOut();
@@ -157,6 +167,9 @@ describe('controls by role inside the pages', () => {
       'jwt-save': 0,
     });
     await openFeature(s, 'article');
+    expect(await tid('problems-none').textContent()).toBe('✓ No problems: ready to publish');
+    const nameStyle = await tid('feature-settings-name').evaluate((e) => getComputedStyle(e).cursor);
+    expect(nameStyle).not.toBe('not-allowed');
     await s.shot('roles-02-publisher-editor');
     await signOut();
   }, 120_000);

@@ -379,7 +379,14 @@ function Editor({
                 />
               ) : null}
             </div>
-            {mode.kind === 'edit' ? <ProblemsPanel problems={problems} names={names} onSelect={selectNode} /> : null}
+            {mode.kind === 'edit' ? (
+              <ProblemsPanel
+                problems={problems}
+                names={names}
+                onSelect={selectNode}
+                canPublish={can(principal?.role, 'publisher')}
+              />
+            ) : null}
           </aside>
         </div>
         {publishing ? (

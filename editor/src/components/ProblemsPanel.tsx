@@ -5,11 +5,14 @@ export function ProblemsPanel({
   problems,
   names,
   onSelect,
+  canPublish = true,
 }: {
   problems: Problem[];
   /** node id -> human name */
   names: Map<string, string>;
   onSelect(nodeId: string | undefined, edgeId: string | undefined): void;
+  /** false for a role that cannot publish: no "ready to publish" for them. */
+  canPublish?: boolean;
 }) {
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
@@ -18,7 +21,7 @@ export function ProblemsPanel({
       <div className="problems-head">
         {problems.length === 0 ? (
           <span className="ok" data-testid="problems-none">
-            ✓ No problems: ready to publish
+            {canPublish ? '✓ No problems: ready to publish' : '✓ No problems'}
           </span>
         ) : (
           <span>

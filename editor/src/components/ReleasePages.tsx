@@ -2,13 +2,14 @@
  * Release-flow pages: webhooks (admin: create, the secret shown once, enable, delete, send a test delivery, the
  * delivery log) and scheduled changes (everyone sees them; publishers schedule and cancel).
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { Schedule } from '../../../api/contract/schedules';
 import type { Delivery, Webhook } from '../../../api/contract/webhooks';
 import { SUBSCRIBABLE_EVENTS } from '../../../api/events/event-types';
 import { api, describeError, type FeatureSummary } from '../api/client';
 import './release.css';
 import { can, usePrincipal } from './session';
+import { browserZone, TimeZoneSelect } from './TimeZoneSelect';
 
 // API shapes from the service's contract (type-only imports).
 
@@ -225,8 +226,6 @@ function DeliveryLog({ webhook }: { webhook: Webhook | undefined }) {
   );
 }
 
-const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-
 export function SchedulesPage() {
   const principal = usePrincipal();
   const mayChange = can(principal?.role, 'publisher');
@@ -244,10 +243,6 @@ export function SchedulesPage() {
     timeZone: browserZone,
     note: '',
   });
-  const zones = useMemo(() => {
-    const all = Intl.supportedValuesOf('timeZone');
-    return all.includes('UTC') ? all : ['UTC', ...all];
-  }, []);
   const reload = useCallback(() => {
     api<Schedule[]>('GET', '/schedules').then(setItems, (e) => setError(describeError(e)));
   }, []);
@@ -428,15 +423,11 @@ export function SchedulesPage() {
           </label>
           <label>
             Time zone
-            <select
-              data-testid="schedule-zone"
+            <TimeZoneSelect
+              testId="schedule-zone"
               value={form.timeZone}
-              onChange={(e) => setForm({ ...form, timeZone: e.target.value })}
-            >
-              {zones.map((z) => (
-                <option key={z}>{z}</option>
-              ))}
-            </select>
+              onChange={(timeZone) => setForm({ ...form, timeZone })}
+            />
           </label>
           <label>
             Note

@@ -13,6 +13,7 @@ import type {
 } from '../../../api/contract/release';
 import { api, describeError, type FeatureSummary } from '../api/client';
 import { can, usePrincipal } from './session';
+import { browserZone, TimeZoneSelect } from './TimeZoneSelect';
 import './releases.css';
 
 // API shapes from the service's contract (type-only imports).
@@ -31,6 +32,8 @@ export function ReleasesPage() {
   const [status, setStatus] = useState('open');
   const [selected, setSelected] = useState<ChangeRequest | null>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  /** Optional go-live time for a release that needs approval: a `datetime-local` value (empty: once approved). */
+  const [goLive, setGoLive] = useState({ at: '', timeZone: browserZone });
 
   const load = useCallback(async () => {
     try {
@@ -69,6 +72,7 @@ export function ReleasesPage() {
 
   const current = envs.find((e) => e.name === env);
   const others = envs.filter((e) => e.name !== env);
+  const goLiveBody = current?.requiresApproval && goLive.at ? { at: goLive.at, timeZone: goLive.timeZone } : {};
 
   const act = async (what: () => Promise<unknown>, ok: (answer: never) => string) => {
     setMessage(null);
@@ -118,6 +122,28 @@ export function ReleasesPage() {
           </span>
         ) : null}
       </div>
+      {publisher && current?.requiresApproval ? (
+        <fieldset className="plain go-live" data-testid="go-live">
+          <legend>Go-live time for a publish or promote here (optional; empty: as soon as approved)</legend>
+          <label>
+            Goes live at
+            <input
+              type="datetime-local"
+              data-testid="go-live-at"
+              value={goLive.at}
+              onChange={(e) => setGoLive({ ...goLive, at: e.target.value })}
+            />
+          </label>
+          <label>
+            Time zone
+            <TimeZoneSelect
+              testId="go-live-zone"
+              value={goLive.timeZone}
+              onChange={(timeZone) => setGoLive({ ...goLive, timeZone })}
+            />
+          </label>
+        </fieldset>
+      ) : null}
       {message ? (
         <p className={message.kind === 'error' ? 'error' : 'ok'} role="status" data-testid="release-message">
           {message.text}
@@ -167,6 +193,7 @@ export function ReleasesPage() {
                           () =>
                             api('POST', `/features/${encodeURIComponent(feature.id)}/environments/${env}/publish`, {
                               note: `published to ${env} from the Releases page`,
+                              ...goLiveBody,
                             }),
                           releaseText,
                         )
@@ -184,6 +211,7 @@ export function ReleasesPage() {
                             () =>
                               api('POST', `/features/${encodeURIComponent(feature.id)}/environments/${env}/promote`, {
                                 from: o.name,
+                                ...goLiveBody,
                               }),
                             releaseText,
                           )
