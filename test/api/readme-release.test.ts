@@ -8,25 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, type Service, startService } from '../helpers/service';
+import { adminCaller, ROOT, type Service, startService } from '../helpers/service';
 import { ADMIN_KEY, zephrGraph } from './helpers';
 
 const run = promisify(execFile);
 let service: Service;
 let dataDir: string;
 
-const admin = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${service.url}/admin/v1${path}`, {
-    method,
-    headers: {
-      'x-claimflow-admin-key': ADMIN_KEY,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-};
+const admin = adminCaller(() => service.url, ADMIN_KEY);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'cf-readme-release-'));

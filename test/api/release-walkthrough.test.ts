@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, verifySignature } from '../../api/webhooks/signature';
-import { ROOT, type Service, startService } from '../helpers/service';
+import { adminCaller, ROOT, type Service, startService } from '../helpers/service';
 import { ADMIN_KEY, zephrGraph } from './helpers';
 
 const run = promisify(execFile);
@@ -26,18 +26,7 @@ let hookUrl: string;
 /** What the newsroom's chat bridge received: the raw body and the signature header of each delivery. */
 const received: Array<{ body: string; signature: string | undefined }> = [];
 
-const admin = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${service.url}/admin/v1${path}`, {
-    method,
-    headers: {
-      'x-claimflow-admin-key': ADMIN_KEY,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-};
+const admin = adminCaller(() => service.url, ADMIN_KEY);
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {

@@ -44,3 +44,23 @@ export function startService(env: Record<string, string>): Promise<Service> {
     });
   });
 }
+
+/**
+ * A caller of the admin API of a running service with the admin key: JSON in and out, throwing on any non-2xx answer
+ * with the method, path, status and body. `base` is read at each call (services are usually started in beforeAll).
+ * @example const admin = adminCaller(() => service.url, ADMIN_KEY); await admin('POST', '/features', { id, name })
+ */
+export function adminCaller(base: () => string, adminKey: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base()}/admin/v1${path}`, {
+      method,
+      headers: {
+        'x-claimflow-admin-key': adminKey,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+}

@@ -5,20 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaimflowClient, createClaimflowClient } from '../../sdk/src';
+import { adminCaller } from '../helpers/service';
 import { ADMIN_KEY, articleWithAnonymousDecision, type Fixture, SECRET, startConfigured } from '../ofrep/fixture';
 
 let fx: Fixture;
 const clients: ClaimflowClient[] = [];
 
-const admin = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${fx.base}/admin/v1${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', 'x-claimflow-admin-key': ADMIN_KEY },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-};
+const admin = adminCaller(() => fx.base, ADMIN_KEY);
 
 const publishTo = async (env: string, decision: string) => {
   await admin('PUT', '/features/article/draft', { graph: articleWithAnonymousDecision(decision) });
