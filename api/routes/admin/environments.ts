@@ -3,12 +3,41 @@
  * promotion and rollback targeting one environment (an environment requiring approval answers 202 with the change
  * request it opened). Shapes: api/contract/release.ts.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { actorOf, auditOf, authorOf } from '../../accounts/principal';
 import type { AppContext } from '../../app-context';
 import { environmentRoutesContract } from '../../contract/release';
-import { goLiveOf, liveVersions, pendingView, promote, publish, rollback } from '../../features/release';
+import {
+  goLiveOf,
+  liveVersions,
+  pendingView,
+  promote,
+  publish,
+  type ReleaseBy,
+  type ReleaseOutcome,
+  rollback,
+} from '../../features/release';
+
+/** Who asks and how the change is recorded, from a publish, promote or rollback request. */
+function releaseBy(
+  request: FastifyRequest,
+  body: { author: string; note?: string; at?: string; timeZone?: string },
+  note = body.note,
+): ReleaseBy {
+  return {
+    actor: actorOf(request.principal),
+    author: authorOf(request, body.author),
+    note,
+    goLive: goLiveOf(body.at, body.timeZone),
+  };
+}
+
+/** 201 with the version that went live, or 202 with the change request when the environment requires approval. */
+const answered = (out: ReleaseOutcome) =>
+  out.status === 'pendingApproval'
+    ? ({ status: 202, body: pendingView(out) } as const)
+    : ({ status: 201, body: out } as const);
 
 export async function environmentRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = base.withTypeProvider<ZodTypeProvider>();
@@ -50,14 +79,8 @@ export async function environmentRoutes(base: FastifyInstance, ctx: AppContext):
       const { id, env } = request.params;
       environments.check(env, 'params.env');
       const body = request.body;
-      const out = await publish(ctx, id, env, {
-        actor: actorOf(request.principal),
-        author: authorOf(request, body.author),
-        note: body.note,
-        goLive: goLiveOf(body.at, body.timeZone),
-      });
-      if (out.status === 'pendingApproval') return reply.status(202).send(pendingView(out));
-      return reply.status(201).send(out);
+      const { status, body: answer } = answered(await publish(ctx, id, env, releaseBy(request, body)));
+      return reply.status(status).send(answer);
     },
   );
 
@@ -69,14 +92,9 @@ export async function environmentRoutes(base: FastifyInstance, ctx: AppContext):
       environments.check(env, 'params.env');
       const body = request.body;
       environments.check(body.from, 'body.from');
-      const out = await promote(ctx, id, body.from, env, {
-        actor: actorOf(request.principal),
-        author: authorOf(request, body.author),
-        note: body.note || undefined,
-        goLive: goLiveOf(body.at, body.timeZone),
-      });
-      if (out.status === 'pendingApproval') return reply.status(202).send(pendingView(out));
-      return reply.status(201).send(out);
+      const by = releaseBy(request, body, body.note || undefined);
+      const { status, body: answer } = answered(await promote(ctx, id, body.from, env, by));
+      return reply.status(status).send(answer);
     },
   );
 
@@ -87,14 +105,8 @@ export async function environmentRoutes(base: FastifyInstance, ctx: AppContext):
       const { id, env } = request.params;
       environments.check(env, 'params.env');
       const body = request.body;
-      const out = await rollback(ctx, id, env, body.version, {
-        actor: actorOf(request.principal),
-        author: authorOf(request, body.author),
-        note: body.note,
-        goLive: goLiveOf(body.at, body.timeZone),
-      });
-      if (out.status === 'pendingApproval') return reply.status(202).send(pendingView(out));
-      return reply.status(201).send(out);
+      const { status, body: answer } = answered(await rollback(ctx, id, env, body.version, releaseBy(request, body)));
+      return reply.status(status).send(answer);
     },
   );
 }
