@@ -9,7 +9,8 @@ import { SUBSCRIBABLE_EVENTS } from '../../../api/events/event-types';
 import { api, describeError, type FeatureSummary } from '../api/client';
 import './release.css';
 import { can, usePrincipal } from './session';
-import { browserZone, TimeZoneSelect } from './TimeZoneSelect';
+import { browserZone } from './TimeZoneSelect';
+import { WallClockInputs } from './WallClockInputs';
 
 // API shapes from the service's contract (type-only imports).
 
@@ -412,23 +413,12 @@ export function SchedulesPage() {
               onChange={(e) => setForm({ ...form, version: e.target.value })}
             />
           </label>
-          <label>
-            Date and time
-            <input
-              type="datetime-local"
-              data-testid="schedule-at"
-              value={form.at}
-              onChange={(e) => setForm({ ...form, at: e.target.value })}
-            />
-          </label>
-          <label>
-            Time zone
-            <TimeZoneSelect
-              testId="schedule-zone"
-              value={form.timeZone}
-              onChange={(timeZone) => setForm({ ...form, timeZone })}
-            />
-          </label>
+          <WallClockInputs
+            label="Date and time"
+            testId="schedule"
+            value={{ at: form.at, timeZone: form.timeZone }}
+            onChange={(t) => setForm({ ...form, ...t })}
+          />
           <label>
             Note
             <input value={form.note} onChange={(e) => setForm({ ...form, note: e.target.value })} />

@@ -13,7 +13,8 @@ import type {
 } from '../../../api/contract/release';
 import { api, describeError, type FeatureSummary } from '../api/client';
 import { can, usePrincipal } from './session';
-import { browserZone, TimeZoneSelect } from './TimeZoneSelect';
+import { browserZone } from './TimeZoneSelect';
+import { WallClockInputs } from './WallClockInputs';
 import './releases.css';
 
 // API shapes from the service's contract (type-only imports).
@@ -125,23 +126,7 @@ export function ReleasesPage() {
       {publisher && current?.requiresApproval ? (
         <fieldset className="plain go-live" data-testid="go-live">
           <legend>Go-live time for a publish or promote here (optional; empty: as soon as approved)</legend>
-          <label>
-            Goes live at
-            <input
-              type="datetime-local"
-              data-testid="go-live-at"
-              value={goLive.at}
-              onChange={(e) => setGoLive({ ...goLive, at: e.target.value })}
-            />
-          </label>
-          <label>
-            Time zone
-            <TimeZoneSelect
-              testId="go-live-zone"
-              value={goLive.timeZone}
-              onChange={(timeZone) => setGoLive({ ...goLive, timeZone })}
-            />
-          </label>
+          <WallClockInputs label="Goes live at" testId="go-live" value={goLive} onChange={setGoLive} />
         </fieldset>
       ) : null}
       {message ? (
