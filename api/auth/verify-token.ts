@@ -86,6 +86,8 @@ export interface TokenVerifierOptions {
 }
 
 interface Cached {
+  /** The whole token: an entry answers only the token it was made for. */
+  token: string;
   claims: Record<string, unknown>;
   header: TokenHeader;
   exp: number | undefined;
@@ -94,6 +96,15 @@ interface Cached {
 type KeyResolver = JWTVerifyGetKey | { broken: string } | RemoteKeyResolver;
 
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The cache key of a token: its last 43 characters (all signature: 43 is the shortest signature, HS256's). A Map
+ * hashes the key of every lookup, and a token arriving in a request is a new string whose hash is not cached: hashing
+ * 43 characters instead of the whole (often ~1 KB) token, then comparing the entry's token with one memcmp, is what
+ * keeps the warm lookup cheap. Tokens sharing a tail share a slot (the later one replaces the earlier); an entry
+ * answers only its own token.
+ */
+const cacheKey = (token: string) => (token.length > 43 ? token.slice(-43) : token);
 /** A cached entry's estimated footprint: the token string (2 bytes a character) plus its decoded claims and overhead. */
 const cachedBytes = (token: string) => token.length * 3 + 256;
 const HMAC_HASH: Record<string, string | undefined> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
@@ -164,7 +175,7 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
       ? new LRUCache<string, Cached>({
           max: cacheSize,
           maxSize: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES,
-          sizeCalculation: (_value, token) => cachedBytes(token),
+          sizeCalculation: (value) => cachedBytes(value.token),
           ...(ttl ? { ttl } : {}),
         })
       : null;
@@ -232,8 +243,8 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
   }
 
   function cachedValid(token: string): VerifyResult | undefined {
-    const hit = cache?.get(token);
-    if (!hit || (hit.exp !== undefined && hit.exp <= Math.floor(now() / 1000) - tolerance)) return undefined;
+    const hit = cache?.get(cacheKey(token));
+    if (!hit || hit.token !== token || (hit.exp !== undefined && hit.exp <= Math.floor(now() / 1000) - tolerance)) return undefined;
     counters.cacheHits++;
     return { status: 'valid', claims: hit.claims, header: hit.header };
   }
@@ -244,10 +255,11 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
       return fail('CF_TOKEN_TOO_LARGE', `the token is larger than ${MAX_TOKEN_BYTES} bytes`);
     if (!COMPACT.test(token))
       return fail('CF_TOKEN_MALFORMED', 'the token is not a compact JWS (three base64url parts)');
-    const hit = cache?.get(token);
-    if (hit) {
+    const key = cacheKey(token);
+    const hit = cache?.get(key);
+    if (hit && hit.token === token) {
       if (hit.exp !== undefined && hit.exp <= Math.floor(now() / 1000) - tolerance) {
-        cache?.delete(token);
+        cache?.delete(key);
         return fail('CF_TOKEN_EXPIRED', 'the token has expired (exp is in the past)');
       }
       counters.cacheHits++;
@@ -263,7 +275,7 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
       .then((result) => {
         if (result.status === 'valid' && cache) {
           const exp = typeof result.claims.exp === 'number' ? result.claims.exp : undefined;
-          cache.set(token, { claims: result.claims, header: result.header, exp });
+          cache.set(cacheKey(token), { token, claims: result.claims, header: result.header, exp });
         }
         return result;
       })

@@ -139,6 +139,18 @@ describe('verified-token cache', () => {
     expectRefused(await v.verify(token), 'CF_TOKEN_EXPIRED');
   });
 
+  it('never answers a forged token from the cache, even one ending with a cached token’s signature', async () => {
+    const v = verifierFor(hmacSettings());
+    const token = await signHs({ sub: 'u', exp: Math.floor(Date.now() / 1000) + 60 });
+    expectValid(await v.verify(token));
+    const [, , signature] = token.split('.');
+    const forged = `${token.split('.')[0]}.${Buffer.from(JSON.stringify({ sub: 'admin', exp: 9e9 })).toString('base64url')}.${signature}`;
+    expect(v.cached(forged)).toBeUndefined();
+    expectRefused(await v.verify(forged), 'CF_TOKEN_SIGNATURE_INVALID');
+    expectValid(await v.verify(token)); // the genuine entry is still there
+    expect(v.stats().cacheHits).toBe(1);
+  });
+
   it('never caches failures', async () => {
     const v = verifierFor(hmacSettings());
     const bad = await signHs(valid(), {}, 'x'.repeat(40));
