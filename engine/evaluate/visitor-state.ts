@@ -19,8 +19,24 @@ export function emptyState(): StateFacts {
  * @example decisionFacts({ ..., ...assignState(compiled, visitorKey) })
  */
 export function assignState(compiled: CompiledFeature, visitorKey: string, facts = emptyState()): StateFacts {
-  for (const n of compiled.nodes) nodeDefinition(n.type).visitorState?.assign?.(n.data, n.id, visitorKey, facts);
+  for (const assign of assignersOf(compiled)) assign(visitorKey, facts);
   return facts;
+}
+
+type Assigner = (visitorKey: string, facts: StateFacts) => void;
+const assignersCache = new WeakMap<CompiledFeature, Assigner[]>();
+
+/** The nodes of a compiled feature that assign state, found once per compiled version (decisions run this per request). */
+function assignersOf(compiled: CompiledFeature): Assigner[] {
+  let assigners = assignersCache.get(compiled);
+  if (assigners) return assigners;
+  assigners = [];
+  for (const n of compiled.nodes) {
+    const assign = nodeDefinition(n.type).visitorState?.assign;
+    if (assign) assigners.push((visitorKey, facts) => assign(n.data, n.id, visitorKey, facts));
+  }
+  assignersCache.set(compiled, assigners);
+  return assigners;
 }
 
 const metersCache = new WeakMap<CompiledFeature, { featureId: string; meters: MeterUse[] }>();

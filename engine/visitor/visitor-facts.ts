@@ -110,8 +110,16 @@ export interface Visitor {
   claims: Record<string, unknown>;
 }
 
+/** Parsed claim paths of the identity settings (a handful of strings), so a decision does not parse them again. */
+const claimPaths = new Map<string, ReturnType<typeof parsePropertyPath>>();
+
 function readClaim(claims: Record<string, unknown>, property: string): unknown {
-  const parsed = parsePropertyPath(property);
+  let parsed = claimPaths.get(property);
+  if (!parsed) {
+    parsed = parsePropertyPath(property);
+    if (claimPaths.size > 100) claimPaths.clear();
+    claimPaths.set(property, parsed);
+  }
   return parsed.ok ? lookupPath(claims, parsed.segments) : undefined;
 }
 
