@@ -244,7 +244,8 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
 
   function cachedValid(token: string): VerifyResult | undefined {
     const hit = cache?.get(cacheKey(token));
-    if (!hit || hit.token !== token || (hit.exp !== undefined && hit.exp <= Math.floor(now() / 1000) - tolerance)) return undefined;
+    if (!hit || hit.token !== token || (hit.exp !== undefined && hit.exp <= Math.floor(now() / 1000) - tolerance))
+      return undefined;
     counters.cacheHits++;
     return { status: 'valid', claims: hit.claims, header: hit.header };
   }

@@ -46,20 +46,52 @@ export function decisionMode(input: { dryRun: boolean; preview?: unknown }): Dec
 /** Observations held before a flush into prom-client, at most (bounds memory when nobody scrapes). */
 const MAX_BUFFERED = 4096;
 
-function keyOf<L extends string>(names: readonly L[], labels: Record<L, string>): string {
-  let key = '';
-  for (const n of names) key += `${labels[n]}\u0000`;
-  return key;
+/**
+ * Pending entries by label values: one Map per label, in label order. Label values on the hot path (feature ids,
+ * decisions, modes) are strings held by the compiled features, whose hashes V8 keeps; a joined string key would be a new
+ * string to hash on every request.
+ */
+class LabelTrie<L extends string, E> {
+  #root = new Map<string, unknown>();
+  size = 0;
+  constructor(private readonly names: readonly L[]) {}
+  get(labels: Record<L, string>): E | undefined {
+    let node: unknown = this.#root;
+    for (const n of this.names) {
+      node = (node as Map<string, unknown>).get(labels[n]);
+      if (node === undefined) return undefined;
+    }
+    return node as E;
+  }
+  set(labels: Record<L, string>, entry: E): void {
+    let node = this.#root;
+    const last = this.names.length - 1;
+    this.names.forEach((n, i) => {
+      if (i === last) {
+        node.set(labels[n], entry);
+        return;
+      }
+      let next = node.get(labels[n]) as Map<string, unknown> | undefined;
+      if (!next) node.set(labels[n], (next = new Map()));
+      node = next;
+    });
+    this.size++;
+  }
+  clear(): void {
+    this.#root = new Map();
+    this.size = 0;
+  }
 }
 
 function hotCounter<L extends string>(
   config: { name: string; help: string; labelNames: readonly L[] },
   registry: Registry,
 ) {
-  const pending = new Map<string, { labels: Record<L, string>; n: number }>();
+  const pending = new LabelTrie<L, { labels: Record<L, string>; n: number }>(config.labelNames);
+  const entries: Array<{ labels: Record<L, string>; n: number }> = [];
   let counter: Counter<L>;
   const flush = () => {
-    for (const entry of pending.values())
+    for (const entry of entries)
       if (entry.n > 0) {
         counter.inc(entry.labels, entry.n);
         entry.n = 0;
@@ -68,15 +100,17 @@ function hotCounter<L extends string>(
   counter = new Counter<L>({ ...config, labelNames: [...config.labelNames], registers: [registry], collect: flush });
   return {
     inc(labels: Record<L, string>) {
-      const key = keyOf(config.labelNames, labels);
-      const entry = pending.get(key);
+      const entry = pending.get(labels);
       if (entry) entry.n++;
       else {
         if (pending.size >= MAX_BUFFERED) {
           flush();
           pending.clear();
+          entries.length = 0;
         }
-        pending.set(key, { labels: { ...labels }, n: 1 });
+        const created = { labels: { ...labels }, n: 1 };
+        pending.set(labels, created);
+        entries.push(created);
       }
     },
   };
@@ -86,10 +120,11 @@ function hotHistogram<L extends string>(
   config: { name: string; help: string; labelNames: readonly L[]; buckets: number[] },
   registry: Registry,
 ) {
-  const pending = new Map<string, { labels: Record<L, string>; values: number[] }>();
+  const pending = new LabelTrie<L, { labels: Record<L, string>; values: number[] }>(config.labelNames);
+  const entries: Array<{ labels: Record<L, string>; values: number[] }> = [];
   let histogram: Histogram<L>;
   const flush = () => {
-    for (const entry of pending.values()) {
+    for (const entry of entries) {
       for (const v of entry.values) histogram.observe(entry.labels, v);
       entry.values.length = 0;
     }
@@ -102,15 +137,16 @@ function hotHistogram<L extends string>(
   });
   return {
     observe(labels: Record<L, string>, value: number) {
-      const key = keyOf(config.labelNames, labels);
-      let entry = pending.get(key);
+      let entry = pending.get(labels);
       if (!entry) {
         if (pending.size >= MAX_BUFFERED) {
           flush();
           pending.clear();
+          entries.length = 0;
         }
         entry = { labels: { ...labels }, values: [] };
-        pending.set(key, entry);
+        pending.set(labels, entry);
+        entries.push(entry);
       }
       entry.values.push(value);
       if (entry.values.length >= MAX_BUFFERED) flush();

@@ -37,6 +37,8 @@ const BACKSLASH = 0x5c;
  * @example jsonDepthProblem('{"a":[[1]]}', 2) // { field: 'body.a.0', depth: 3 }
  */
 export function jsonDepthProblem(text: string, maxDepth: number, where = 'body'): JsonDepthProblem | null {
+  // Each level opens with its own bracket: a text no longer than the limit cannot nest beyond it (most decision bodies).
+  if (text.length <= maxDepth) return null;
   const stack: Frame[] = [];
   const length = text.length;
   for (let i = 0; i < length; i++) {

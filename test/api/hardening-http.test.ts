@@ -187,6 +187,47 @@ describe('logs', () => {
     expect(logs).not.toContain(ADMIN_KEY);
     expect(logs).not.toContain(token);
   });
+
+  it('binds every line of a request to its request id, at the levels configured (request loggers are made on use)', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    const { url } = await serve({ logger: { level: 'info', stream } });
+    const token = await hs256({ sub: 'u-1' });
+    await fetchJson(`${url}/v1/decisions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ feature: 'article' }),
+    });
+    const incoming = lines.find(
+      (l) => l.msg === 'incoming request' && (l.req as { url?: string })?.url === '/v1/decisions',
+    );
+    expect(incoming?.reqId).toEqual(expect.any(String));
+    const request = lines.filter((l) => l.reqId === incoming?.reqId);
+    expect(request?.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    expect(request?.[0]?.req).toMatchObject({ method: 'POST', url: '/v1/decisions' });
+    expect(request?.[1]?.res).toMatchObject({ statusCode: expect.any(Number) });
+
+    await running?.close();
+    const quiet: string[] = [];
+    const errorsOnly = new Writable({
+      write(chunk, _enc, cb) {
+        quiet.push(chunk.toString());
+        cb();
+      },
+    });
+    const second = await serve({ logger: { level: 'error', stream: errorsOnly } });
+    await fetchJson(`${second.url}/v1/decisions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ feature: 'article' }),
+    });
+    expect(quiet).toEqual([]);
+  });
 });
 
 describe('CORS', () => {
