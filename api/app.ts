@@ -29,7 +29,6 @@ import { createEventEmitter } from './events/emitter';
 import { compiledFor } from './features/feature-service';
 import { errorBody } from './lib/http-errors';
 import { DEFAULT_JSON_MAX_DEPTH } from './lib/json-depth';
-import { lazyChildLoggerFactory } from './lib/lazy-logger';
 import { REDACTED_HEADERS, serializeRequest } from './lib/log-redact';
 import { adminKeyOf, isAdminKey } from './plugins/admin-auth';
 import { authRateLimit } from './plugins/auth-rate-limit';
@@ -153,7 +152,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const app = Fastify({
     logger: loggerOf(options.logger),
-    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: nextRequestId,
     trustProxy: options.trustProxy ?? false,
