@@ -81,8 +81,9 @@ async function claimflow(key: unknown, algorithms: string[], env: Record<string,
   };
 }
 
-function bare(body: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'bare-fastify.ts')], {
+/** A baseline server as a child process: `bare-fastify.ts` (bare Fastify) or `stack-app.ts` (Claimflow's stack). */
+function bare(body: string, script = 'bare-fastify.ts'): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', script)], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, BARE_BODY: body },
   });
@@ -119,7 +120,7 @@ async function drive(
   name: string,
   server: Server,
   tokenFor: (i: number) => string | null,
-  options: { amount?: number; connections?: number; body?: string } = {},
+  options: { amount?: number; connections?: number; body?: string; path?: string } = {},
 ): Promise<Row> {
   let n = 0;
   const amount = options.amount ?? REQUESTS;
@@ -127,7 +128,7 @@ async function drive(
   const cpuBefore = cpuTimesMs(server.pid);
   const started = performance.now();
   const result = await autocannon({
-    url: `${server.url}/v1/decisions`,
+    url: `${server.url}${options.path ?? '/v1/decisions'}`,
     connections: options.connections ?? CONNECTIONS,
     amount,
     requests: [
@@ -182,17 +183,28 @@ const sample = await fetch(`${hs.url}/v1/decisions`, {
   body: JSON.stringify({ feature: 'bench' }),
 }).then((r) => r.text());
 const bareServer = await bare(sample);
+const stackServer = await bare(sample, 'stack-app.ts');
 notes.push(`decision body ${Buffer.byteLength(sample)} bytes; the bare Fastify answers the same bytes`);
+notes.push(
+  "Claimflow's stack: the service itself (every plugin and hook, the decision route's body schema and serializer) " +
+    'answering a fixed decision from POST /v1/stack without reading the token or deciding (bench/lib/stack-app.ts)',
+);
+const STACK = { path: '/v1/stack' };
 await drive('warm-up', hs, (i) => pool[i % pool.length], { amount: 10_000 });
 await drive('warm-up', bareServer, (i) => pool[i % pool.length], { amount: 10_000 });
+await drive('warm-up', stackServer, (i) => pool[i % pool.length], { amount: 10_000, ...STACK });
 const bareRuns: Row[] = [];
+const stackRuns: Row[] = [];
 const warmRuns: Row[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   bareRuns.push(await drive('bare', bareServer, (i) => pool[i % pool.length]));
+  stackRuns.push(await drive('stack', stackServer, (i) => pool[i % pool.length], STACK));
   warmRuns.push(await drive('warm', hs, (i) => pool[i % pool.length]));
 }
 await bareServer.stop();
+await stackServer.stop();
 rows.push(medianRow('bare Fastify, same request and answer bytes', bareRuns));
+rows.push(medianRow("Claimflow's stack, fixed answer, no decision", stackRuns));
 rows.push(medianRow('HS256 warm (1 000 tokens verified)', warmRuns));
 if (ONLY_WARM) {
   await hs.stop();
