@@ -259,6 +259,7 @@ describe('test and replay every branch', () => {
     await tid('test-clock').fill('2026-12-24T10:00');
     await tid('test-run').click();
     await poll(() => tid('test-decision').textContent()).toBe('paywall');
+    await s.shot('21a-test-tab-bucket-and-meter');
     await poll(onPath).toEqual(expect.arrayContaining(['copy', 'meter', 'wall']));
     // The case carries everything the test used, so it passes when replayed at once.
     await tid('tab-replay').click();
