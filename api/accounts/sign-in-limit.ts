@@ -9,7 +9,7 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClaimflowError } from '../../engine';
-import { normalizeEmail } from '../store/lib/rows';
+import { normalizeEmail } from '../store/rules';
 import type { AuditQuery, Store } from '../store/store';
 
 export interface SignInLimitOptions {

@@ -19,21 +19,10 @@ import pg from 'pg';
 import { ClaimflowError } from '../../engine/errors/catalogue';
 import { guardStore, isUnavailable, unavailable } from './lib/guard';
 import {
-  checkCustomerEntitlements,
-  checkGraphProducts,
-  entitlementInUse,
-  productInUse,
-  productReferences,
-  productUsers,
-} from './lib/references';
-import {
   auditValues,
   canonicalInstant,
   changeEvent,
-  checkEntitlementParent,
-  checkProductEntitlements,
   emit,
-  normalizeEmail,
   parseChangeNotification,
   toApiToken,
   toAuditEntry,
@@ -53,6 +42,20 @@ import {
 } from './lib/rows';
 import { groupCommit } from './meters/group-commit';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres';
+import {
+  checkCustomerEntitlements,
+  checkEntitlementParent,
+  checkGraphProducts,
+  checkProductEntitlements,
+  entitlementInUse,
+  type MeterState,
+  meterPeek,
+  normalizeEmail,
+  productInUse,
+  productReferences,
+  productUsers,
+  repeatContent,
+} from './rules';
 import type { AuditDraft, ChangeEvent, MeterRequest, MeterResult, Store } from './store';
 
 export const CHANGES_CHANNEL = 'claimflow_changes';
@@ -253,16 +256,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const knownEntitlements = async (q: Q, ids: readonly string[]) =>
     new Set((await all(q, 'SELECT id FROM entitlements WHERE id = ANY($1::text[])', [ids])).map((r) => String(r.id)));
 
-  /** Uses in the window and whether this content was already counted, from one snapshot. */
-  const meterState = async (q: Q, req: MeterRequest) => {
+  /** Uses in the window and whether this use repeats content counted in it (the meter rule's input), one snapshot. */
+  const meterState = async (q: Q, req: MeterRequest): Promise<MeterState> => {
     const row = await one(
       q,
       'SELECT count(*) AS n, coalesce(bool_or($4::text IS NOT NULL AND content_id = $4), false) AS hit FROM meter_uses WHERE tracker = $1 AND visitor = $2 AND at >= $3',
-      [req.tracker, req.visitor, req.windowStart, req.counting === 'uniqueContent' ? req.contentId : null],
+      [req.tracker, req.visitor, req.windowStart, repeatContent(req)],
     );
-    return { already: row?.hit === true, used: Number(row?.n ?? 0) };
+    return { used: Number(row?.n ?? 0), repeat: row?.hit === true };
   };
 
+  // The meter rule (rules/meters.ts) runs inside claimflow_consume_meters: the whole batch is one call and one commit.
   const meterBatches = groupCommit<MeterRequest, MeterResult>({
     ...options.meterBatch,
     write: async (batch) => {
@@ -273,7 +277,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         batch.map((r) => r.now),
         batch.map((r) => r.allowance),
         batch.map((r) => r.contentId),
-        batch.map((r) => r.counting === 'uniqueContent'),
+        batch.map((r) => repeatContent(r) !== null), // may this use be a repeat
         batch.map((r) => r.expiresAt ?? null),
       ]);
       const out: MeterResult[] = new Array(batch.length);
@@ -823,8 +827,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
     meterBatchStats: () => meterBatches.stats(),
     async peekMeter(req) {
-      const state = await meterState(pool, req);
-      return { allowed: state.already || state.used < req.allowance, used: state.used };
+      return meterPeek(await meterState(pool, req), req.allowance);
     },
     async pruneMeters(now, leaseMs) {
       if (leaseMs !== undefined) {

@@ -13,19 +13,9 @@ import Database from 'better-sqlite3';
 import { ClaimflowError } from '../../engine/errors/catalogue';
 import { guardStore, isUnavailable, unavailable } from './lib/guard';
 import {
-  checkCustomerEntitlements,
-  checkGraphProducts,
-  entitlementInUse,
-  productInUse,
-  productUsers,
-} from './lib/references';
-import {
   auditValues,
   canonicalInstant,
-  checkEntitlementParent,
-  checkProductEntitlements,
   emit,
-  normalizeEmail,
   toApiToken,
   toAuditEntry,
   toChange,
@@ -44,6 +34,20 @@ import {
 } from './lib/rows';
 import { groupCommit } from './meters/group-commit';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite';
+import {
+  checkCustomerEntitlements,
+  checkEntitlementParent,
+  checkGraphProducts,
+  checkProductEntitlements,
+  entitlementInUse,
+  type MeterState,
+  meterPeek,
+  meterVerdict,
+  normalizeEmail,
+  productInUse,
+  productUsers,
+  repeatContent,
+} from './rules';
 import type { AuditDraft, ChangeEvent, ChangeRequest, MeterRequest, MeterResult, Store } from './store';
 
 type Row = Record<string, unknown>;
@@ -259,14 +263,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     return toFeature(row);
   };
 
-  /** Uses in the window and whether this content was already counted (uniqueContent only). */
-  const meterState = (req: MeterRequest) => {
+  /** Uses in the window and whether this use repeats content counted in it (the meter rule's input). */
+  const meterState = (req: MeterRequest): MeterState => {
     const used = (q.meterUsed.get(req.tracker, req.visitor, req.windowStart) as { n: number }).n;
-    const already =
-      req.counting === 'uniqueContent' &&
-      req.contentId !== null &&
-      q.meterHasContent.get(req.tracker, req.visitor, req.windowStart, req.contentId) !== undefined;
-    return { already, used };
+    const content = repeatContent(req);
+    const repeat =
+      content !== null && q.meterHasContent.get(req.tracker, req.visitor, req.windowStart, content) !== undefined;
+    return { used, repeat };
   };
 
   const publishTx = db.transaction(
@@ -332,11 +335,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   });
 
   const consumeOne = (req: MeterRequest): MeterResult => {
-    const state = meterState(req);
-    if (state.already) return { allowed: true, used: state.used, counted: false };
-    if (state.used >= req.allowance) return { allowed: false, used: state.used, counted: false };
-    q.meterInsert.run(req.tracker, req.visitor, req.now, req.contentId, req.expiresAt ?? null);
-    return { allowed: true, used: state.used + 1, counted: true };
+    const verdict = meterVerdict(meterState(req), req.allowance);
+    if (verdict.counted) q.meterInsert.run(req.tracker, req.visitor, req.now, req.contentId, req.expiresAt ?? null);
+    return verdict;
   };
   // One BEGIN IMMEDIATE and one commit for the batch; uses are checked in request order.
   const consumeBatchTx = db.transaction((batch: MeterRequest[]) => batch.map(consumeOne));
@@ -346,10 +347,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     write: async (batch) => consumeBatchTx.immediate(batch),
   });
   // A read transaction: both counts come from one snapshot.
-  const peekTx = db.transaction((req: MeterRequest) => {
-    const state = meterState(req);
-    return { allowed: state.already || state.used < req.allowance, used: state.used };
-  });
+  const peekTx = db.transaction((req: MeterRequest) => meterPeek(meterState(req), req.allowance));
 
   const putEntTx = db.transaction((id: string, name: string, parentId: string | null) => {
     const parents = new Map<string, string | null>();

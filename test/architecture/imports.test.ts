@@ -33,6 +33,27 @@ function allImports(file: string): string[] {
     .filter((p): p is string => p !== null);
 }
 
+/** The package imports of a file (bare specifiers: `fast-check`, `node:fs`, `zod`), type-only ones included. */
+function packageImports(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  return ts
+    .preProcessFile(text, true, true)
+    .importedFiles.map((f) => f.fileName)
+    .filter((s) => !s.startsWith('.'));
+}
+
+/** Every source file reached from `entries` through relative imports. */
+function reachable(entries: string[]): Set<string> {
+  const seen = new Set<string>();
+  const todo = [...entries];
+  for (let f = todo.pop(); f !== undefined; f = todo.pop()) {
+    if (seen.has(f) || !/\.tsx?$/.test(f)) continue;
+    seen.add(f);
+    todo.push(...allImports(f));
+  }
+  return seen;
+}
+
 function resolveSpecifier(from: string, specifier: string): string | null {
   const base = resolve(ROOT, dirname(from), specifier);
   for (const candidate of [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts'), join(base, 'index.tsx')]) {
@@ -120,6 +141,23 @@ describe('import structure', () => {
         ({ to }) => to.startsWith('engine/') && to !== 'engine/index.ts' && !/^engine\/examples\/.*\.json$/.test(to),
       );
     expect(deep).toEqual([]);
+  });
+
+  it('test-only generators stay out of what ships: nothing the engine, SDK or service entries reach imports fast-check', () => {
+    const shipped = reachable([
+      'engine/index.ts',
+      'engine/rules-engine.ts',
+      'sdk/src/index.ts',
+      'sdk/src/openfeature.ts',
+      'api/main.ts',
+      'editor/src/main.tsx',
+    ]);
+    expect(shipped.size).toBeGreaterThan(150);
+    expect(shipped).not.toContain('engine/nodes/arbitraries.ts');
+    const found = [...shipped].filter((f) => packageImports(f).includes('fast-check'));
+    expect(found).toEqual([]);
+    // the detector sees the generators' import
+    expect(packageImports('engine/nodes/arbitraries.ts')).toContain('fast-check');
   });
 
   it('the engine imports no other layer', () => {

@@ -255,10 +255,16 @@ describe('test and replay every branch', () => {
     await tid('test-run').click();
     await poll(() => tid('test-decision').textContent()).toBe('shortPaywall');
     await tid('test-bucket-copy').selectOption('b1');
+    // The meter's state follows from a number of uses against its allowance (3), or is picked directly.
+    await tid('test-trial-uses-meter').fill('3');
+    await poll(() => tid('test-trial-meter').inputValue()).toBe('exhausted');
+    await tid('test-trial-uses-meter').fill('2');
+    await poll(() => tid('test-trial-meter').inputValue()).toBe('allowed');
     await tid('test-trial-meter').selectOption('exhausted');
     await tid('test-clock').fill('2026-12-24T10:00');
     await tid('test-run').click();
     await poll(() => tid('test-decision').textContent()).toBe('paywall');
+    await s.shot('21a-test-tab-bucket-and-meter');
     await poll(onPath).toEqual(expect.arrayContaining(['copy', 'meter', 'wall']));
     // The case carries everything the test used, so it passes when replayed at once.
     await tid('tab-replay').click();

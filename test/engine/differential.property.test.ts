@@ -7,24 +7,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   compileGraph,
+  ENTRY_KIND,
   evaluate,
   type Facts,
   NODE_KINDS,
   type NodeKind,
   nodeDefinition,
-  OPERATORS,
-  operandKind,
 } from '../../engine';
+import { NODE_ARBITRARIES, nodeArbitrary } from '../../engine/nodes/arbitraries';
+import { primitive, VOCABULARY } from '../../engine/nodes/lib/arbitraries';
 import { createReferenceEvaluator } from '../../engine/rules-engine';
 
-const CLAIMS = ['state', 'age', 'roles', 'org.plan', '["https://x.com/tier"]'];
-const STRINGS = ['Alabama', 'Texas', 'gold', 'admin', 'pro', 'x', ''];
-const NUMBERS = [0, 1, 17, 18, 42, -3.5];
-const PRODUCTS = ['gold', 'silver', 'bronze'];
-const REQUEST_PROPS = ['device', 'country', 'query.utm', 'token.status', 'custom.segment'];
-const BUCKET_IDS = ['a', 'b', 'c'];
-
-const primitive = fc.oneof(fc.constantFrom(...STRINGS), fc.constantFrom(...NUMBERS), fc.boolean());
 const claimValue = fc.oneof(
   primitive,
   fc.array(primitive, { maxLength: 3 }),
@@ -33,79 +26,17 @@ const claimValue = fc.oneof(
   fc.array(fc.array(primitive, { maxLength: 2 }), { maxLength: 2 }),
 );
 
-function operand(op: (typeof OPERATORS)[number]) {
-  switch (operandKind(op)) {
-    case 'none':
-      return fc.constant(undefined);
-    case 'list':
-      return fc.array(primitive, { minLength: 1, maxLength: 3 });
-    case 'string':
-      return fc.constantFrom(...STRINGS);
-    case 'orderable':
-      return fc.oneof(fc.constantFrom(...NUMBERS), fc.constantFrom(...STRINGS));
-    default:
-      return primitive;
-  }
-}
-
-const comparison = fc.constantFrom(...OPERATORS).chain((op) => operand(op).map((value) => ({ operator: op, value })));
-
-const subject = fc.oneof(
-  fc.constantFrom(...CLAIMS).map((property) => ({ source: 'claim' as const, property })),
-  fc.constantFrom(...REQUEST_PROPS).map((property) => ({ source: 'request' as const, property })),
-);
-
-/** Values for a switch case: none for exists/notExists, else one to three operands of the operator's kind. */
-function caseValues(op: (typeof OPERATORS)[number]) {
-  const kind = operandKind(op);
-  if (kind === 'none') return fc.constant([]);
-  if (kind === 'list') return fc.array(primitive, { minLength: 1, maxLength: 3 });
-  return fc.array(operand(op) as fc.Arbitrary<unknown>, { minLength: 1, maxLength: 3 });
-}
-
 /**
- * Valid data per kind, typed by the registry: a kind added to the registry without a generator here fails the type
- * check, and the test below fails when a registered kind is never drawn. Null: the kind is placed by the graph
- * builder (start, terminal outcomes).
+ * The kinds drawn as inner nodes: every registered kind but the entry (placed once at the top) and the terminal ones
+ * (drawn as the graph's outcomes). Each kind's data comes from its own generator (engine/nodes/<kind>/arbitrary.ts,
+ * registered in engine/nodes/arbitraries.ts, typed by NodeKind): a kind without one fails the type check.
  */
-const SAMPLES: { [K in NodeKind]: fc.Arbitrary<unknown> | null } = {
-  start: null,
-  outcome: null,
-  userState: fc.constant({}),
-  jwtClaim: fc.tuple(fc.constantFrom(...CLAIMS), comparison).map(([property, c]) => ({ property, ...c })),
-  request: fc.tuple(fc.constantFrom(...REQUEST_PROPS), comparison).map(([property, c]) => ({ property, ...c })),
-  product: fc.record({ products: fc.subarray(PRODUCTS, { minLength: 1 }), match: fc.constantFrom('any', 'all') }),
-  schedule: fc.record({
-    after: fc.option(fc.constant('2026-06-01T00:00:00Z'), { nil: undefined }),
-    days: fc.subarray(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { minLength: 1 }),
-    timeZone: fc.constantFrom('UTC', 'America/Chicago', 'Asia/Tokyo'),
-  }),
-  bucket: fc.subarray(BUCKET_IDS, { minLength: 1 }).map((ids) => ({ buckets: ids.map((id) => ({ id, weight: 1 })) })),
-  trial: fc.constant({ allowance: 3, period: 'P30D' }),
-  switch: fc
-    .tuple(
-      subject,
-      fc.array(
-        fc.constantFrom(...OPERATORS).chain((op) => caseValues(op).map((values) => ({ operator: op, values }))),
-        { minLength: 1, maxLength: 4 },
-      ),
-    )
-    .map(([s, cases]) => ({ ...s, cases: cases.map((c, i) => ({ ...c, branch: `c${i}` })) })),
-  conditions: fc.record({
-    match: fc.constantFrom('all', 'any'),
-    conditions: fc.array(
-      fc.tuple(subject, comparison).map(([s, c]) => ({ ...s, ...c })),
-      { minLength: 1, maxLength: 4 },
-    ),
-  }),
-};
-
-const DRAWN_KINDS = NODE_KINDS.filter((kind) => SAMPLES[kind] !== null);
+const INNER_KINDS = NODE_KINDS.filter((kind) => kind !== ENTRY_KIND && !nodeDefinition(kind).terminal);
+const TERMINAL_KINDS = NODE_KINDS.filter((kind) => nodeDefinition(kind).terminal);
 const drawnSeen = new Set<string>();
 
-const nodeSpec = fc.oneof(
-  ...DRAWN_KINDS.map((type) => (SAMPLES[type] as fc.Arbitrary<unknown>).map((data) => ({ type, data }))),
-);
+const nodeSpec = (kinds: readonly NodeKind[]) =>
+  fc.oneof(...kinds.map((type) => nodeArbitrary(type).map((data) => ({ type, data }))));
 
 /** Branch names come from the kind's own definition (parsed data), never from a list kept here. */
 function branchesOf(type: NodeKind, data: unknown): readonly string[] {
@@ -115,13 +46,18 @@ function branchesOf(type: NodeKind, data: unknown): readonly string[] {
 
 /** A random DAG: inner node i branches only to later inner nodes or to outcomes, so it is acyclic. */
 const graphArb = fc
-  .tuple(fc.array(nodeSpec, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { minLength: 64, maxLength: 64 }))
-  .map(([specs, choices]) => {
-    const outcomes = ['o1', 'o2', 'o3'];
+  .tuple(
+    fc.array(nodeSpec(INNER_KINDS), { minLength: 1, maxLength: 8 }),
+    fc.array(fc.nat(), { minLength: 64, maxLength: 64 }),
+    nodeArbitrary(ENTRY_KIND),
+    fc.array(nodeSpec(TERMINAL_KINDS), { minLength: 3, maxLength: 3 }),
+  )
+  .map(([specs, choices, entryData, ends]) => {
+    const outcomes = ends.map((_, i) => `o${i + 1}`);
     const nodes: { id: string; type: string; position: { x: number; y: number }; data: unknown }[] = [
-      { id: 'start', type: 'start', position: { x: 0, y: 0 }, data: {} },
+      { id: 'start', type: ENTRY_KIND, position: { x: 0, y: 0 }, data: entryData },
       ...specs.map((s, i) => ({ id: `n${i}`, type: s.type, position: { x: 0, y: i }, data: s.data })),
-      ...outcomes.map((id) => ({ id, type: 'outcome', position: { x: 0, y: 99 }, data: { decision: `d-${id}` } })),
+      ...ends.map((s, i) => ({ id: `o${i + 1}`, type: s.type, position: { x: 0, y: 99 }, data: s.data })),
     ];
     const edges: { id: string; source: string; target: string; sourceHandle: string | null }[] = [
       { id: 'e-start', source: 'start', target: 'n0', sourceHandle: null },
@@ -147,7 +83,7 @@ const graphArb = fc
 
 const factsArb: fc.Arbitrary<Facts> = fc.record({
   userState: fc.constantFrom('anonymous', 'registered', 'customer'),
-  products: fc.subarray(PRODUCTS),
+  products: fc.subarray([...VOCABULARY.products]),
   entitlements: fc.constant([]),
   claims: fc.dictionary(fc.constantFrom('state', 'age', 'roles', 'org', 'https://x.com/tier'), claimValue, {
     maxKeys: 5,
@@ -165,7 +101,7 @@ const factsArb: fc.Arbitrary<Facts> = fc.record({
   now: fc.option(fc.integer({ min: Date.parse('2026-01-01'), max: Date.parse('2026-12-31') }), { nil: undefined }),
   buckets: fc.dictionary(
     fc.constantFrom('n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7'),
-    fc.constantFrom(...BUCKET_IDS, 'zz'),
+    fc.constantFrom(...VOCABULARY.bucketIds, 'zz'),
   ),
   trials: fc.dictionary(fc.constantFrom('n0', 'n1', 'n2', 'n3'), fc.constantFrom('allowed', 'exhausted')),
 }) as fc.Arbitrary<Facts>;
@@ -188,15 +124,24 @@ describe('fast evaluator vs json-rules-engine', () => {
       { numRuns: 2_000, seed: Number(process.env.CF_PROPERTY_SEED ?? 20261124) },
     );
     expect(cases).toBe(10_000);
-    // every kind of the registry that has branches was drawn into some graph
-    expect([...drawnSeen].sort()).toEqual([...DRAWN_KINDS].sort());
+    // every inner kind of the registry was drawn into some graph
+    expect([...drawnSeen].sort()).toEqual([...INNER_KINDS].sort());
   }, 120_000);
 
-  it('draws every registered kind except start and terminal ones', () => {
-    for (const kind of NODE_KINDS) {
-      const definition = nodeDefinition(kind);
-      expect(definition.kind).toBe(kind);
-      expect(SAMPLES[kind] === null).toBe(kind === 'start' || definition.terminal);
-    }
+  it('draws every registered kind: the entry once, terminal kinds as outcomes, the others as inner nodes', () => {
+    expect(Object.keys(NODE_ARBITRARIES).sort()).toEqual([...NODE_KINDS].sort());
+    expect(INNER_KINDS.length + TERMINAL_KINDS.length + 1).toBe(NODE_KINDS.length);
+    expect(TERMINAL_KINDS.length).toBeGreaterThan(0);
+  });
+
+  it("every kind's generator yields data its own schema accepts", () => {
+    for (const kind of NODE_KINDS)
+      fc.assert(
+        fc.property(nodeArbitrary(kind), (data) => {
+          const parsed = nodeDefinition(kind).dataSchema.safeParse(data);
+          expect(parsed.success, `${kind}: ${JSON.stringify(data)}`).toBe(true);
+        }),
+        { numRuns: 200 },
+      );
   });
 });

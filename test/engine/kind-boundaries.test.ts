@@ -16,12 +16,7 @@ const CORE = ['engine', 'api', 'sdk/src', 'editor/src'];
  * Files still known to single out kinds, with the reason. The test fails when one of them no longer does, so the list
  * only shrinks.
  */
-const KNOWN = new Map([
-  [
-    'editor/src/components/TestPanel.tsx',
-    "the Test tab's split-test and meter pickers; they need an editor spec hook for per-visitor state",
-  ],
-]);
+const KNOWN = new Map<string, string>([]);
 const KIND_FOLDERS = new Set(NODE_KINDS.flatMap((k) => [`engine/nodes/${k}`, `editor/src/nodes/${k}`]));
 
 function sourceFiles(dir: string): string[] {
@@ -70,6 +65,12 @@ describe('node kinds stay in their own folders', () => {
   it("every registry entry's kind equals its key, in the engine and the editor", () => {
     for (const [key, def] of Object.entries(NODE_REGISTRY)) expect(def.kind).toBe(key);
     expect(Object.keys(EDITOR_NODES).sort()).toEqual([...NODE_KINDS].sort());
+  });
+
+  it("a kind with per-visitor state has the Test tab's control for it in its editor spec, and only such a kind", () => {
+    const stateful = NODE_KINDS.filter((k) => nodeDefinition(k).visitorState !== undefined);
+    expect(stateful.length).toBeGreaterThan(0);
+    expect(NODE_KINDS.filter((k) => EDITOR_NODES[k].testControl !== undefined)).toEqual(stateful);
   });
 
   it('exactly one kind is the entry, and entry and terminal kinds are distinct', () => {

@@ -106,29 +106,6 @@ export const toLogEntry = (r: Row): DecisionLogEntry => ({
   path: json(r.path, strings, 'logged path'),
 });
 
-/** Throws CF_ENTITLEMENT_CYCLE when making `parentId` the parent of `id` closes a loop. */
-export function checkEntitlementParent(id: string, parentId: string | null, parents: Map<string, string | null>): void {
-  if (parentId === null) return;
-  if (!parents.has(parentId))
-    throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `parent entitlement "${parentId}" does not exist`, {
-      field: 'parentId',
-    });
-  let cur: string | null = parentId;
-  const seen = new Set<string>();
-  while (cur !== null && !seen.has(cur)) {
-    if (cur === id)
-      throw new ClaimflowError(
-        'CF_ENTITLEMENT_CYCLE',
-        `making "${parentId}" the parent of "${id}" would create a cycle`,
-        {
-          field: 'parentId',
-        },
-      );
-    seen.add(cur);
-    cur = parents.get(cur) ?? null;
-  }
-}
-
 export const toChange = (r: Row): Change => ({
   seq: Number(r.seq),
   featureId: String(r.feature_id),
@@ -186,23 +163,12 @@ export function parseChangeNotification(payload: string | undefined): { seq: num
   }
 }
 
-/** Throws CF_ENTITLEMENT_NOT_FOUND (naming the field) for the first entitlement id of a product that does not exist. */
-export function checkProductEntitlements(entitlementIds: string[], exists: (id: string) => boolean): void {
-  entitlementIds.forEach((id, i) => {
-    if (!exists(id))
-      throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `entitlement "${id}" does not exist`, {
-        field: `entitlementIds.${i}`,
-      });
-  });
-}
-
 /** An ISO-8601 instant in the one canonical form (so text comparison orders instants); the input when unparseable. */
 export function canonicalInstant(value: string): string {
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? value : new Date(ms).toISOString();
 }
 
-/** Calls every listener, isolating the others from one that throws. */
 /** A copy of the event with only its own fields (environment and kind only when present). */
 export function changeEvent(e: ChangeEvent): ChangeEvent {
   return {
@@ -213,6 +179,7 @@ export function changeEvent(e: ChangeEvent): ChangeEvent {
   };
 }
 
+/** Calls every listener, isolating the others from one that throws. */
 export function emit(listeners: Iterable<(e: ChangeEvent) => void>, event: ChangeEvent): void {
   for (const l of listeners) {
     try {
@@ -295,6 +262,3 @@ export function auditValues<R>(
     after: enc(after),
   };
 }
-
-/** Lower-cased, trimmed: emails are unique regardless of case. */
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();

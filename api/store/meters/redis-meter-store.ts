@@ -12,12 +12,16 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { ClaimflowError } from '../../../engine/errors/catalogue';
+import { repeatContent } from '../rules';
 import type { MeterRequest, MeterResult, MeterStore } from '../store';
 
 /**
- * KEYS[1] the meter key. ARGV: windowStart, now, allowance, content ('' none, else 'c' .. id), unique ('1'/'0'),
- * expiresAt ('n' never), member id, write ('1' consume, '0' peek).
+ * KEYS[1] the meter key. ARGV: windowStart, now, allowance, content ('' none, else 'c' .. id), unique ('1': a use of
+ * this content already in the window makes this one a repeat, see repeatContent), expiresAt ('n' never), member id,
+ * write ('1' consume, '0' peek).
  * A member is "<expiresAt|n>:<now>:<id>:<'-'|'c'content>". Returns { allowed 0/1, used, counted 0/1 }.
+ * The three answers are the meter rule's (api/store/rules/meters.ts, `meterVerdict`), kept inside the script so the
+ * check and the write stay one atomic step: a repeat is allowed uncounted, a full window refuses, anything else counts.
  */
 const METER_SCRIPT = `
 local key = KEYS[1]
@@ -104,7 +108,7 @@ export async function openRedisMeterStore(options: RedisMeterStoreOptions): Prom
         req.now,
         req.allowance,
         req.contentId === null ? '' : `c${req.contentId}`,
-        req.counting === 'uniqueContent' ? '1' : '0',
+        repeatContent(req) === null ? '0' : '1',
         req.expiresAt == null ? 'n' : Math.ceil(req.expiresAt),
         randomBytes(6).toString('base64url'),
         write ? '1' : '0',

@@ -43,6 +43,8 @@ export const POSTGRES_MIGRATIONS: string[] = [
   // (tracker, visitor) in the batch are taken first, in sorted order, so concurrent batches cannot deadlock; the uses
   // are then checked and recorded in request order, so a visitor appearing twice sees its own first use.
   // `expires_at` (epoch ms, NULL: never) is when a use stops counting for the meter that recorded it (pruning).
+  // The IF/ELSIF/ELSE is the meter rule of api/store/rules/meters.ts (`meterVerdict`), kept in the function so a batch
+  // is checked and written in one call.
   `ALTER TABLE meter_uses ADD COLUMN expires_at BIGINT;
    CREATE INDEX meter_uses_expiry ON meter_uses(expires_at) WHERE expires_at IS NOT NULL;
    CREATE TABLE meter_prune_lease (id INTEGER PRIMARY KEY, pruned_at BIGINT NOT NULL);

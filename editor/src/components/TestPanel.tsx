@@ -1,23 +1,22 @@
 /**
  * Test a token or claims against what is on the canvas (or a version), with every input that picks a branch: the
- * visitor id (or the split-test bucket wanted, which finds a visitor id landing in it), each meter's state and the
- * clock. The path lights up on the canvas while this tab is open.
+ * visitor id, the per-visitor state of each node whose kind has a Test control (editor/src/nodes/<kind>/: e.g. the
+ * split-test bucket wanted, which finds a visitor id landing in it, or a meter's state) and the clock. The path lights
+ * up on the canvas while this tab is open.
  */
 
-import { useState } from 'react';
-import { assignBucket } from '../../../engine';
+import { type ComponentType, useState } from 'react';
+import { NODE_KINDS } from '../../../engine';
 import { describeError, type Graph, type TestResult, type VersionSummary } from '../api/client';
 import { displayName } from '../lib/node-names';
+import { EDITOR_NODES } from '../nodes/registry';
+import type { TestControlProps, TestNode, VisitorTestState } from '../nodes/spec';
 
-export interface TestInput {
+export interface TestInput extends VisitorTestState {
   mode: 'token' | 'claims';
   token: string;
   claims: string;
   context: string;
-  /** empty: the default test visitor */
-  visitorId: string;
-  /** trial node id -> meter state */
-  trials: Record<string, 'allowed' | 'exhausted'>;
   /** `datetime-local` value; empty: now */
   clock: string;
   against: string;
@@ -48,36 +47,23 @@ export function testRequestBody(input: TestInput, against: string): Record<strin
   return body;
 }
 
-interface BucketNode {
-  id: string;
-  testId: string;
-  buckets: { id: string; label?: string; weight: number }[];
+/** A node of the graph with its kind's Test control, and the nodes of the same kind that have one. */
+interface VisitorStateControl {
+  node: TestNode;
+  peers: TestNode[];
+  Control: ComponentType<TestControlProps>;
 }
 
-function bucketNodes(graph: Graph): BucketNode[] {
-  return graph.nodes
-    .filter((n) => n.type === 'bucket' && Array.isArray(n.data.buckets) && n.data.buckets.length > 0)
-    .map((n) => ({
-      id: n.id,
-      testId: typeof n.data.testId === 'string' && n.data.testId ? n.data.testId : n.id,
-      buckets: (n.data.buckets as BucketNode['buckets']).filter((b) => Number(b.weight) > 0),
-    }))
-    .filter((b) => b.buckets.length > 0);
-}
-
-/** A visitor id that lands in `bucket` of `node` and keeps every other split test's current bucket if it can. */
-function visitorFor(nodes: BucketNode[], node: string, bucket: string, current: string): string | null {
-  const keep = new Map(nodes.map((n) => [n.id, assignBucket(current, n.testId, n.buckets)]));
-  keep.set(node, bucket);
-  for (const strict of [true, false])
-    for (let i = 1; i <= 20_000; i++) {
-      const id = `visitor-${i}`;
-      const ok = nodes.every((n) =>
-        n.id === node || strict ? assignBucket(id, n.testId, n.buckets) === keep.get(n.id) : true,
-      );
-      if (ok) return id;
-    }
-  return null;
+/** The per-visitor state controls of `graph`: kinds in registry order, nodes of a kind in graph order. */
+function visitorStateControls(graph: Graph, nameOf: Map<string, string>): VisitorStateControl[] {
+  return NODE_KINDS.flatMap((kind) => {
+    const control = EDITOR_NODES[kind].testControl;
+    if (!control) return [];
+    const peers = graph.nodes
+      .filter((n) => n.type === kind && control.shows(n.data))
+      .map((n) => ({ id: n.id, data: n.data, name: nameOf.get(n.id) ?? n.id }));
+    return peers.map((node) => ({ node, peers, Control: control.Control }));
+  });
 }
 
 export function TestPanel(props: {
@@ -90,10 +76,9 @@ export function TestPanel(props: {
 }) {
   const { input, graph } = props;
   const set = (patch: Partial<TestInput>) => props.onInput({ ...input, ...patch });
-  const splits = bucketNodes(graph);
-  const trials = graph.nodes.filter((n) => n.type === 'trial');
   const visitor = input.visitorId.trim() || DEFAULT_VISITOR;
   const nameOf = new Map(graph.nodes.map((n) => [n.id, displayName(n)]));
+  const controls = visitorStateControls(graph, nameOf);
   const [error, setError] = useState<string | null>(null);
   const run = async () => {
     setError(null);
@@ -156,7 +141,7 @@ export function TestPanel(props: {
           onChange={(e) => set({ context: e.target.value })}
         />
       </label>
-      <details className="test-more" open={splits.length > 0 || trials.length > 0 || undefined}>
+      <details className="test-more" open={controls.length > 0 || undefined}>
         <summary>Visitor, split tests, meters and clock</summary>
         <label className="field">
           <span className="field-label">Visitor id</span>
@@ -168,65 +153,9 @@ export function TestPanel(props: {
           />
           <span className="field-hint">a verified user id in the token or claims takes its place</span>
         </label>
-        {splits.map((s) => {
-          const current = assignBucket(visitor, s.testId, s.buckets);
-          return (
-            <label className="field" key={s.id}>
-              <span className="field-label">Bucket of {nameOf.get(s.id)}</span>
-              <select
-                data-testid={`test-bucket-${s.id}`}
-                value={current}
-                onChange={(e) => {
-                  const id = visitorFor(splits, s.id, e.target.value, visitor);
-                  if (id) set({ visitorId: id });
-                }}
-              >
-                {s.buckets.map((b) => (
-                  <option key={b.id} value={b.id}>
-                    {b.label ?? b.id}
-                  </option>
-                ))}
-              </select>
-              <span className="field-hint">choosing a bucket picks a visitor id that lands in it</span>
-            </label>
-          );
-        })}
-        {trials.map((t) => {
-          const allowance = Number(t.data.allowance);
-          return (
-            <div className="field" key={t.id}>
-              <span className="field-label" id={`meter-${t.id}`}>
-                Meter of {nameOf.get(t.id)}
-                {Number.isFinite(allowance) ? ` (allowance ${allowance})` : ''}
-              </span>
-              <div className="inline">
-                <select
-                  aria-labelledby={`meter-${t.id}`}
-                  data-testid={`test-trial-${t.id}`}
-                  value={input.trials[t.id] ?? 'allowed'}
-                  onChange={(e) =>
-                    set({ trials: { ...input.trials, [t.id]: e.target.value as 'allowed' | 'exhausted' } })
-                  }
-                >
-                  <option value="allowed">uses left (allowed)</option>
-                  <option value="exhausted">used up (exhausted)</option>
-                </select>
-                <input
-                  type="number"
-                  min={0}
-                  aria-label={`uses so far of ${nameOf.get(t.id)}`}
-                  data-testid={`test-trial-uses-${t.id}`}
-                  placeholder="uses so far"
-                  onChange={(e) => {
-                    const used = Number(e.target.value);
-                    if (e.target.value === '' || !Number.isFinite(used) || !Number.isFinite(allowance)) return;
-                    set({ trials: { ...input.trials, [t.id]: used >= allowance ? 'exhausted' : 'allowed' } });
-                  }}
-                />
-              </div>
-            </div>
-          );
-        })}
+        {controls.map(({ node, peers, Control }) => (
+          <Control key={node.id} node={node} peers={peers} visitor={visitor} state={input} onState={set} />
+        ))}
         <label className="field">
           <span className="field-label">Clock (your time zone; empty: now)</span>
           <input

@@ -9,11 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MeterRequest, type MeterStore, openPostgresStore, openSqliteStore } from '../../../api/store';
 import { openRedisMeterStore } from '../../../api/store/meters/redis-meter-store';
+import { meterPeek, meterVerdict, repeatContent } from '../../../api/store/rules';
 import { freshDatabase } from '../../helpers/pg';
 
 const REDIS_URL = process.env.CLAIMFLOW_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -155,6 +157,51 @@ function runMeterContract(name: string, make: () => Promise<MeterHarness>) {
         (await store.peekMeter({ ...shared, tracker: 'shared:v9', visitor: '', now: 3, contentId: null })).used,
       ).toBe(0);
       expect((await store.peekMeter({ ...shared, now: 3, contentId: null })).used).toBe(2);
+    });
+
+    it('answers every use as the shared meter rule says (rules/meters.ts), on random sequences', async () => {
+      const op = fc.record({
+        peek: fc.boolean(),
+        visitor: fc.constantFrom('p1', 'p2'),
+        contentId: fc.constantFrom(null, '', 'a', 'b', 'c'),
+        counting: fc.constantFrom('pageViews' as const, 'uniqueContent' as const),
+        allowance: fc.integer({ min: 0, max: 3 }),
+        window: fc.constantFrom(null, 25, 45), // null: lifetime
+      });
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
+          const tracker = `rule-${run++}`;
+          const recorded: Array<{ visitor: string; at: number; contentId: string | null }> = [];
+          for (const [i, o] of ops.entries()) {
+            const now = 100 + i * 10;
+            const req: MeterRequest = {
+              tracker,
+              visitor: o.visitor,
+              windowStart: o.window === null ? 0 : now - o.window,
+              now,
+              allowance: o.allowance,
+              contentId: o.contentId,
+              counting: o.counting,
+              expiresAt: null,
+            };
+            const inWindow = recorded.filter((u) => u.visitor === req.visitor && u.at >= req.windowStart);
+            const content = repeatContent(req);
+            const state = {
+              used: inWindow.length,
+              repeat: content !== null && inWindow.some((u) => u.contentId === content),
+            };
+            if (o.peek) {
+              expect(await store.peekMeter(req)).toEqual(meterPeek(state, req.allowance));
+            } else {
+              const expected = meterVerdict(state, req.allowance);
+              expect(await store.consumeMeter(req)).toEqual(expected);
+              if (expected.counted) recorded.push({ visitor: req.visitor, at: now, contentId: req.contentId });
+            }
+          }
+        }),
+        { numRuns: 25 },
+      );
     });
 
     it('a batch holding one visitor twice counts in request order, exactly', async () => {

@@ -4,6 +4,7 @@
  */
 import { Field, Text } from '../fields';
 import type { EditorNodeSpec, FormProps } from '../spec';
+import { bucketTestControl } from './test-control';
 
 interface Bucket {
   id: string;
@@ -106,4 +107,5 @@ export const bucketSpec: EditorNodeSpec<'bucket'> = {
   branchLabel: (d, branch) => bucketsOf(d).find((b) => b.id === branch)?.label ?? branch,
   Form: BucketForm,
   controls: { testId: 'form-testid', buckets: 'form-buckets' },
+  testControl: bucketTestControl,
 };

@@ -1,6 +1,7 @@
 import { Field, Select, Text } from '../fields';
 import { timeZones } from '../lib/zoned-time';
 import type { EditorNodeSpec, FormProps } from '../spec';
+import { trialTestControl } from './test-control';
 
 function TrialForm({ data, onChange, readOnly }: FormProps<'trial'>) {
   return (
@@ -80,4 +81,5 @@ export const trialSpec: EditorNodeSpec<'trial'> = {
     timeZone: 'form-timezone',
     tracker: 'form-tracker',
   },
+  testControl: trialTestControl,
 };

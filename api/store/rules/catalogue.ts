@@ -1,6 +1,9 @@
 /**
- * Catalogue references held by stored data, for the in-use checks of both stores: which products a graph's product
- * nodes name, and who uses a product or an entitlement. Drafts may be invalid, so graphs are read tolerantly.
+ * The catalogue rules both SQL stores apply inside their write transactions: the entitlement tree stays a tree, a
+ * product grants only entitlements that exist, a feature names only existing customer entitlements, a published graph
+ * names only existing products, and nothing in use is deleted (which products a graph's nodes name, who uses a product
+ * or an entitlement). The stores read the rows under their own locks and hand them here. Drafts may be invalid, so
+ * graphs are read tolerantly.
  */
 import { ClaimflowError } from '../../../engine/errors/catalogue';
 import { isNodeKind } from '../../../engine/nodes/kinds';
@@ -132,4 +135,37 @@ export function checkGraphProducts(graph: unknown, exists: (id: string) => boole
         },
       );
   }
+}
+
+/** Throws CF_ENTITLEMENT_CYCLE when making `parentId` the parent of `id` closes a loop. */
+export function checkEntitlementParent(id: string, parentId: string | null, parents: Map<string, string | null>): void {
+  if (parentId === null) return;
+  if (!parents.has(parentId))
+    throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `parent entitlement "${parentId}" does not exist`, {
+      field: 'parentId',
+    });
+  let cur: string | null = parentId;
+  const seen = new Set<string>();
+  while (cur !== null && !seen.has(cur)) {
+    if (cur === id)
+      throw new ClaimflowError(
+        'CF_ENTITLEMENT_CYCLE',
+        `making "${parentId}" the parent of "${id}" would create a cycle`,
+        {
+          field: 'parentId',
+        },
+      );
+    seen.add(cur);
+    cur = parents.get(cur) ?? null;
+  }
+}
+
+/** Throws CF_ENTITLEMENT_NOT_FOUND (naming the field) for the first entitlement id of a product that does not exist. */
+export function checkProductEntitlements(entitlementIds: string[], exists: (id: string) => boolean): void {
+  entitlementIds.forEach((id, i) => {
+    if (!exists(id))
+      throw new ClaimflowError('CF_ENTITLEMENT_NOT_FOUND', `entitlement "${id}" does not exist`, {
+        field: `entitlementIds.${i}`,
+      });
+  });
 }
