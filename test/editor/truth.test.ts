@@ -325,6 +325,32 @@ describe('rules of real size', () => {
     await tid('undo').click();
   }, 60_000);
 
+  it('keeps an edit made while auto-layout is still running', async () => {
+    // ELK arrives slowly (a cold cache, a slow network): the person selects and renames a node meanwhile.
+    await page.route('**/elk.bundled-*.js', async (route) => {
+      await new Promise((done) => setTimeout(done, 1_500));
+      await route.continue();
+    });
+    try {
+      await openFeature(s, 'big');
+      const before = await page.locator('.react-flow__node[data-id="out-3"]').boundingBox();
+      await tid('layout').click();
+      await select('check-4');
+      await tid('form-name').fill('Renamed during layout');
+      await poll(async () => (await page.locator('.react-flow__node[data-id="out-3"]').boundingBox())?.x).not.toBe(
+        before?.x,
+      );
+      await expect(tid('form-name').inputValue()).resolves.toBe('Renamed during layout');
+      await poll(() => page.locator('.react-flow__node[data-id="check-4"]').textContent()).toContain(
+        'Renamed during layout',
+      );
+    } finally {
+      await page.unroute('**/elk.bundled-*.js');
+      await tid('undo').click();
+      await tid('undo').click();
+    }
+  }, 60_000);
+
   it('auto-layout keeps branches in handle order; Fit keeps titles at 10 px or more on a 50-node rule', async () => {
     await openFeature(s, 'big');
     await tid('layout').click();

@@ -194,7 +194,7 @@ function Editor({
 
   const layout = async () => {
     try {
-      history.set(await autoLayout(graph));
+      history.place(await autoLayout(graph));
       setTimeout(fit, 120);
     } catch (e) {
       setMessage({ kind: 'error', text: `Auto-layout failed: ${describeError(e)}` });

@@ -56,9 +56,12 @@ export function elkGraph(graph: FlowGraph): ElkNode {
   };
 }
 
-export async function autoLayout(graph: FlowGraph): Promise<FlowGraph> {
+/**
+ * New positions by node id for `graph` (ELK is loaded on first use). Only positions: the layout runs while the person
+ * may go on editing, so the caller places them on the graph as it is when they arrive (`history.place`).
+ */
+export async function autoLayout(graph: FlowGraph): Promise<Map<string, { x: number; y: number }>> {
   const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
   const out = await new ELK().layout(elkGraph(graph));
-  const at = new Map((out.children ?? []).map((c) => [c.id, { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) }]));
-  return { ...graph, nodes: graph.nodes.map((n) => ({ ...n, position: at.get(n.id) ?? n.position })) };
+  return new Map((out.children ?? []).map((c) => [c.id, { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) }]));
 }

@@ -26,6 +26,7 @@ const storedKey = (graph: FlowGraph) => JSON.stringify(fromFlow(graph));
 
 type Action =
   | { type: 'set'; graph: FlowGraph; record: boolean }
+  | { type: 'place'; positions: ReadonlyMap<string, { x: number; y: number }> }
   | { type: 'snapshot' }
   | { type: 'undo' }
   | { type: 'redo' }
@@ -40,6 +41,19 @@ function reducer(state: State, action: Action): State {
       return action.record
         ? { ...state, past: [...state.past, state.present].slice(-LIMIT), present: action.graph, future: [] }
         : { ...state, present: action.graph };
+    case 'place': {
+      // positions computed from an earlier graph, placed on the present one: edits made meanwhile are kept
+      const nodes = state.present.nodes.map((n) => {
+        const position = action.positions.get(n.id);
+        return position ? { ...n, position } : n;
+      });
+      return {
+        ...state,
+        past: [...state.past, state.present].slice(-LIMIT),
+        present: { ...state.present, nodes },
+        future: [],
+      };
+    }
     case 'snapshot':
       return { ...state, past: [...state.past, state.present].slice(-LIMIT), future: [] };
     case 'undo': {
@@ -69,6 +83,11 @@ export function useGraphHistory(initial: FlowGraph) {
     canUndo: state.past.length > 0,
     canRedo: state.future.length > 0,
     set: useCallback((graph: FlowGraph, record = true) => dispatch({ type: 'set', graph, record }), []),
+    /** Moves nodes to these positions (an undoable step); nodes not named, and everything else, stay as they are. */
+    place: useCallback(
+      (positions: ReadonlyMap<string, { x: number; y: number }>) => dispatch({ type: 'place', positions }),
+      [],
+    ),
     snapshot: useCallback(() => dispatch({ type: 'snapshot' }), []),
     undo: useCallback(() => dispatch({ type: 'undo' }), []),
     redo: useCallback(() => dispatch({ type: 'redo' }), []),
