@@ -16,6 +16,7 @@ import { LRUCache } from 'lru-cache';
 import type { ErrorCode } from '../../engine/errors/catalogue';
 import type { JwtSettings } from './jwt-settings';
 import { jsonMemberProblem } from './lib/duplicate-members';
+import { createHmacJwtVerifier, type HmacJwtVerify, isHmacAlgorithm } from './lib/hmac-jwt';
 import {
   createRemoteKeyResolver,
   type JwksFetchEvent,
@@ -83,6 +84,11 @@ export interface TokenVerifierOptions {
   now?: () => number;
   /** Told how each request to a JWKS keys endpoint ended (metrics). */
   onJwksFetch?: (event: JwksFetchEvent) => void;
+  /**
+   * How a shared secret verifies HS256/384/512: 'node' (default) synchronously with node:crypto, checking what jose
+   * checks (lib/hmac-jwt.ts); 'jose' with jose's jwtVerify over WebCrypto, the reference the first is tested against.
+   */
+  hmac?: 'node' | 'jose';
 }
 
 interface Cached {
@@ -192,6 +198,16 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
     requiredClaims: settings.requireExp ? ['exp'] : [],
     crit: {},
   };
+  const hmacVerify: HmacJwtVerify | null =
+    settings.key.kind === 'secret' && options.hmac !== 'jose'
+      ? createHmacJwtVerifier(new TextEncoder().encode(settings.key.secret), {
+          algorithms: settings.algorithms,
+          issuer: settings.issuer,
+          audience: settings.audience,
+          clockTolerance: tolerance,
+          requireExp: settings.requireExp,
+        })
+      : null;
 
   async function verifyUncached(token: string): Promise<VerifyResult> {
     if (resolver === null) return fail('CF_TOKEN_NOT_CONFIGURED', 'JWT verification is not configured');
@@ -207,6 +223,10 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
       return fail('CF_TOKEN_ALG_NOT_ALLOWED', `algorithm ${JSON.stringify(header.alg.slice(0, 32))} is not allowed`);
     if (typeof header.cty === 'string' && NESTED_CTY.test(header.cty))
       return fail('CF_TOKEN_MALFORMED', 'nested JWTs (cty: JWT) are not accepted');
+    if (hmacVerify && isHmacAlgorithm(header.alg)) {
+      const { payload, protectedHeader } = hmacVerify(token, now());
+      return valid(payload, protectedHeader);
+    }
     const opts = { ...verifyOptions, currentDate: new Date(now()) };
     let result: Awaited<ReturnType<typeof jwtVerify>>;
     try {
@@ -215,8 +235,12 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
       if (errorCode(error) !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
       result = await verifyWithCandidates(token, error as AsyncIterable<CryptoKey | KeyObject>, opts);
     }
-    const claims = deepFreeze(result.payload as Record<string, unknown>);
-    const { alg, kid } = result.protectedHeader;
+    return valid(result.payload, result.protectedHeader);
+  }
+
+  function valid(payload: Record<string, unknown>, protectedHeader: { alg?: unknown; kid?: unknown }): VerifyResult {
+    const claims = deepFreeze(payload);
+    const { alg, kid } = protectedHeader;
     const h: TokenHeader = deepFreeze(typeof kid === 'string' ? { alg: alg as string, kid } : { alg: alg as string });
     return { status: 'valid', claims, header: h };
   }
