@@ -143,11 +143,11 @@ function decodeHeader(text: string): Record<string, unknown> | null {
 /** RFC 7515 §5.2: a header or payload whose JSON repeats a member name is refused (JSON.parse would keep the last). */
 function memberProblem(token: string, headerText: string): VerifyResult | null {
   const [, payloadPart] = token.split('.');
-  for (const [where, text] of [
-    ['header', headerText],
-    ['payload', decodePart(payloadPart)],
+  for (const [where, text, isJson] of [
+    ['header', headerText, true], // decodeHeader parsed it
+    ['payload', decodePart(payloadPart), undefined],
   ] as const) {
-    const problem = jsonMemberProblem(text);
+    const problem = jsonMemberProblem(text, isJson);
     if (problem) return fail('CF_TOKEN_MALFORMED', `the token ${where} is refused: ${problem}`);
   }
   return null;
