@@ -16,7 +16,7 @@ import { LRUCache } from 'lru-cache';
 import type { ErrorCode } from '../../engine/errors/catalogue';
 import type { JwtSettings } from './jwt-settings';
 import { jsonMemberProblem } from './lib/duplicate-members';
-import { createHmacJwtVerifier, type HmacJwtVerify, isHmacAlgorithm } from './lib/hmac-jwt';
+import { createHmacJwtVerifier, type DecodedPart, type HmacJwtVerify, isHmacAlgorithm } from './lib/hmac-jwt';
 import {
   createRemoteKeyResolver,
   type JwksFetchEvent,
@@ -129,25 +129,32 @@ function withoutToken(result: VerifyResult, token: string): VerifyResult {
   return leaks || result.reason.includes(token) ? { ...result, reason: 'the token could not be verified' } : result;
 }
 
-const decodePart = (part: string) => Buffer.from(part, 'base64url').toString('utf8');
+/** A token part as the checks before jose read it: base64url decoded leniently, its UTF-8 text, its JSON if any. */
+interface ReadPart extends DecodedPart {
+  text: string;
+  json: boolean;
+}
 
-function decodeHeader(text: string): Record<string, unknown> | null {
+function readPart(part: string): ReadPart {
+  const bytes = Buffer.from(part, 'base64url');
+  const text = bytes.toString('utf8');
   try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    return { bytes, text, json: true, value: JSON.parse(text) };
   } catch {
-    return null;
+    return { bytes, text, json: false, value: undefined };
   }
 }
 
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** RFC 7515 §5.2: a header or payload whose JSON repeats a member name is refused (JSON.parse would keep the last). */
-function memberProblem(token: string, headerText: string): VerifyResult | null {
-  const [, payloadPart] = token.split('.');
-  for (const [where, text, isJson] of [
-    ['header', headerText, true], // decodeHeader parsed it
-    ['payload', decodePart(payloadPart), undefined],
+function memberProblem(header: ReadPart, payload: ReadPart): VerifyResult | null {
+  for (const [where, part] of [
+    ['header', header],
+    ['payload', payload],
   ] as const) {
-    const problem = jsonMemberProblem(text, isJson);
+    const problem = jsonMemberProblem(part.text, part.json);
     if (problem) return fail('CF_TOKEN_MALFORMED', `the token ${where} is refused: ${problem}`);
   }
   return null;
@@ -212,10 +219,12 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
   async function verifyUncached(token: string): Promise<VerifyResult> {
     if (resolver === null) return fail('CF_TOKEN_NOT_CONFIGURED', 'JWT verification is not configured');
     if ('broken' in resolver) return fail('CF_TOKEN_NOT_CONFIGURED', resolver.broken);
-    const headerText = decodePart(token.slice(0, token.indexOf('.')));
-    const header = decodeHeader(headerText);
-    if (!header) return fail('CF_TOKEN_MALFORMED', 'the token header is not a base64url JSON object');
-    const duplicate = memberProblem(token, headerText);
+    const firstDot = token.indexOf('.');
+    const headerPart = readPart(token.slice(0, firstDot));
+    const header = headerPart.value;
+    if (!isJsonObject(header)) return fail('CF_TOKEN_MALFORMED', 'the token header is not a base64url JSON object');
+    const payloadPart = readPart(token.slice(firstDot + 1, token.indexOf('.', firstDot + 1)));
+    const duplicate = memberProblem(headerPart, payloadPart);
     if (duplicate) return duplicate;
     if (typeof header.alg !== 'string' || header.alg === '')
       return fail('CF_TOKEN_MALFORMED', 'the token header has no alg');
@@ -224,7 +233,8 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
     if (typeof header.cty === 'string' && NESTED_CTY.test(header.cty))
       return fail('CF_TOKEN_MALFORMED', 'nested JWTs (cty: JWT) are not accepted');
     if (hmacVerify && isHmacAlgorithm(header.alg)) {
-      const { payload, protectedHeader } = hmacVerify(token, now());
+      const decoded = { header: headerPart, payload: payloadPart.json ? payloadPart : undefined };
+      const { payload, protectedHeader } = hmacVerify(token, now(), decoded);
       return valid(payload, protectedHeader);
     }
     const opts = { ...verifyOptions, currentDate: new Date(now()) };

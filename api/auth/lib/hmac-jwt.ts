@@ -6,6 +6,7 @@
  * throw jose's own error classes so translate-jose-error.ts answers them exactly as it answers jose.
  * test/api/auth/hmac-jwt.test.ts proves the equality with jose as the oracle.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { errors } from 'jose';
 
@@ -29,8 +30,24 @@ export interface HmacJwtVerified {
   protectedHeader: Record<string, unknown>;
 }
 
-/** Verifies one token at the given time (epoch ms); returns what jwtVerify resolves to or throws what it rejects with. */
-export type HmacJwtVerify = (token: string, nowMs: number) => HmacJwtVerified;
+/**
+ * A part of the token the caller already decoded: `bytes` as Buffer decodes the base64url part, `value` what JSON.parse
+ * made of their (lenient) UTF-8 text. Reused only where jose's strict decoding reads the same text (valid UTF-8).
+ */
+export interface DecodedPart {
+  bytes: Uint8Array;
+  value: unknown;
+}
+
+/**
+ * Verifies one token at the given time (epoch ms); returns what jwtVerify resolves to or throws what it rejects with.
+ * `decoded` spares parsing the header or payload a second time.
+ */
+export type HmacJwtVerify = (
+  token: string,
+  nowMs: number,
+  decoded?: { header?: DecodedPart; payload?: DecodedPart },
+) => HmacJwtVerified;
 
 /** TextDecoder('utf-8', { fatal: true }), jose's strictDecoder: refuses malformed UTF-8, drops a leading BOM. */
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -48,11 +65,20 @@ function decodeBase64url(part: string, label: string): Buffer {
 const isJsonObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function parseProtectedHeader(part: string): Record<string, unknown> {
+/**
+ * What JSON.parse(strictDecoder.decode(bytes)) gives, taken from `decoded` when that read the same text: valid UTF-8
+ * decodes the same either way, except for a leading BOM the strict decoder drops (and JSON.parse refuses, so a text
+ * that parsed had none).
+ */
+function strictJson(bytes: Uint8Array, decoded: DecodedPart | undefined): unknown {
+  return decoded && isUtf8(decoded.bytes) ? decoded.value : JSON.parse(strictDecoder.decode(bytes));
+}
+
+function parseProtectedHeader(part: string, decoded: DecodedPart | undefined): Record<string, unknown> {
   const message = 'JWS Protected Header is invalid';
   let parsed: unknown;
   try {
-    parsed = JSON.parse(strictDecoder.decode(decodeBase64url(part, 'protected header')));
+    parsed = strictJson(decodeBase64url(part, 'protected header'), decoded);
   } catch (cause) {
     throw new errors.JWSInvalid(message, { cause });
   }
@@ -91,10 +117,16 @@ const unexpected = (claims: Record<string, unknown>, claim: string) =>
   new errors.JWTClaimValidationFailed(`unexpected "${claim}" claim value`, claims, claim, 'check_failed');
 
 /** validateClaimsSet for { issuer, audience, clockTolerance, requiredClaims, currentDate } (no typ, sub, maxTokenAge). */
-function validateClaims(bytes: Buffer, options: HmacJwtOptions, presence: readonly string[], nowMs: number) {
+function validateClaims(
+  bytes: Buffer,
+  decoded: DecodedPart | undefined,
+  options: HmacJwtOptions,
+  presence: readonly string[],
+  nowMs: number,
+) {
   let claims: unknown;
   try {
-    claims = JSON.parse(strictDecoder.decode(bytes));
+    claims = strictJson(bytes, decoded);
   } catch (cause) {
     throw new errors.JWTInvalid('JWT Claims Set must be a top-level JSON object', { cause });
   }
@@ -144,14 +176,14 @@ export function createHmacJwtVerifier(secret: Uint8Array, options: HmacJwtOption
     ...(options.requireExp ? ['exp'] : []),
   ];
 
-  return (token, nowMs) => {
+  return (token, nowMs, decoded) => {
     const firstDot = token.indexOf('.');
     const secondDot = token.indexOf('.', firstDot + 1);
     if (firstDot < 0 || secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0)
       throw new errors.JWSInvalid('Invalid Compact JWS');
     const headerPart = token.slice(0, firstDot);
     const payloadPart = token.slice(firstDot + 1, secondDot);
-    const header = parseProtectedHeader(headerPart);
+    const header = parseProtectedHeader(headerPart, decoded?.header);
     const b64 = critB64(header);
     const alg = header.alg;
     if (typeof alg !== 'string' || !alg)
@@ -165,7 +197,7 @@ export function createHmacJwtVerifier(secret: Uint8Array, options: HmacJwtOption
     if (signature.length !== expected.length || !timingSafeEqual(signature, expected))
       throw new errors.JWSSignatureVerificationFailed();
     if (!b64) throw new errors.JWTInvalid('JWTs MUST NOT use unencoded payload');
-    const payload = validateClaims(decodeBase64url(payloadPart, 'payload'), options, presence, nowMs);
+    const payload = validateClaims(decodeBase64url(payloadPart, 'payload'), decoded?.payload, options, presence, nowMs);
     return { payload, protectedHeader: header };
   };
 }
