@@ -1,6 +1,7 @@
 /**
- * Verifies visitor tokens with jose against the configured key only; never throws. Successes are cached by the token
- * itself (bounded by entries and bytes), and concurrent verifications of one token share one signature check.
+ * Verifies visitor tokens against the configured key only; never throws. Public keys go through jose; a shared secret's
+ * HS256/384/512 is checked synchronously with node:crypto exactly as jose would (lib/hmac-jwt.ts). Successes are cached
+ * by the token itself (bounded by entries and bytes), and concurrent verifications of one token share one check.
  */
 import {
   type CryptoKey,
