@@ -1,6 +1,7 @@
 /**
- * Verifies visitor tokens with jose against the configured key only; never throws. Successes are cached by the token
- * itself (bounded by entries and bytes), and concurrent verifications of one token share one signature check.
+ * Verifies visitor tokens against the configured key only; never throws. Public keys go through jose; a shared secret's
+ * HS256/384/512 is checked synchronously with node:crypto exactly as jose would (lib/hmac-jwt.ts). Successes are cached
+ * by the token itself (bounded by entries and bytes), and concurrent verifications of one token share one check.
  */
 import {
   type CryptoKey,
@@ -16,6 +17,7 @@ import { LRUCache } from 'lru-cache';
 import type { ErrorCode } from '../../engine/errors/catalogue';
 import type { JwtSettings } from './jwt-settings';
 import { jsonMemberProblem } from './lib/duplicate-members';
+import { createHmacJwtVerifier, type DecodedPart, type HmacJwtVerify, isHmacAlgorithm } from './lib/hmac-jwt';
 import {
   createRemoteKeyResolver,
   type JwksFetchEvent,
@@ -83,6 +85,11 @@ export interface TokenVerifierOptions {
   now?: () => number;
   /** Told how each request to a JWKS keys endpoint ended (metrics). */
   onJwksFetch?: (event: JwksFetchEvent) => void;
+  /**
+   * How a shared secret verifies HS256/384/512: 'node' (default) synchronously with node:crypto, checking what jose
+   * checks (lib/hmac-jwt.ts); 'jose' with jose's jwtVerify over WebCrypto, the reference the first is tested against.
+   */
+  hmac?: 'node' | 'jose';
 }
 
 interface Cached {
@@ -123,25 +130,32 @@ function withoutToken(result: VerifyResult, token: string): VerifyResult {
   return leaks || result.reason.includes(token) ? { ...result, reason: 'the token could not be verified' } : result;
 }
 
-const decodePart = (part: string) => Buffer.from(part, 'base64url').toString('utf8');
+/** A token part as the checks before jose read it: base64url decoded leniently, its UTF-8 text, its JSON if any. */
+interface ReadPart extends DecodedPart {
+  text: string;
+  json: boolean;
+}
 
-function decodeHeader(text: string): Record<string, unknown> | null {
+function readPart(part: string): ReadPart {
+  const bytes = Buffer.from(part, 'base64url');
+  const text = bytes.toString('utf8');
   try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    return { bytes, text, json: true, value: JSON.parse(text) };
   } catch {
-    return null;
+    return { bytes, text, json: false, value: undefined };
   }
 }
 
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** RFC 7515 §5.2: a header or payload whose JSON repeats a member name is refused (JSON.parse would keep the last). */
-function memberProblem(token: string, headerText: string): VerifyResult | null {
-  const [, payloadPart] = token.split('.');
-  for (const [where, text] of [
-    ['header', headerText],
-    ['payload', decodePart(payloadPart)],
+function memberProblem(header: ReadPart, payload: ReadPart): VerifyResult | null {
+  for (const [where, part] of [
+    ['header', header],
+    ['payload', payload],
   ] as const) {
-    const problem = jsonMemberProblem(text);
+    const problem = jsonMemberProblem(part.text, part.json);
     if (problem) return fail('CF_TOKEN_MALFORMED', `the token ${where} is refused: ${problem}`);
   }
   return null;
@@ -192,14 +206,26 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
     requiredClaims: settings.requireExp ? ['exp'] : [],
     crit: {},
   };
+  const hmacVerify: HmacJwtVerify | null =
+    settings.key.kind === 'secret' && options.hmac !== 'jose'
+      ? createHmacJwtVerifier(new TextEncoder().encode(settings.key.secret), {
+          algorithms: settings.algorithms,
+          issuer: settings.issuer,
+          audience: settings.audience,
+          clockTolerance: tolerance,
+          requireExp: settings.requireExp,
+        })
+      : null;
 
   async function verifyUncached(token: string): Promise<VerifyResult> {
     if (resolver === null) return fail('CF_TOKEN_NOT_CONFIGURED', 'JWT verification is not configured');
     if ('broken' in resolver) return fail('CF_TOKEN_NOT_CONFIGURED', resolver.broken);
-    const headerText = decodePart(token.slice(0, token.indexOf('.')));
-    const header = decodeHeader(headerText);
-    if (!header) return fail('CF_TOKEN_MALFORMED', 'the token header is not a base64url JSON object');
-    const duplicate = memberProblem(token, headerText);
+    const firstDot = token.indexOf('.');
+    const headerPart = readPart(token.slice(0, firstDot));
+    const header = headerPart.value;
+    if (!isJsonObject(header)) return fail('CF_TOKEN_MALFORMED', 'the token header is not a base64url JSON object');
+    const payloadPart = readPart(token.slice(firstDot + 1, token.indexOf('.', firstDot + 1)));
+    const duplicate = memberProblem(headerPart, payloadPart);
     if (duplicate) return duplicate;
     if (typeof header.alg !== 'string' || header.alg === '')
       return fail('CF_TOKEN_MALFORMED', 'the token header has no alg');
@@ -207,6 +233,11 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
       return fail('CF_TOKEN_ALG_NOT_ALLOWED', `algorithm ${JSON.stringify(header.alg.slice(0, 32))} is not allowed`);
     if (typeof header.cty === 'string' && NESTED_CTY.test(header.cty))
       return fail('CF_TOKEN_MALFORMED', 'nested JWTs (cty: JWT) are not accepted');
+    if (hmacVerify && isHmacAlgorithm(header.alg)) {
+      const decoded = { header: headerPart, payload: payloadPart.json ? payloadPart : undefined };
+      const { payload, protectedHeader } = hmacVerify(token, now(), decoded);
+      return valid(payload, protectedHeader);
+    }
     const opts = { ...verifyOptions, currentDate: new Date(now()) };
     let result: Awaited<ReturnType<typeof jwtVerify>>;
     try {
@@ -215,8 +246,12 @@ export function createTokenVerifier(settings: JwtSettings, options: TokenVerifie
       if (errorCode(error) !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
       result = await verifyWithCandidates(token, error as AsyncIterable<CryptoKey | KeyObject>, opts);
     }
-    const claims = deepFreeze(result.payload as Record<string, unknown>);
-    const { alg, kid } = result.protectedHeader;
+    return valid(result.payload, result.protectedHeader);
+  }
+
+  function valid(payload: Record<string, unknown>, protectedHeader: { alg?: unknown; kid?: unknown }): VerifyResult {
+    const claims = deepFreeze(payload);
+    const { alg, kid } = protectedHeader;
     const h: TokenHeader = deepFreeze(typeof kid === 'string' ? { alg: alg as string, kid } : { alg: alg as string });
     return { status: 'valid', claims, header: h };
   }
