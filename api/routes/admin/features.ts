@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError, compileGraph, prepareEvaluator, type ReplayCase } from '../../../engine';
 import { actorOf, auditOf, authorOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
 import type { Tested } from '../../contract/feature-test';
 import { DraftBody, featureRoutesContract, type GraphView } from '../../contract/features';
 import {
@@ -18,10 +17,13 @@ import {
 import { pendingView } from '../../features/release';
 import { parse } from '../../lib/http-errors';
 import { handlerValidates } from '../../plugins/contract';
+import { routePlugin } from '../../plugins/define-plugin';
 import { caseFacts, caseToken, parseAgainst, verifyCaseTokens } from '../../replay/replay-service';
 import { replayTarget } from '../../replay/replay-target';
 
-export async function featureRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+async function featureRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
+
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = featureRoutesContract;
   const { store, runtime } = ctx;
@@ -238,3 +240,6 @@ export async function featureRoutes(base: FastifyInstance, ctx: AppContext): Pro
     };
   });
 }
+
+/** Features, drafts, versions, publish, rollback and the payload test. */
+export const featureRoutes = routePlugin('claimflow-feature-routes', featureRoutesPlugin);

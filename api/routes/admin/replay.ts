@@ -4,11 +4,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ClaimflowError, impact, parseSuite, type ReplayCase, type Suite } from '../../../engine';
 import { auditOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
 import { replayRoutesContract } from '../../contract/replay';
 import { compiledFor, getFeatureOr404 } from '../../features/feature-service';
 import { parse } from '../../lib/http-errors';
 import { handlerValidates } from '../../plugins/contract';
+import { routePlugin } from '../../plugins/define-plugin';
 import { type Against, caseFacts, logCase, parseAgainst, replay, verifyCaseTokens } from '../../replay/replay-service';
 import { replayTarget } from '../../replay/replay-target';
 import { tokenCasesNoLongerVerifying } from '../../replay/token-check';
@@ -34,7 +34,9 @@ function suiteOrThrow(body: unknown): Suite {
   );
 }
 
-export async function replayRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+async function replayRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
+
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = replayRoutesContract;
   const { store, runtime } = ctx;
@@ -187,3 +189,6 @@ export async function replayRoutes(base: FastifyInstance, ctx: AppContext): Prom
     };
   });
 }
+
+/** Suites, replay runs, impact analysis and the decision log. */
+export const replayRoutes = routePlugin('claimflow-replay-routes', replayRoutesPlugin);

@@ -3,14 +3,16 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import { actorOf, auditOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
 import { scheduleRoutesContract } from '../../contract/schedules';
 import { getFeatureOr404 } from '../../features/feature-service';
-import type { ReleaseContext } from '../../release/release-context';
+import { PLUGIN, routePlugin } from '../../plugins/define-plugin';
 import { resolveScheduleTime } from '../../schedules/schedule-time';
 import { scheduleView } from '../../store/release/release-store';
 
-export async function scheduleRoutes(base: FastifyInstance, ctx: AppContext, rel: ReleaseContext): Promise<void> {
+async function scheduleRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
+  const rel = base.releaseFlow;
+
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = scheduleRoutesContract;
   const { release } = rel;
@@ -89,3 +91,9 @@ export async function scheduleRoutes(base: FastifyInstance, ctx: AppContext, rel
     return scheduleView(cancelled);
   });
 }
+
+/** Scheduled changes: create, list, cancel. */
+export const scheduleRoutes = routePlugin('claimflow-schedule-routes', scheduleRoutesPlugin, {
+  plugins: [PLUGIN.context],
+  decorators: ['claimflow', 'releaseFlow'],
+});
