@@ -120,7 +120,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('connection', 'close');
     done(new ClaimflowError('CF_SHUTTING_DOWN', 'this instance is shutting down; retry on another'));
   });
-  await app.register(claimflowContext, options);
+  // the shared services get every option but the admin key, which only the admin side (adminAccess below) holds
+  const { adminKey: _adminKey, ...shared } = options;
+  await app.register(claimflowContext, shared);
   await app.register(errorHandler);
   // Signed cookies (the single sign-on flow) use a key derived from the admin key, shared by every instance.
   await app.register(cookie, {
