@@ -10,10 +10,11 @@
  *   leak into `/v1`. It reads the services it needs from decorators (`app.claimflow`, `app.authorizePreview`, ...).
  *
  * @example
- * export const siteKeyRoutes = routePlugin('claimflow-site-key-routes', async (app) => {
- *   const { store } = app.claimflow;
- *   app.get('/site-keys', ...);
- * }, NEEDS_CONTEXT);
+ * async function siteKeyRoutesPlugin(base: FastifyInstance): Promise<void> {
+ *   const { store } = base.claimflow; // declared below: registering without the context fails at once
+ *   base.get('/site-keys', ...);
+ * }
+ * export const siteKeyRoutes = routePlugin('claimflow-site-key-routes', siteKeyRoutesPlugin, NEEDS_CONTEXT);
  */
 import type { FastifyPluginAsync, FastifyPluginOptions } from 'fastify';
 import fp from 'fastify-plugin';

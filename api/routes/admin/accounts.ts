@@ -82,7 +82,6 @@ export async function startSession(
 
 async function accountRoutesPlugin(base: FastifyInstance, options: AccountOptions): Promise<void> {
   const ctx = base.claimflow;
-
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = accountRoutesContract;
   const { store } = ctx;

@@ -8,7 +8,6 @@ import { routePlugin } from '../../plugins/define-plugin';
 
 async function catalogueRoutesPlugin(base: FastifyInstance): Promise<void> {
   const ctx = base.claimflow;
-
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = catalogueRoutesContract;
   const { store, runtime } = ctx;

@@ -26,7 +26,6 @@ const outcomeView = (out: ReleaseOutcome | null) => (out?.status === 'pendingApp
 
 async function changeRequestRoutesPlugin(base: FastifyInstance): Promise<void> {
   const ctx = base.claimflow;
-
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = changeRequestRoutesContract;
 

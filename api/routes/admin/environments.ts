@@ -41,7 +41,6 @@ const answered = (out: ReleaseOutcome) =>
 
 async function environmentRoutesPlugin(base: FastifyInstance): Promise<void> {
   const ctx = base.claimflow;
-
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = environmentRoutesContract;
   const { environments, store } = ctx;

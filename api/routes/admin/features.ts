@@ -21,7 +21,6 @@ import { routePlugin } from '../../plugins/define-plugin';
 
 async function featureRoutesPlugin(base: FastifyInstance): Promise<void> {
   const ctx = base.claimflow;
-
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = featureRoutesContract;
   const { store, runtime } = ctx;

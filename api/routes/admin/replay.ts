@@ -24,7 +24,6 @@ function againstOf(value: unknown, field: string): Against {
 
 async function replayRoutesPlugin(base: FastifyInstance): Promise<void> {
   const ctx = base.claimflow;
-
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = replayRoutesContract;
   const { store, runtime } = ctx;

@@ -26,7 +26,6 @@ const invalid = (field: string, message: string) =>
 
 async function settingsRoutesPlugin(base: FastifyInstance): Promise<void> {
   const ctx = base.claimflow;
-
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = settingsRoutesContract;
   app.get('/node-types', { config: { role: 'viewer' }, schema: c.nodeTypes }, async () =>

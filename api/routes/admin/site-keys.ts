@@ -14,7 +14,6 @@ import type { SiteKey } from '../../store/store';
 
 async function siteKeyRoutesPlugin(base: FastifyInstance): Promise<void> {
   const ctx = base.claimflow;
-
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = siteKeyRoutesContract;
   const { store, runtime, environments } = ctx;

@@ -75,7 +75,6 @@ function translate(error: unknown): OfrepError {
 
 async function ofrepRoutesPlugin(base: FastifyInstance): Promise<void> {
   const ctx = base.claimflow;
-
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = ofrepRoutesContract;
   // Errors raised before a handler runs (bad JSON, too deep, unsupported media type, too large) keep the OFREP shape.
