@@ -1,4 +1,7 @@
-/** What the route plugins are given: the store, the runtime, metrics and the decision dependencies. */
+/**
+ * What the route plugins share, as `app.claimflow` (decorated by api/plugins/context.ts): the store, the runtime,
+ * metrics and the decision dependencies. It holds no credential: the admin key stays with api/plugins/admin-access.ts.
+ */
 import type { DecideDeps } from './decisions/decide';
 import type { Metrics } from './decisions/metrics';
 import type { EventEmitter } from './events/emitter';
@@ -11,7 +14,6 @@ export interface AppContext {
   store: Store;
   runtime: Runtime;
   metrics: Metrics;
-  adminKey: string;
   /** The release environments and their approval settings. */
   environments: Environments;
   /** The header a site key travels in (lower case; default x-claimflow-site-key). */

@@ -234,17 +234,19 @@ export const accountRoutesContract = {
   oidcStart: route({
     operationId: 'oidcStart',
     summary: 'Sign in with the OpenID provider (redirects the browser there)',
+    description: 'Answers 404 CF_OIDC_NOT_CONFIGURED when single sign-on is not configured.',
     tags,
     access: 'public',
     ok: { 302: z.null().describe('redirect to the provider') },
-    errors: [401],
+    errors: [401, 404],
   }),
   oidcCallback: route({
     operationId: 'oidcCallback',
     summary: 'Where the OpenID provider sends the browser back (redirects to the editor)',
+    description: 'Answers 404 CF_OIDC_NOT_CONFIGURED when single sign-on is not configured.',
     tags,
     access: 'public',
     ok: { 302: z.null().describe('redirect to the editor') },
-    errors: [401, 403],
+    errors: [401, 403, 404],
   }),
 };

@@ -34,6 +34,25 @@ export function emptyGraph() {
 
 export { getFeatureOr404 } from './get-feature';
 
+/**
+ * Throws 422 CF_ENTITLEMENT_UNKNOWN naming `${field}.${i}` for the first id not in the entitlement tree (the store
+ * checks again inside its write transaction; this names the request's field).
+ */
+export async function checkEntitlementsExist(
+  store: Store,
+  ids: readonly string[] | undefined,
+  field: string,
+): Promise<void> {
+  if (!ids?.length) return;
+  const known = new Set((await store.listEntitlements()).map((e) => e.id));
+  ids.forEach((e, i) => {
+    if (!known.has(e))
+      throw new ClaimflowError('CF_ENTITLEMENT_UNKNOWN', `entitlement "${e}" does not exist`, {
+        field: `${field}.${i}`,
+      });
+  });
+}
+
 /** Validates a graph with the live catalogue. */
 export function validateWithCatalogue(
   runtime: Runtime,

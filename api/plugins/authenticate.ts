@@ -18,20 +18,25 @@ import {
   setSessionCookie,
   slidExpiry,
 } from '../accounts/session-cookie';
-import type { AppContext } from '../app-context';
 import { type Role, roleAtLeast } from '../contract/accounts';
-import type { Session } from '../store/store';
+import type { Session, Store } from '../store/store';
 import { ADMIN_KEY_HEADER, adminKeyOf, isAdminKey } from './admin-auth';
 
 export { SESSION_COOKIE };
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The caller of an admin request, or the error that refuses it. */
 /** The session a request's cookie named, as found while resolving its principal (for sliding it later). */
 const sessionOf = new WeakMap<FastifyRequest, Session>();
 
-export async function resolvePrincipal(request: FastifyRequest, ctx: AppContext): Promise<Principal> {
+/** What admin credentials are checked against: the store (sessions, API tokens) and the admin key. */
+export interface Credentials {
+  store: Store;
+  adminKey: string;
+}
+
+/** The caller of an admin request, or the error that refuses it. */
+export async function resolvePrincipal(request: FastifyRequest, ctx: Credentials): Promise<Principal> {
   const key = adminKeyOf(request);
   if (key !== undefined && key !== '') {
     if (!isAdminKey(key, ctx.adminKey))
@@ -77,7 +82,7 @@ function csrfHolds(app: FastifyInstance, request: FastifyRequest): Promise<boole
 /** The onRequest hook of the admin plugin. */
 export function authenticate(
   app: FastifyInstance,
-  ctx: AppContext,
+  ctx: Credentials,
   sessions: { lifetime: SessionLifetime; secureCookies?: SecureCookies },
 ) {
   return async (request: FastifyRequest, reply: FastifyReply) => {

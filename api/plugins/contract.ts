@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifySerializerCompiler } from 'fastify/types/schema';
 import type { z } from 'zod';
 import { ClaimflowError, type ErrorCode } from '../../engine';
+import { PLUGIN, sharedPlugin } from './define-plugin';
 
 /** A request part that does not match its schema (turned into the error shape by the error handler). */
 export class ContractValidationError extends Error {
@@ -96,3 +97,8 @@ declare module 'fastify' {
     invalidCode?: ErrorCode;
   }
 }
+
+/** The contract at the root: every route's schemas validate and serialize as described above. */
+export const contract = sharedPlugin<{ checkResponses: boolean }>(PLUGIN.contract, async (app, options) =>
+  installContract(app, options),
+);

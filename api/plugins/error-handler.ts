@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { ClaimflowError, type ErrorCode, isClaimflowError } from '../../engine';
 import { errorBody } from '../lib/http-errors';
 import { ContractValidationError, ResponseContractError, validationErrorOf } from './contract';
+import { PLUGIN, sharedPlugin } from './define-plugin';
 
 /** Fastify's own 4xx errors (body parsing, media type, limits) translated into catalogue codes, at this one place. */
 export function translateFrameworkError(fe: FastifyError): ClaimflowError | null {
@@ -61,3 +62,6 @@ export function installErrorHandler(app: FastifyInstance): void {
       .send(errorBody(new ClaimflowError('CF_INTERNAL', `an unexpected error happened (request ${request.id})`)));
   });
 }
+
+/** The error handler at the root (a plugin can set its own, as OFREP does). */
+export const errorHandler = sharedPlugin(PLUGIN.errorHandler, async (app) => installErrorHandler(app));

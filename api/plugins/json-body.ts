@@ -7,6 +7,7 @@
 import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 import { ClaimflowError } from '../../engine';
 import { jsonDepthProblem } from '../lib/json-depth';
+import { PLUGIN, sharedPlugin } from './define-plugin';
 
 export function installJsonBodyParser(app: FastifyInstance, options: { maxDepth: number }): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -37,3 +38,8 @@ declare module 'fastify' {
     jsonBodyParser: FastifyBodyParser<string>;
   }
 }
+
+/** The parser at the root, decorating `jsonBodyParser`. */
+export const jsonBody = sharedPlugin<{ maxDepth: number }>(PLUGIN.jsonBody, async (app, options) =>
+  installJsonBodyParser(app, options),
+);

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import FindMyWay from 'find-my-way';
+import { PLUGIN, sharedPlugin } from './define-plugin';
 
 export interface RouteEntry {
   method: string;
@@ -39,4 +40,16 @@ export function installRouteTable(app: FastifyInstance): RouteTable {
     routes,
     allowedMethods: (path) => METHODS.filter((m) => router.find(m, path) !== null),
   };
+}
+
+/** Records every route registered after it, as `app.routeTable` (register it before any route). */
+export const routeTable = sharedPlugin(PLUGIN.routeTable, async (app) => {
+  app.decorate('routeTable', installRouteTable(app));
+});
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the service, as registered (for 405 answers and route-enumerating tests). */
+    routeTable: RouteTable;
+  }
 }

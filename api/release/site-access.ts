@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ClaimflowError } from '../../engine';
 import type { AppContext } from '../app-context';
 import { SITE_KEY_QUERY } from '../contract/release';
+import { PLUGIN, sharedPlugin } from '../plugins/define-plugin';
 import type { SiteKey } from '../store/store';
 
 export interface SiteAccess {
@@ -105,3 +106,10 @@ export function installSiteCors(app: FastifyInstance, ctx: AppContext, configure
   app.options('/v1/*', { schema: { hide: true } }, preflight);
   app.options('/ofrep/v1/*', { schema: { hide: true } }, preflight);
 }
+
+/** Site CORS at the root, for the public prefixes (see the file comment). */
+export const siteCors = sharedPlugin<{ origins: readonly string[] }>(
+  PLUGIN.siteCors,
+  async (app, options) => installSiteCors(app, app.claimflow, options.origins),
+  { plugins: [PLUGIN.context], decorators: ['claimflow'] },
+);

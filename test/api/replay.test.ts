@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JwtSettingsSchema } from '../../api/auth';
 import { tokenCasesNoLongerVerifying } from '../../api/replay/token-check';
 import { openSqliteStore } from '../../api/store';
+import { createToken } from './accounts/helpers';
 import { ADMIN_KEY, admin, hs256, root, SECRET, setupZephr, tempDir, testApp, zephrGraph } from './helpers';
 
 const run = promisify(execFile);
@@ -180,6 +181,33 @@ describe('replay suites over the API', () => {
     });
     expect(forbidden.statusCode).toBe(403);
     expect(forbidden.json().error.code).toBe('CF_PREVIEW_FORBIDDEN');
+  });
+
+  it('preview: an API token (even a viewer) in the admin key header previews too; a revoked or unknown one does not', async () => {
+    await publishV2();
+    const token = await hs256({ sub: 'u', state: 'Alabama' });
+    const viewer = await createToken(app, 'viewer');
+    const preview = (credential: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/decisions',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-claimflow-preview': 'draft',
+          'x-claimflow-admin-key': credential,
+        },
+        payload: { feature: 'article' },
+      });
+    const allowed = await preview(viewer.token);
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.json()).toMatchObject({ decision: 'paywall', version: 'draft' });
+    const revoke = await app.inject({ method: 'DELETE', url: `/admin/v1/tokens/${viewer.id}`, headers: admin });
+    expect(revoke.statusCode).toBe(204);
+    for (const credential of [viewer.token, 'cf_not-a-token-anyone-issued']) {
+      const refused = await preview(credential);
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().error).toMatchObject({ code: 'CF_PREVIEW_FORBIDDEN', field: 'x-claimflow-preview' });
+    }
   });
 
   it('records sampled decisions with claims redacted, and turns them into cases', async () => {

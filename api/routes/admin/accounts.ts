@@ -21,6 +21,7 @@ import {
 import { createSignInLimiter, type SignInLimitOptions } from '../../accounts/sign-in-limit';
 import type { AppContext } from '../../app-context';
 import { accountRoutesContract } from '../../contract/accounts';
+import { routePlugin } from '../../plugins/define-plugin';
 import type { User } from '../../store/store';
 
 export interface AccountOptions {
@@ -48,7 +49,7 @@ export function sessionLifetime(options: Pick<AccountOptions, 'sessionTtlMs' | '
  * SHA-256, sent as an HttpOnly, SameSite=Lax cookie (Secure behind HTTPS) with an expiry. Returns the session body.
  */
 export async function startSession(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'store'>,
   request: FastifyRequest,
   reply: FastifyReply,
   user: User,
@@ -79,7 +80,8 @@ export async function startSession(
   };
 }
 
-export async function accountRoutes(base: FastifyInstance, ctx: AppContext, options: AccountOptions): Promise<void> {
+async function accountRoutesPlugin(base: FastifyInstance, options: AccountOptions): Promise<void> {
+  const ctx = base.claimflow;
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = accountRoutesContract;
   const { store } = ctx;
@@ -250,3 +252,6 @@ export async function accountRoutes(base: FastifyInstance, ctx: AppContext, opti
     },
   );
 }
+
+/** Sessions, users, API tokens and the audit log. */
+export const accountRoutes = routePlugin<AccountOptions>('claimflow-account-routes', accountRoutesPlugin);

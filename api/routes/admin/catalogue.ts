@@ -3,10 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import { auditOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
 import { catalogueRoutesContract } from '../../contract/catalogue';
+import { routePlugin } from '../../plugins/define-plugin';
 
-export async function catalogueRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+async function catalogueRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = catalogueRoutesContract;
   const { store, runtime } = ctx;
@@ -81,3 +82,6 @@ export async function catalogueRoutes(base: FastifyInstance, ctx: AppContext): P
     return reply.status(204).send(null);
   });
 }
+
+/** The entitlement tree and the product catalogue. */
+export const catalogueRoutes = routePlugin('claimflow-catalogue-routes', catalogueRoutesPlugin);

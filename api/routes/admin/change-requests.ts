@@ -6,7 +6,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { actorOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
 import { changeRequestRoutesContract } from '../../contract/release';
 import {
   approveChangeRequest,
@@ -20,11 +19,13 @@ import {
   rejectChangeRequest,
   withdrawChangeRequest,
 } from '../../features/release';
+import { routePlugin } from '../../plugins/define-plugin';
 
 /** A release outcome as answered (a pending one carries its change request's view). */
 const outcomeView = (out: ReleaseOutcome | null) => (out?.status === 'pendingApproval' ? pendingView(out) : out);
 
-export async function changeRequestRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+async function changeRequestRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = changeRequestRoutesContract;
 
@@ -76,3 +77,6 @@ export async function changeRequestRoutes(base: FastifyInstance, ctx: AppContext
     ),
   );
 }
+
+/** Change requests: list, read, approve, reject, withdraw, refresh, comment. */
+export const changeRequestRoutes = routePlugin('claimflow-change-request-routes', changeRequestRoutesPlugin);

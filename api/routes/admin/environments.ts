@@ -6,7 +6,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { actorOf, auditOf, authorOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
 import { environmentRoutesContract } from '../../contract/release';
 import {
   goLiveOf,
@@ -18,6 +17,7 @@ import {
   type ReleaseOutcome,
   rollback,
 } from '../../features/release';
+import { routePlugin } from '../../plugins/define-plugin';
 
 /** Who asks and how the change is recorded, from a publish, promote or rollback request. */
 function releaseBy(
@@ -39,7 +39,8 @@ const answered = (out: ReleaseOutcome) =>
     ? ({ status: 202, body: pendingView(out) } as const)
     : ({ status: 201, body: out } as const);
 
-export async function environmentRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+async function environmentRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = environmentRoutesContract;
   const { environments, store } = ctx;
@@ -110,3 +111,6 @@ export async function environmentRoutes(base: FastifyInstance, ctx: AppContext):
     },
   );
 }
+
+/** Environments, and publish, promote and rollback per environment. */
+export const environmentRoutes = routePlugin('claimflow-environment-routes', environmentRoutesPlugin);

@@ -1,13 +1,11 @@
 /** Admin: features, drafts, validation, publishing, versions, rollback, export and payload tests. */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ClaimflowError, compileGraph, prepareEvaluator, type ReplayCase } from '../../../engine';
+import { ClaimflowError } from '../../../engine';
 import { actorOf, auditOf, authorOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
-import type { Tested } from '../../contract/feature-test';
 import { DraftBody, featureRoutesContract, type GraphView } from '../../contract/features';
 import {
-  compiledFor,
+  checkEntitlementsExist,
   draftDiffers,
   emptyGraph,
   getFeatureOr404,
@@ -15,28 +13,17 @@ import {
   rollback,
   validateWithCatalogue,
 } from '../../features/feature-service';
+import { testFeature } from '../../features/feature-test';
 import { pendingView } from '../../features/release';
 import { parse } from '../../lib/http-errors';
 import { handlerValidates } from '../../plugins/contract';
-import { caseFacts, caseToken, parseAgainst, verifyCaseTokens } from '../../replay/replay-service';
-import { replayTarget } from '../../replay/replay-target';
+import { routePlugin } from '../../plugins/define-plugin';
 
-export async function featureRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+async function featureRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = featureRoutesContract;
   const { store, runtime } = ctx;
-
-  /** 422 CF_ENTITLEMENT_UNKNOWN naming the body field (the store checks again inside its write transaction). */
-  const checkEntitlements = async (ids: readonly string[] | undefined) => {
-    if (!ids?.length) return;
-    const known = new Set((await store.listEntitlements()).map((e) => e.id));
-    ids.forEach((e, i) => {
-      if (!known.has(e))
-        throw new ClaimflowError('CF_ENTITLEMENT_UNKNOWN', `entitlement "${e}" does not exist`, {
-          field: `body.customerEntitlements.${i}`,
-        });
-    });
-  };
 
   const summary = async (id: string) => {
     const f = await getFeatureOr404(store, id);
@@ -66,7 +53,7 @@ export async function featureRoutes(base: FastifyInstance, ctx: AppContext): Pro
 
   app.post('/features', { config: { role: 'editor' }, schema: c.create }, async (request, reply) => {
     const body = request.body;
-    await checkEntitlements(body.customerEntitlements);
+    await checkEntitlementsExist(store, body.customerEntitlements, 'body.customerEntitlements');
     await store.createFeature(
       { ...body, draft: emptyGraph() },
       auditOf(request, 'feature.create', `feature:${body.id}`, { after: body }),
@@ -81,7 +68,7 @@ export async function featureRoutes(base: FastifyInstance, ctx: AppContext): Pro
 
   app.patch('/features/:id', { config: { role: 'editor' }, schema: c.patch }, async (request) => {
     const body = request.body;
-    await checkEntitlements(body.customerEntitlements);
+    await checkEntitlementsExist(store, body.customerEntitlements, 'body.customerEntitlements');
     const before = await getFeatureOr404(store, request.params.id);
     await store.updateFeature(
       request.params.id,
@@ -178,7 +165,6 @@ export async function featureRoutes(base: FastifyInstance, ctx: AppContext): Pro
 
   app.post('/features/:id/rollback', { config: { role: 'publisher' }, schema: c.rollback }, async (request, reply) => {
     const body = request.body;
-    await loadVersion(request.params.id, body.version);
     const out = await rollback(ctx, request.params.id, ctx.environments.defaultName, body.version, {
       actor: actorOf(request.principal),
       author: authorOf(request, body.author),
@@ -190,51 +176,10 @@ export async function featureRoutes(base: FastifyInstance, ctx: AppContext): Pro
       .send({ version: out.version, createdAt: out.createdAt!, rolledBackFrom: out.rolledBackFrom ?? body.version });
   });
 
-  app.post('/features/:id/test', { config: { role: 'viewer' }, schema: c.test }, async (request) => {
-    const body = request.body;
-    const against = parseAgainst(body.against);
-    if (against === null)
-      throw new ClaimflowError('CF_REQUEST_INVALID', 'body.against: draft, published or a version number', {
-        field: 'body.against',
-      });
-    if (body.graph !== undefined && against !== 'draft')
-      throw new ClaimflowError(
-        'CF_REQUEST_INVALID',
-        'body.against: a graph is tested in place of the draft: send against "draft" (or leave it out) with a graph',
-        { field: 'body.against' },
-      );
-    const feature = await getFeatureOr404(store, request.params.id);
-    // A graph sent with the request (the editor's canvas) is tested as a draft would be, and never saved.
-    const { compiled, version } = body.graph
-      ? {
-          compiled: compileGraph(body.graph, { mode: 'draft', catalogue: { productIds: runtime.productIds } }),
-          version: 'draft' as const,
-        }
-      : await compiledFor(store, runtime, feature.id, against);
-    const tested: Tested = body.graph ? 'graph' : version;
-    const { against: _against, graph: _graph, ...input } = body;
-    const testCase: ReplayCase = { name: 'test-visitor', input, expect: { decision: null } };
-    const target = await replayTarget(ctx, feature.id, { compiled, version });
-    const verified = await verifyCaseTokens(target, [testCase]);
-    const facts = caseFacts(target, [compiled], testCase, verified);
-    const token = body.claims
-      ? { status: 'valid' as const, reason: 'claims given as verified (test only)' }
-      : (caseToken(verified, testCase) ?? { status: 'missing', reason: null });
-    const d = prepareEvaluator(compiled).evaluate(facts, { trace: true });
-    return {
-      feature: feature.id,
-      version,
-      tested,
-      decision: d.decision,
-      payload: d.payload ?? null,
-      userState: facts.userState,
-      products: facts.products,
-      entitlements: facts.entitlements,
-      path: d.path,
-      reasons: d.reasons,
-      trace: d.trace,
-      deadEnd: d.deadEnd ?? null,
-      token,
-    };
-  });
+  app.post('/features/:id/test', { config: { role: 'viewer' }, schema: c.test }, async (request) =>
+    testFeature(ctx, request.params.id, request.body),
+  );
 }
+
+/** Features, drafts, versions, publish, rollback and the payload test. */
+export const featureRoutes = routePlugin('claimflow-feature-routes', featureRoutesPlugin);

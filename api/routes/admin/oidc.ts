@@ -2,6 +2,7 @@
  * Admin: single sign-on. `GET /session/oidc` sends the browser to the provider, keeping state, nonce and the PKCE
  * verifier in a signed, HttpOnly cookie for ten minutes; `GET /session/oidc/callback` exchanges the code, creates the
  * user on first sign-in (role from the mapped claim, refreshed at every sign-in) and starts a session.
+ * Without a configured provider both answer 404 CF_OIDC_NOT_CONFIGURED (naming the setting), not a bare 404.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -9,8 +10,8 @@ import { z } from 'zod';
 import { ClaimflowError } from '../../../engine';
 import type { Oidc } from '../../accounts/oidc';
 import { newId } from '../../accounts/secrets';
-import type { AppContext } from '../../app-context';
 import { accountRoutesContract } from '../../contract/accounts';
+import { routePlugin } from '../../plugins/define-plugin';
 import type { Actor } from '../../store/store';
 import { type AccountOptions, secureFor, startSession } from './accounts';
 
@@ -19,13 +20,26 @@ const FLOW_PATH = '/admin/v1/session/oidc';
 const OIDC_ACTOR: Actor = { type: 'system', id: null, name: 'oidc' };
 const FlowSchema = z.object({ state: z.string(), nonce: z.string(), verifier: z.string() });
 
-export async function oidcRoutes(
-  instance: FastifyInstance,
-  ctx: AppContext,
-  oidc: Oidc,
-  options: AccountOptions & { publicUrl?: string },
-): Promise<void> {
+export interface OidcRouteOptions extends AccountOptions {
+  /** The configured provider; null: single sign-on is off. */
+  oidc: Oidc | null;
+  publicUrl?: string;
+}
+
+const notConfigured = () =>
+  new ClaimflowError(
+    'CF_OIDC_NOT_CONFIGURED',
+    'single sign-on is not configured on this service (CLAIMFLOW_OIDC_ISSUER): sign in with a password',
+    { field: 'oidc' },
+  );
+
+async function oidcRoutesPlugin(instance: FastifyInstance, options: OidcRouteOptions): Promise<void> {
+  const ctx = instance.claimflow;
   const app = instance.withTypeProvider<ZodTypeProvider>();
+  const configured = (): Oidc => {
+    if (options.oidc === null) throw notConfigured();
+    return options.oidc;
+  };
   const base = (request: FastifyRequest) => options.publicUrl ?? `${request.protocol}://${request.host}`;
   const redirectUri = (request: FastifyRequest) => `${base(request)}${FLOW_PATH}/callback`;
 
@@ -33,7 +47,7 @@ export async function oidcRoutes(
     '/session/oidc',
     { config: { public: true }, schema: accountRoutesContract.oidcStart },
     async (request, reply) => {
-      const { flow, url } = await oidc.start(redirectUri(request));
+      const { flow, url } = await configured().start(redirectUri(request));
       reply.setCookie(FLOW_COOKIE, JSON.stringify(flow), {
         path: FLOW_PATH,
         httpOnly: true,
@@ -50,6 +64,7 @@ export async function oidcRoutes(
     '/session/oidc/callback',
     { config: { public: true }, schema: accountRoutesContract.oidcCallback },
     async (request, reply) => {
+      const oidc = configured();
       const raw = request.cookies[FLOW_COOKIE];
       reply.clearCookie(FLOW_COOKIE, { path: FLOW_PATH });
       const unsigned = raw ? request.unsignCookie(raw) : null;
@@ -103,3 +118,6 @@ export async function oidcRoutes(
     },
   );
 }
+
+/** Single sign-on (404 CF_OIDC_NOT_CONFIGURED when off). */
+export const oidcRoutes = routePlugin<OidcRouteOptions>('claimflow-oidc-routes', oidcRoutesPlugin);

@@ -2,15 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ClaimflowError, impact, parseSuite, type ReplayCase, type Suite } from '../../../engine';
+import { ClaimflowError, type ReplayCase } from '../../../engine';
 import { auditOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
 import { replayRoutesContract } from '../../contract/replay';
-import { compiledFor, getFeatureOr404 } from '../../features/feature-service';
+import { getFeatureOr404 } from '../../features/feature-service';
 import { parse } from '../../lib/http-errors';
 import { handlerValidates } from '../../plugins/contract';
-import { type Against, caseFacts, logCase, parseAgainst, replay, verifyCaseTokens } from '../../replay/replay-service';
-import { replayTarget } from '../../replay/replay-target';
+import { routePlugin } from '../../plugins/define-plugin';
+import { type Against, logCase, parseAgainst } from '../../replay/replay-service';
+import { impactOver, loadSuite, runAgainst, suiteOrThrow } from '../../replay/suite-runs';
 import { tokenCasesNoLongerVerifying } from '../../replay/token-check';
 
 const suiteId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'suite ids use letters, digits and _ . : - (at most 128)');
@@ -22,29 +22,12 @@ function againstOf(value: unknown, field: string): Against {
   return a;
 }
 
-function suiteOrThrow(body: unknown): Suite {
-  const parsed = parseSuite(body);
-  if (parsed.ok) return parsed.suite;
-  const first = parsed.problems[0];
-  throw new ClaimflowError(
-    'CF_SUITE_INVALID',
-    first.message,
-    { field: first.field, caseName: first.caseName ?? undefined },
-    parsed.problems,
-  );
-}
-
-export async function replayRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+async function replayRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = replayRoutesContract;
   const { store, runtime } = ctx;
 
-  const loadSuite = async (featureId: string, id: string) => {
-    const s = await store.getSuite(`${featureId}/${id}`);
-    if (!s)
-      throw new ClaimflowError('CF_SUITE_NOT_FOUND', `feature "${featureId}" has no suite "${id}"`, { field: 'suite' });
-    return s;
-  };
   const asFile = (s: { id: string; featureId: string; name: string; cases: unknown[] }) => ({
     $schema: 'https://claimflow.dev/schemas/suite.json',
     id: s.id.slice(s.featureId.length + 1),
@@ -52,13 +35,6 @@ export async function replayRoutes(base: FastifyInstance, ctx: AppContext): Prom
     feature: s.featureId,
     cases: s.cases as ReplayCase[],
   });
-
-  const runAgainst = async (featureId: string, against: Against, cases: ReplayCase[]) => {
-    const version = await compiledFor(store, runtime, featureId, against);
-    const target = await replayTarget(ctx, featureId, version);
-    const run = await replay(target, cases);
-    return { feature: featureId, against, version: version.version, run };
-  };
 
   app.get('/suites/token-check', { config: { role: 'viewer' }, schema: c.tokenCheck }, async () =>
     tokenCasesNoLongerVerifying(store, runtime.settings),
@@ -103,14 +79,14 @@ export async function replayRoutes(base: FastifyInstance, ctx: AppContext): Prom
   );
 
   app.get('/features/:id/suites/:suite', { config: { role: 'viewer' }, schema: c.get }, async (request) =>
-    asFile(await loadSuite(request.params.id, request.params.suite)),
+    asFile(await loadSuite(store, request.params.id, request.params.suite)),
   );
 
   app.delete(
     '/features/:id/suites/:suite',
     { config: { role: 'editor' }, schema: c.delete },
     async (request, reply) => {
-      const before = await loadSuite(request.params.id, request.params.suite);
+      const before = await loadSuite(store, request.params.id, request.params.suite);
       await store.deleteSuite(
         `${request.params.id}/${request.params.suite}`,
         auditOf(request, 'suite.delete', `suite:${request.params.id}/${request.params.suite}`, {
@@ -123,9 +99,9 @@ export async function replayRoutes(base: FastifyInstance, ctx: AppContext): Prom
 
   app.post('/features/:id/suites/:suite/run', { config: { role: 'viewer' }, schema: c.run }, async (request) => {
     const body = request.body;
-    const s = await loadSuite(request.params.id, request.params.suite);
+    const s = await loadSuite(store, request.params.id, request.params.suite);
     const suite = suiteOrThrow({ name: s.name, cases: s.cases });
-    return runAgainst(request.params.id, againstOf(body.against, 'body.against'), suite.cases);
+    return runAgainst(ctx, request.params.id, againstOf(body.against, 'body.against'), suite.cases);
   });
 
   app.post(
@@ -135,7 +111,7 @@ export async function replayRoutes(base: FastifyInstance, ctx: AppContext): Prom
     async (request) => {
       const body = (request.body ?? {}) as { against?: unknown; cases?: unknown };
       const suite = suiteOrThrow({ name: 'adhoc', cases: body.cases ?? [] });
-      return runAgainst(request.params.id, againstOf(body.against, 'body.against'), suite.cases);
+      return runAgainst(ctx, request.params.id, againstOf(body.against, 'body.against'), suite.cases);
     },
   );
 
@@ -143,32 +119,13 @@ export async function replayRoutes(base: FastifyInstance, ctx: AppContext): Prom
     const body = request.body;
     const featureId = request.params.id;
     await getFeatureOr404(store, featureId);
-    const from = await compiledFor(store, runtime, featureId, againstOf(body.from, 'body.from'));
-    const to = await compiledFor(store, runtime, featureId, againstOf(body.to, 'body.to'));
-    let cases: ReplayCase[];
-    if (body.source === 'log') {
-      cases = (await store.listDecisionLog(featureId, { limit: body.limit })).map((e, i) => logCase(e, i));
-    } else {
-      if (!body.suite)
-        throw new ClaimflowError('CF_REQUEST_INVALID', 'body.suite: name the suite to compare over (or source "log")', {
-          field: 'body.suite',
-        });
-      const s = await loadSuite(featureId, body.suite);
-      cases = suiteOrThrow({ name: s.name, cases: s.cases }).cases;
-    }
-    const target = await replayTarget(ctx, featureId, from);
-    const verified = await verifyCaseTokens(target, cases);
-    const inputs = cases.map((c) => ({
-      name: c.name,
-      facts: caseFacts(target, [from.compiled, to.compiled], c, verified),
-    }));
-    return {
-      feature: featureId,
-      from: from.version,
-      to: to.version,
+    return impactOver(ctx, featureId, {
+      from: againstOf(body.from, 'body.from'),
+      to: againstOf(body.to, 'body.to'),
       source: body.source,
-      ...impact(from.compiled, to.compiled, inputs),
-    };
+      suite: body.suite,
+      limit: body.limit,
+    });
   });
 
   app.get('/features/:id/log', { config: { role: 'viewer' }, schema: c.log }, async (request) => {
@@ -187,3 +144,6 @@ export async function replayRoutes(base: FastifyInstance, ctx: AppContext): Prom
     };
   });
 }
+
+/** Suites, replay runs, impact analysis and the decision log. */
+export const replayRoutes = routePlugin('claimflow-replay-routes', replayRoutesPlugin);

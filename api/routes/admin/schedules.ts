@@ -3,56 +3,19 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import { actorOf, auditOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
 import { scheduleRoutesContract } from '../../contract/schedules';
-import { getFeatureOr404 } from '../../features/feature-service';
-import type { ReleaseContext } from '../../release/release-context';
-import { resolveScheduleTime } from '../../schedules/schedule-time';
+import { PLUGIN, routePlugin } from '../../plugins/define-plugin';
+import { scheduleChange } from '../../schedules/schedule-change';
 import { scheduleView } from '../../store/release/release-store';
 
-export async function scheduleRoutes(base: FastifyInstance, ctx: AppContext, rel: ReleaseContext): Promise<void> {
+async function scheduleRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
+  const { release } = base.releaseFlow;
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = scheduleRoutesContract;
-  const { release } = rel;
-  const environmentOf = (name: string | undefined, field: string) =>
-    ctx.environments.check(name ?? ctx.environments.defaultName, field);
 
   app.post('/schedules', { config: { role: 'publisher' }, schema: c.create }, async (request, reply) => {
-    const body = request.body;
-    const environment = environmentOf(body.environment, 'body.environment');
-    const fromEnvironment =
-      body.action === 'promote' ? environmentOf(body.fromEnvironment, 'body.fromEnvironment') : null;
-    const { runAt, localTime } = resolveScheduleTime(body.at, body.timeZone);
-    if (runAt <= Date.now())
-      throw new ClaimflowError('CF_SCHEDULE_TIME_INVALID', `${localTime} ${body.timeZone} is not in the future`, {
-        field: 'body.at',
-      });
-    const feature = await getFeatureOr404(ctx.store, body.featureId);
-    if (body.action === 'rollback' && body.version === undefined)
-      throw new ClaimflowError('CF_REQUEST_INVALID', 'body.version: a rollback names the version to go back to', {
-        field: 'body.version',
-      });
-    if (body.version !== undefined && !(await ctx.store.getVersion(feature.id, body.version)))
-      throw new ClaimflowError('CF_VERSION_NOT_FOUND', `feature "${feature.id}" has no version ${body.version}`, {
-        field: 'body.version',
-      });
-    const id = crypto.randomUUID();
-    const created = await release.createSchedule(
-      {
-        id,
-        featureId: feature.id,
-        environment,
-        action: body.action,
-        version: body.version ?? null,
-        // a publish without a version publishes the draft as it is now, not as it will be at run time
-        snapshot: body.action === 'publish' && body.version === undefined ? feature.draft : null,
-        fromEnvironment,
-        runAt,
-        timeZone: body.timeZone,
-        localTime,
-        note: body.note,
-        createdBy: actorOf(request.principal),
-      },
+    const created = await scheduleChange(ctx, release, request.body, actorOf(request.principal), (id) =>
       auditOf(request, 'schedule.create', `schedule:${id}`, { afterOf: (s) => s }),
     );
     return reply.status(201).send(scheduleView(created));
@@ -89,3 +52,9 @@ export async function scheduleRoutes(base: FastifyInstance, ctx: AppContext, rel
     return scheduleView(cancelled);
   });
 }
+
+/** Scheduled changes: create, list, cancel. */
+export const scheduleRoutes = routePlugin('claimflow-schedule-routes', scheduleRoutesPlugin, {
+  plugins: [PLUGIN.context],
+  decorators: ['claimflow', 'releaseFlow'],
+});

@@ -11,12 +11,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { apply as applyMergePatch } from 'json-merge-patch';
 import { ClaimflowError, NODE_KINDS, NODE_REGISTRY } from '../../../engine';
 import { auditOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
 import { type JwtSettings, JwtSettingsSaveSchema, redactJwtSettings } from '../../auth';
 import { settingsChanges } from '../../auth/lib/settings-changes';
 import { settingsRoutesContract } from '../../contract/settings';
 import { parse } from '../../lib/http-errors';
 import { handlerValidates } from '../../plugins/contract';
+import { routePlugin } from '../../plugins/define-plugin';
 import { tokenCasesNoLongerVerifying } from '../../replay/token-check';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -24,7 +24,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const invalid = (field: string, message: string) =>
   new ClaimflowError('CF_SETTINGS_INVALID', `${field}: ${message}`, { field });
 
-export async function settingsRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+async function settingsRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = settingsRoutesContract;
   app.get('/node-types', { config: { role: 'viewer' }, schema: c.nodeTypes }, async () =>
@@ -154,3 +155,6 @@ export async function settingsRoutes(base: FastifyInstance, ctx: AppContext): Pr
     },
   );
 }
+
+/** Node types, JWT settings and recording settings. */
+export const settingsRoutes = routePlugin('claimflow-settings-routes', settingsRoutesPlugin);

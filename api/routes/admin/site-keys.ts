@@ -8,11 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import { actorOf, auditOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
 import { siteKeyRoutesContract } from '../../contract/release';
+import { routePlugin } from '../../plugins/define-plugin';
 import type { SiteKey } from '../../store/store';
 
-export async function siteKeyRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+async function siteKeyRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = siteKeyRoutesContract;
   const { store, runtime, environments } = ctx;
@@ -50,3 +51,6 @@ export async function siteKeyRoutes(base: FastifyInstance, ctx: AppContext): Pro
     return reply.status(204).send(null);
   });
 }
+
+/** Site keys: list, create, revoke. */
+export const siteKeyRoutes = routePlugin('claimflow-site-key-routes', siteKeyRoutesPlugin);

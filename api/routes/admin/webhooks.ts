@@ -4,16 +4,17 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClaimflowError } from '../../../engine';
 import { auditOf } from '../../accounts/principal';
-import type { AppContext } from '../../app-context';
 import { type Webhook, webhookRoutesContract } from '../../contract/webhooks';
-import type { ReleaseContext } from '../../release/release-context';
+import { PLUGIN, routePlugin } from '../../plugins/define-plugin';
 import type { StoredWebhook } from '../../store/release/release-store';
 import { checkWebhookUrl } from '../../webhooks/url-guard';
 
 const newSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
 const view = ({ secret: _secret, ...w }: StoredWebhook): Webhook => w;
 
-export async function webhookRoutes(base: FastifyInstance, _ctx: AppContext, rel: ReleaseContext): Promise<void> {
+async function webhookRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const rel = base.releaseFlow;
+
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = webhookRoutesContract;
   const { release, events, self } = rel;
@@ -85,3 +86,9 @@ export async function webhookRoutes(base: FastifyInstance, _ctx: AppContext, rel
     return reply.status(202).send(delivery);
   });
 }
+
+/** Webhooks: CRUD, deliveries, test pings. */
+export const webhookRoutes = routePlugin('claimflow-webhook-routes', webhookRoutesPlugin, {
+  plugins: [PLUGIN.context],
+  decorators: ['releaseFlow'],
+});

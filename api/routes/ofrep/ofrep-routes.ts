@@ -12,7 +12,6 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { type CompiledFeature, isClaimflowError, visitorFromClaims } from '../../../engine';
-import type { AppContext } from '../../app-context';
 import {
   needsVisitorId,
   nodeKinds,
@@ -29,13 +28,9 @@ import {
 } from '../../contract/ofrep';
 import { type DecisionAnswer, decide, verifyVisitorToken } from '../../decisions/decide';
 import { handlerValidates } from '../../plugins/contract';
+import { routePlugin } from '../../plugins/define-plugin';
 import { siteAccess } from '../../release/site-access';
 import { publishedIn } from '../../runtime/runtime';
-
-export interface OfrepOptions {
-  /** Header carrying a site key (the release-flow issue will map it to an environment). Default `x-claimflow-site-key`. */
-  siteKeyHeader?: string;
-}
 
 type Context = Extract<OfrepContextRead, { ok: true }>;
 class OfrepError extends Error {
@@ -78,8 +73,8 @@ function translate(error: unknown): OfrepError {
   return new OfrepError('GENERAL', 'the decision could not be made');
 }
 
-export async function ofrepRoutes(base: FastifyInstance, ctx: AppContext, options: OfrepOptions = {}): Promise<void> {
-  void options; // the site key header is ctx.siteKeyHeader (the same option)
+async function ofrepRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
   const app = base.withTypeProvider<ZodTypeProvider>();
   const c = ofrepRoutesContract;
   // Errors raised before a handler runs (bad JSON, too deep, unsupported media type, too large) keep the OFREP shape.
@@ -226,6 +221,9 @@ export async function ofrepRoutes(base: FastifyInstance, ctx: AppContext, option
     },
   );
 }
+
+/** The OFREP evaluation routes. */
+export const ofrepRoutes = routePlugin('claimflow-ofrep-routes', ofrepRoutesPlugin);
 
 /** Strong ETag over the body; 304 when the client already holds it. */
 export function sendWithEtag(ifNoneMatch: string | undefined, reply: FastifyReply, body: unknown) {

@@ -8,8 +8,8 @@ import { readToken } from '../../auth';
 import { contextOfQuery, decisionRoutesContract } from '../../contract/decisions';
 import { needsVisitorId } from '../../contract/ofrep';
 import { type DecideInput, type DecisionAnswer, decide } from '../../decisions/decide';
-import { adminKeyOf, isAdminKey } from '../../plugins/admin-auth';
 import { hotSerializer } from '../../plugins/contract';
+import { PLUGIN, routePlugin } from '../../plugins/define-plugin';
 import { siteAccess } from '../../release/site-access';
 import { parseAgainst } from '../../replay/replay-service';
 
@@ -28,7 +28,15 @@ function objectBodyProblem(body: unknown): ClaimflowError | undefined {
   }
 }
 
-export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Promise<void> {
+async function decisionRoutesPlugin(base: FastifyInstance): Promise<void> {
+  const ctx = base.claimflow;
+  // A preview header is checked by the admin side (api/plugins/admin-access.ts): refused ones count against the
+  // failure limit shared with the admin API, before any handler runs.
+  base.addHook('onRequest', (request, reply, done) => {
+    if (request.headers[PREVIEW_HEADER] === undefined) return done();
+    base.previewAuthLimit(request, reply).then(() => done(), done);
+  });
+
   const app = base.withTypeProvider<ZodTypeProvider>();
   // answers are serialized with plain JSON.stringify on this warm path (checked against the schema in tests)
   const serializerCompiler = hotSerializer(ctx.checkResponses);
@@ -45,7 +53,8 @@ export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Pr
     const token = readToken({ headers: request.headers, cookies: request.cookies }, ctx.runtime.settings.tokenSources);
     if (token.conflict)
       request.log.info({ source: token.source }, 'token sources disagree; using the precedence winner');
-    const preview = previewOf(request, ctx.adminKey);
+    const preview =
+      request.headers[PREVIEW_HEADER] === undefined ? undefined : await previewOf(request, base.authorizePreview);
     const site = siteAccess(ctx, request);
     const visitorCookie = request.cookies?.[VISITOR_COOKIE];
     const live = shareable ? ctx.runtime.features.get(features[0]) : undefined;
@@ -127,6 +136,12 @@ export async function decisionRoutes(base: FastifyInstance, ctx: AppContext): Pr
   });
 }
 
+/** The decision routes (preview authorized by the admin side). */
+export const decisionRoutes = routePlugin('claimflow-decision-routes', decisionRoutesPlugin, {
+  plugins: [PLUGIN.context, PLUGIN.adminAccess],
+  decorators: ['claimflow', 'authorizePreview', 'previewAuthLimit'],
+});
+
 /** Every request header that can change a decision: a CDN keeps one copy per combination. */
 function varyOf(ctx: AppContext): string {
   const custom = ctx.runtime.settings.tokenSources.header;
@@ -139,15 +154,23 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header?.split(',').some((t) => ['*', etag].includes(t.trim().replace(/^W\//, ''))) ?? false;
 }
 
-/** A preview header is honoured only with the admin key; it makes the request a dry run against that version. */
-function previewOf(request: FastifyRequest, adminKey: string): 'draft' | number | undefined {
+/**
+ * A preview header is honoured only when the admin side authorizes it (the admin key or an API token in the
+ * x-claimflow-admin-key header); it makes the request a dry run against that version.
+ */
+async function previewOf(
+  request: FastifyRequest,
+  authorize: (request: FastifyRequest) => Promise<boolean>,
+): Promise<'draft' | number | undefined> {
   const raw = request.headers[PREVIEW_HEADER];
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined || value === '') return undefined;
-  if (!isAdminKey(adminKeyOf(request), adminKey))
-    throw new ClaimflowError('CF_PREVIEW_FORBIDDEN', `the ${PREVIEW_HEADER} header needs a valid admin key`, {
-      field: PREVIEW_HEADER,
-    });
+  if (!(await authorize(request)))
+    throw new ClaimflowError(
+      'CF_PREVIEW_FORBIDDEN',
+      `the ${PREVIEW_HEADER} header needs the admin key or an API token in the x-claimflow-admin-key header`,
+      { field: PREVIEW_HEADER },
+    );
   const against = parseAgainst(value);
   if (against === null || against === 'published')
     throw new ClaimflowError('CF_REQUEST_INVALID', `${PREVIEW_HEADER} must be "draft" or a version number`, {

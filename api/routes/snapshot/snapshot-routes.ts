@@ -7,15 +7,17 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../../app-context';
 import { snapshotRoutesContract } from '../../contract/snapshot';
+import { routePlugin } from '../../plugins/define-plugin';
 import { siteAccess } from '../../release/site-access';
 import { snapshotSource } from './build-snapshot';
 
 const CHECK_MS = 200;
 const HEARTBEAT_MS = 15_000;
 
-export async function snapshotRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+async function snapshotRoutesPlugin(app: FastifyInstance): Promise<void> {
+  const ctx = app.claimflow;
+
   const sources = new Map<string, ReturnType<typeof snapshotSource>>();
   const sourceOf = (environment: string | undefined) => {
     const name = environment ?? '';
@@ -110,3 +112,6 @@ export async function snapshotRoutes(app: FastifyInstance, ctx: AppContext): Pro
     });
   });
 }
+
+/** The snapshot and its change stream. */
+export const snapshotRoutes = routePlugin('claimflow-snapshot-routes', snapshotRoutesPlugin);

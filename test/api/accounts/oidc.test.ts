@@ -220,3 +220,22 @@ describe('OpenID Connect sign-in', () => {
     }
   });
 });
+
+describe('single sign-on not configured', () => {
+  it('answers 404 CF_OIDC_NOT_CONFIGURED on both routes, and the sign-in page offers passwords only', async () => {
+    const ctx = await testApp();
+    try {
+      const options = (await ctx.app.inject({ method: 'GET', url: '/admin/v1/session/options' })).json();
+      expect(options).toEqual({ password: true, oidc: null });
+      for (const url of ['/admin/v1/session/oidc', '/admin/v1/session/oidc/callback?code=c&state=s']) {
+        const res = await ctx.app.inject({ method: 'GET', url });
+        expect(res.statusCode, url).toBe(404);
+        expect(res.json().error).toMatchObject({ code: 'CF_OIDC_NOT_CONFIGURED', field: 'oidc' });
+        expect(res.json().error.message).toMatch(/CLAIMFLOW_OIDC_ISSUER/);
+        expect(setCookie(res, 'cf_oidc')).toBeUndefined();
+      }
+    } finally {
+      await ctx.close();
+    }
+  });
+});
