@@ -1,7 +1,6 @@
 /** Admin key check for the admin plugin only: `x-claimflow-admin-key`, compared in constant time. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { ClaimflowError } from '../../engine';
 
 export const ADMIN_KEY_HEADER = 'x-claimflow-admin-key';
 
@@ -16,16 +15,4 @@ export function isAdminKey(given: string | undefined, adminKey: string): boolean
 export function adminKeyOf(request: FastifyRequest): string | undefined {
   const v = request.headers[ADMIN_KEY_HEADER];
   return Array.isArray(v) ? v[0] : v;
-}
-
-export function requireAdmin(adminKey: string) {
-  return async (request: FastifyRequest) => {
-    const given = adminKeyOf(request);
-    if (given === undefined || given === '')
-      throw new ClaimflowError('CF_AUTH_REQUIRED', `send the admin key in the ${ADMIN_KEY_HEADER} header`, {
-        field: ADMIN_KEY_HEADER,
-      });
-    if (!isAdminKey(given, adminKey))
-      throw new ClaimflowError('CF_AUTH_INVALID', 'the admin key is wrong', { field: ADMIN_KEY_HEADER });
-  };
 }
