@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, describeError, type Entitlement, type FeatureSummary } from '../api/client';
 import { TEMPLATES } from '../templates';
 import { EntitlementPicker } from './EntitlementPicker';
+import { ListTable } from './ListTable';
 import { can, usePrincipal } from './session';
 
 export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
@@ -74,79 +75,69 @@ export function FeatureList({ onOpen }: { onOpen(id: string): void }) {
           {error}
         </p>
       ) : null}
-      <table className="table" data-testid="features-table">
-        <thead>
-          <tr>
-            <th>Feature</th>
-            <th>Id</th>
-            <th>Live version</th>
-            <th>Draft</th>
-            <th>
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {features?.length === 0 ? (
-            <tr>
-              <td colSpan={5} className="muted">
-                {canEdit ? 'No features yet. Create the first one below.' : 'No features yet.'}
-              </td>
-            </tr>
-          ) : null}
-          {features?.map((f) => (
-            <tr key={f.id} data-testid={`feature-row-${f.id}`}>
-              <td>
-                {renaming?.id === f.id ? (
-                  <span className="inline">
-                    <input
-                      data-testid={`feature-rename-input-${f.id}`}
-                      value={renaming.name}
-                      onChange={(e) => setRenaming({ id: f.id, name: e.target.value })}
-                    />
-                    <button onClick={rename} data-testid={`feature-rename-save-${f.id}`}>
-                      Save
-                    </button>
-                  </span>
-                ) : (
-                  <strong>{f.name}</strong>
-                )}
-              </td>
-              <td>
-                <code>{f.id}</code>
-              </td>
-              <td>
-                {f.publishedVersion === null ? (
-                  <span className="badge">not published</span>
-                ) : (
-                  <span className="badge live">v{f.publishedVersion}</span>
-                )}
-              </td>
-              <td>
-                {f.draftDiffers ? (
-                  <span className="badge warn">unpublished changes</span>
-                ) : (
-                  <span className="muted">same as live</span>
-                )}
-              </td>
-              <td className="actions">
-                {canEdit ? (
-                  <button
-                    className="link"
-                    data-testid={`feature-rename-${f.id}`}
-                    onClick={() => setRenaming({ id: f.id, name: f.name })}
-                  >
-                    Rename
+      <ListTable
+        headers={['Feature', 'Id', 'Live version', 'Draft', { hidden: 'Actions' }]}
+        empty={
+          features?.length === 0
+            ? canEdit
+              ? 'No features yet. Create the first one below.'
+              : 'No features yet.'
+            : null
+        }
+        testId="features-table"
+      >
+        {features?.map((f) => (
+          <tr key={f.id} data-testid={`feature-row-${f.id}`}>
+            <td>
+              {renaming?.id === f.id ? (
+                <span className="inline">
+                  <input
+                    data-testid={`feature-rename-input-${f.id}`}
+                    value={renaming.name}
+                    onChange={(e) => setRenaming({ id: f.id, name: e.target.value })}
+                  />
+                  <button onClick={rename} data-testid={`feature-rename-save-${f.id}`}>
+                    Save
                   </button>
-                ) : null}
-                <button className="primary" data-testid={`feature-open-${f.id}`} onClick={() => onOpen(f.id)}>
-                  Open
+                </span>
+              ) : (
+                <strong>{f.name}</strong>
+              )}
+            </td>
+            <td>
+              <code>{f.id}</code>
+            </td>
+            <td>
+              {f.publishedVersion === null ? (
+                <span className="badge">not published</span>
+              ) : (
+                <span className="badge live">v{f.publishedVersion}</span>
+              )}
+            </td>
+            <td>
+              {f.draftDiffers ? (
+                <span className="badge warn">unpublished changes</span>
+              ) : (
+                <span className="muted">same as live</span>
+              )}
+            </td>
+            <td className="actions">
+              {canEdit ? (
+                <button
+                  className="link"
+                  data-testid={`feature-rename-${f.id}`}
+                  onClick={() => setRenaming({ id: f.id, name: f.name })}
+                >
+                  Rename
                 </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              ) : null}
+              <button className="primary" data-testid={`feature-open-${f.id}`} onClick={() => onOpen(f.id)}>
+                Open
+              </button>
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       {canEdit ? (
         <form className="card form-row" onSubmit={create}>
           <h3>New feature</h3>

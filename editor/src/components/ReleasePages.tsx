@@ -2,11 +2,13 @@
  * Release-flow pages: webhooks (admin: create, the secret shown once, enable, delete, send a test delivery, the
  * delivery log) and scheduled changes (everyone sees them; publishers schedule and cancel).
  */
+
 import { useCallback, useEffect, useState } from 'react';
 import type { Schedule } from '../../../api/contract/schedules';
 import type { Delivery, Webhook } from '../../../api/contract/webhooks';
 import { SUBSCRIBABLE_EVENTS } from '../../../api/events/event-types';
 import { api, describeError, type FeatureSummary } from '../api/client';
+import { ListTable } from './ListTable';
 import './release.css';
 import { can, usePrincipal } from './session';
 import { browserZone } from './TimeZoneSelect';
@@ -67,67 +69,52 @@ export function WebhooksPage() {
           <code>{secret.secret}</code>
         </p>
       ) : null}
-      <table className="table">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>URL</th>
-            <th>Events</th>
-            <th>Enabled</th>
-            <th>Actions</th>
+      <ListTable
+        headers={['Name', 'URL', 'Events', 'Enabled', 'Actions']}
+        empty={hooks.length === 0 ? 'No webhooks yet.' : null}
+      >
+        {hooks.map((h) => (
+          <tr key={h.id} data-testid={`webhook-${h.name}`}>
+            <td>{h.name}</td>
+            <td className="release-url">{h.url}</td>
+            <td>{h.events.join(', ')}</td>
+            <td>
+              <input
+                type="checkbox"
+                aria-label={`${h.name} enabled`}
+                checked={h.enabled}
+                onChange={() => act(() => api('PATCH', `/webhooks/${h.id}`, { enabled: !h.enabled }))}
+              />
+            </td>
+            <td className="release-actions">
+              <button
+                type="button"
+                data-testid="webhook-test"
+                onClick={() =>
+                  act(async () => {
+                    await api('POST', `/webhooks/${h.id}/test`);
+                    setOpen(h.id);
+                  })
+                }
+              >
+                Send test delivery
+              </button>
+              <button type="button" className="link" onClick={() => setOpen(open === h.id ? null : h.id)}>
+                {open === h.id ? 'Hide deliveries' : 'Deliveries'}
+              </button>
+              <button
+                type="button"
+                className="link"
+                onClick={() => {
+                  if (window.confirm(`Delete the webhook ${h.name}?`)) act(() => api('DELETE', `/webhooks/${h.id}`));
+                }}
+              >
+                Delete
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {hooks.length === 0 ? (
-            <tr>
-              <td colSpan={5} className="muted">
-                No webhooks yet.
-              </td>
-            </tr>
-          ) : null}
-          {hooks.map((h) => (
-            <tr key={h.id} data-testid={`webhook-${h.name}`}>
-              <td>{h.name}</td>
-              <td className="release-url">{h.url}</td>
-              <td>{h.events.join(', ')}</td>
-              <td>
-                <input
-                  type="checkbox"
-                  aria-label={`${h.name} enabled`}
-                  checked={h.enabled}
-                  onChange={() => act(() => api('PATCH', `/webhooks/${h.id}`, { enabled: !h.enabled }))}
-                />
-              </td>
-              <td className="release-actions">
-                <button
-                  type="button"
-                  data-testid="webhook-test"
-                  onClick={() =>
-                    act(async () => {
-                      await api('POST', `/webhooks/${h.id}/test`);
-                      setOpen(h.id);
-                    })
-                  }
-                >
-                  Send test delivery
-                </button>
-                <button type="button" className="link" onClick={() => setOpen(open === h.id ? null : h.id)}>
-                  {open === h.id ? 'Hide deliveries' : 'Deliveries'}
-                </button>
-                <button
-                  type="button"
-                  className="link"
-                  onClick={() => {
-                    if (window.confirm(`Delete the webhook ${h.name}?`)) act(() => api('DELETE', `/webhooks/${h.id}`));
-                  }}
-                >
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       {open ? <DeliveryLog key={open} webhook={hooks.find((h) => h.id === open)} /> : null}
       <form className="card release-form" onSubmit={create}>
         <h3>New webhook</h3>
@@ -288,63 +275,47 @@ export function SchedulesPage() {
           {error}
         </p>
       ) : null}
-      <table className="table">
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>Feature</th>
-            <th>Change</th>
-            <th>Status</th>
-            <th>By</th>
-            <th />
+      <ListTable
+        headers={['When', 'Feature', 'Change', 'Status', 'By', '']}
+        empty={items.length === 0 ? 'Nothing scheduled.' : null}
+      >
+        {items.map((s) => (
+          <tr key={s.id} data-testid={`schedule-${s.id}`} data-status={s.status}>
+            <td>
+              {s.localTime.replace('T', ' ')} <span className="muted">{s.timeZone}</span>
+              <div className="muted">{when(s.runAt)} here</div>
+            </td>
+            <td>{s.featureId}</td>
+            <td>
+              {s.action}
+              {s.version ? ` version ${s.version}` : s.action === 'publish' ? ' draft' : ''} → {s.environment}
+              {s.note ? <div className="muted">{s.note}</div> : null}
+            </td>
+            <td>
+              <span className={`badge release-${s.status}`}>{s.status}</span>
+              {s.late ? (
+                <span className="badge release-late">late by {Math.round((s.lateByMs ?? 0) / 1000)} s</span>
+              ) : null}
+              {s.result?.version ? <div className="muted">made version {s.result.version}</div> : null}
+              {s.error ? <div className="error-text">{s.error}</div> : null}
+            </td>
+            <td>{s.createdBy.name}</td>
+            <td>
+              {mayChange && s.status === 'pending' ? (
+                <button
+                  type="button"
+                  data-testid="schedule-cancel"
+                  onClick={() =>
+                    api('POST', `/schedules/${s.id}/cancel`).then(reload, (err) => setError(describeError(err)))
+                  }
+                >
+                  Cancel
+                </button>
+              ) : null}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {items.length === 0 ? (
-            <tr>
-              <td colSpan={6} className="muted">
-                Nothing scheduled.
-              </td>
-            </tr>
-          ) : null}
-          {items.map((s) => (
-            <tr key={s.id} data-testid={`schedule-${s.id}`} data-status={s.status}>
-              <td>
-                {s.localTime.replace('T', ' ')} <span className="muted">{s.timeZone}</span>
-                <div className="muted">{when(s.runAt)} here</div>
-              </td>
-              <td>{s.featureId}</td>
-              <td>
-                {s.action}
-                {s.version ? ` version ${s.version}` : s.action === 'publish' ? ' draft' : ''} → {s.environment}
-                {s.note ? <div className="muted">{s.note}</div> : null}
-              </td>
-              <td>
-                <span className={`badge release-${s.status}`}>{s.status}</span>
-                {s.late ? (
-                  <span className="badge release-late">late by {Math.round((s.lateByMs ?? 0) / 1000)} s</span>
-                ) : null}
-                {s.result?.version ? <div className="muted">made version {s.result.version}</div> : null}
-                {s.error ? <div className="error-text">{s.error}</div> : null}
-              </td>
-              <td>{s.createdBy.name}</td>
-              <td>
-                {mayChange && s.status === 'pending' ? (
-                  <button
-                    type="button"
-                    data-testid="schedule-cancel"
-                    onClick={() =>
-                      api('POST', `/schedules/${s.id}/cancel`).then(reload, (err) => setError(describeError(err)))
-                    }
-                  >
-                    Cancel
-                  </button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       {mayChange ? (
         <form className="card release-form" onSubmit={create}>
           <h3>Schedule a change</h3>

@@ -4,6 +4,7 @@
  * impact on recorded decisions and comments; approve, reject, withdraw, refresh). The server enforces roles and the
  * approval rules (an author cannot approve their own request); the page shows what it answers.
  */
+
 import { useCallback, useEffect, useState } from 'react';
 import type { z } from 'zod';
 import type {
@@ -12,6 +13,7 @@ import type {
   SiteKeyView,
 } from '../../../api/contract/release';
 import { api, describeError, type FeatureSummary } from '../api/client';
+import { ListTable } from './ListTable';
 import { can, usePrincipal } from './session';
 import { browserZone } from './TimeZoneSelect';
 import { WallClockInputs } from './WallClockInputs';
@@ -228,47 +230,32 @@ export function ReleasesPage() {
           </select>
         </label>
       </div>
-      <table className="table" data-testid="cr-table">
-        <thead>
-          <tr>
-            <th>Feature</th>
-            <th>Environment</th>
-            <th>Change</th>
-            <th>Author</th>
-            <th>Approvals</th>
-            <th>Status</th>
+      <ListTable
+        headers={['Feature', 'Environment', 'Change', 'Author', 'Approvals', 'Status']}
+        empty={requests.length === 0 ? 'No change requests here.' : null}
+        testId="cr-table"
+      >
+        {requests.map((cr) => (
+          <tr key={cr.id} data-testid={`cr-row-${cr.featureId}`}>
+            <td>
+              <button className="link" data-testid={`cr-open-${cr.featureId}`} onClick={() => openRequest(cr.id)}>
+                {cr.featureId}
+              </button>
+            </td>
+            <td>{cr.environment}</td>
+            <td>{describeChange(cr)}</td>
+            <td>{cr.author.name}</td>
+            <td>
+              {cr.approvals} / {cr.approvalsNeeded}
+            </td>
+            <td>
+              <span className={`badge ${cr.status === 'applied' ? 'live' : cr.status === 'open' ? 'info' : ''}`}>
+                {cr.status}
+              </span>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {requests.length === 0 ? (
-            <tr>
-              <td colSpan={6} className="muted">
-                No change requests here.
-              </td>
-            </tr>
-          ) : null}
-          {requests.map((cr) => (
-            <tr key={cr.id} data-testid={`cr-row-${cr.featureId}`}>
-              <td>
-                <button className="link" data-testid={`cr-open-${cr.featureId}`} onClick={() => openRequest(cr.id)}>
-                  {cr.featureId}
-                </button>
-              </td>
-              <td>{cr.environment}</td>
-              <td>{describeChange(cr)}</td>
-              <td>{cr.author.name}</td>
-              <td>
-                {cr.approvals} / {cr.approvalsNeeded}
-              </td>
-              <td>
-                <span className={`badge ${cr.status === 'applied' ? 'live' : cr.status === 'open' ? 'info' : ''}`}>
-                  {cr.status}
-                </span>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
 
       {selected ? (
         <ChangeRequestDetail
@@ -495,43 +482,28 @@ function SiteKeys({ environments }: { environments: string[] }) {
           {error}
         </p>
       ) : null}
-      <table className="table">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Environment</th>
-            <th>Key</th>
-            <th>Browser origins</th>
-            <th>
-              <span className="sr-only">Actions</span>
-            </th>
+      <ListTable
+        headers={['Name', 'Environment', 'Key', 'Browser origins', { hidden: 'Actions' }]}
+        empty={
+          active.length === 0 ? 'No site keys: sites without one are answered from the default environment.' : null
+        }
+      >
+        {active.map((k) => (
+          <tr key={k.id} data-testid={`site-key-${k.name}`}>
+            <td>{k.name}</td>
+            <td>{k.environment}</td>
+            <td>
+              <code data-testid={`site-key-value-${k.name}`}>{k.key}</code>
+            </td>
+            <td>{k.origins.length ? k.origins.join(', ') : <span className="muted">none</span>}</td>
+            <td className="actions">
+              <button data-testid={`site-key-revoke-${k.name}`} onClick={() => revoke(k.id)}>
+                Revoke
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {active.length === 0 ? (
-            <tr>
-              <td colSpan={5} className="muted">
-                No site keys: sites without one are answered from the default environment.
-              </td>
-            </tr>
-          ) : null}
-          {active.map((k) => (
-            <tr key={k.id} data-testid={`site-key-${k.name}`}>
-              <td>{k.name}</td>
-              <td>{k.environment}</td>
-              <td>
-                <code data-testid={`site-key-value-${k.name}`}>{k.key}</code>
-              </td>
-              <td>{k.origins.length ? k.origins.join(', ') : <span className="muted">none</span>}</td>
-              <td className="actions">
-                <button data-testid={`site-key-revoke-${k.name}`} onClick={() => revoke(k.id)}>
-                  Revoke
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       <form className="inline site-key-form" onSubmit={create}>
         <label>
           Name
