@@ -3,11 +3,12 @@
  * staging site (its site key) sees the new version, and a second publisher approves the promotion to production.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeReadmeExample } from '../helpers/readme';
 import { adminCaller, ROOT, type Service, startService } from '../helpers/service';
 import { ADMIN_KEY, zephrGraph } from './helpers';
 
@@ -39,13 +40,7 @@ afterAll(async () => {
 
 describe('README: Release flow', () => {
   it('runs the release-flow example', async () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const code = /```js\n\/\/ example: release-flow\.mjs\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(code).toBeDefined();
-    const dir = join(ROOT, 'test-artifacts', 'readme-examples');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'release-flow.mjs');
-    writeFileSync(file, code as string);
+    const file = writeReadmeExample('release-flow.mjs');
     const token = async (name: string, role: string) => (await admin('POST', '/tokens', { name, role })).token;
     const { stdout } = await run(process.execPath, [file], {
       cwd: ROOT,

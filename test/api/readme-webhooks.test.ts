@@ -3,31 +3,18 @@
  * service (a test delivery and a publish event) and refuses one whose body was changed on the way.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../api/webhooks/signature';
-import { ROOT } from '../helpers/service';
+import { writeReadmeExample } from '../helpers/readme';
 import { admin, setupZephr, testApp } from './helpers';
 
-const dir = join(ROOT, 'test-artifacts', 'readme-examples');
 let child: ChildProcess | undefined;
 let ctx: Awaited<ReturnType<typeof testApp>> | undefined;
 afterAll(async () => {
   child?.kill();
   await ctx?.close();
 });
-
-function example(name: string): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Webhooks and scheduled changes');
-  expect(start).toBeGreaterThan(0);
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-  const m = new RegExp(`\`\`\`js\\n// example: ${name.replace('.', '\\.')}\\n([\\s\\S]*?)\`\`\``).exec(section);
-  if (!m) throw new Error(`README has no example ${name}`);
-  return m[1];
-}
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -39,9 +26,7 @@ const freePort = () =>
 
 describe('README: verifying webhook deliveries', () => {
   it('verifies real deliveries with the example receiver and refuses a changed body', async () => {
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'verify-webhook.mjs');
-    writeFileSync(file, example('verify-webhook.mjs'));
+    const file = writeReadmeExample('verify-webhook.mjs', 'Webhooks and scheduled changes');
     ctx = await testApp({ webhooks: { pollMs: 50 } });
     const port = await freePort();
     const made = await ctx.app.inject({

@@ -8,13 +8,14 @@
  * after it; the receiver got signed events for the publish, the approval and the scheduled go-live.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, verifySignature } from '../../api/webhooks/signature';
+import { writeReadmeExample } from '../helpers/readme';
 import { adminCaller, ROOT, type Service, startService } from '../helpers/service';
 import { ADMIN_KEY, zephrGraph } from './helpers';
 
@@ -70,13 +71,7 @@ afterAll(async () => {
 
 describe('release walkthrough (issue 14, "Done when")', () => {
   it('staging first, approval by a second publisher, production at its scheduled time, the newsroom told', async () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const code = /```js\n\/\/ example: release-walkthrough\.mjs\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(code).toBeDefined();
-    const dir = join(ROOT, 'test-artifacts', 'readme-examples');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'release-walkthrough.mjs');
-    writeFileSync(file, code as string);
+    const file = writeReadmeExample('release-walkthrough.mjs');
     const { stdout } = await run(process.execPath, [file], {
       cwd: ROOT,
       timeout: 60_000,
